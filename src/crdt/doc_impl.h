@@ -1,0 +1,99 @@
+// DocImpl: the document behind the public Doc handle: the struct store, the
+// root types, transactions and their cleanup (yjs utils/Doc.js, Transaction.js).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crdt/id.h"
+#include "crdt/store/struct_store.h"
+#include "crdt/string_pool.h"
+#include "crdt/transaction.h"
+#include "crdt/types/type.h"
+
+namespace roundtable::crdt {
+
+using UpdateCallback = std::function<void(std::span<const uint8_t> update, const void* origin, Transaction& txn)>;
+using TransactionCallback = std::function<void(Transaction& txn)>;
+
+class DocImpl {
+ public:
+  DocImpl(ClientId clientId, bool gc);
+  ~DocImpl();
+
+  ClientId clientId;
+  bool gc;
+  StructStore store;
+  StringPool strings;
+
+  // Root types in the order they were first named.
+  std::vector<std::pair<const std::string*, std::unique_ptr<TypeBase>>> share;
+  TypeBase* getRoot(std::string_view name, TypeKind kind);  // kAbstract: any kind; null on kind conflict
+  TypeBase* findRoot(std::string_view name) const;
+  const std::string* rootName(const TypeBase* t) const;
+
+  // Runs f in the current transaction, or in a new one that is cleaned up
+  // (observers, GC, merging, update callbacks) when f returns.
+  template <typename F>
+  void transact(F&& f, const void* origin = nullptr, bool local = true);
+
+  Transaction* current = nullptr;
+  std::vector<std::unique_ptr<Transaction>> cleanups;
+
+  uint64_t nextObserverId = 1;
+  std::vector<std::pair<ObserverId, UpdateCallback>> updateCallbacks;
+  std::vector<std::pair<ObserverId, TransactionCallback>> afterTransactionCallbacks;
+
+  // Search marker timestamps (yjs globalSearchMarkerTimestamp, per document here).
+  uint64_t markerTimestamp = 0;
+
+ private:
+  void finishInitial() {
+    bool finishCleanup = current == cleanups.front().get();
+    current = nullptr;
+    if (finishCleanup) cleanupTransactions();
+  }
+  void cleanupTransactions();
+};
+
+// Internal entry points of update application and encoding (update/*.cc).
+// applyUpdateV1 throws lib0::DecodeError before changing anything if the
+// update is malformed.
+void applyUpdateV1(DocImpl& doc, std::span<const uint8_t> update, const void* origin);
+void readUpdateV1Into(Transaction& txn, std::span<const uint8_t> update);
+std::vector<uint8_t> encodeStateAsUpdateV1(DocImpl& doc, std::span<const uint8_t> encodedTargetSv);
+void writeClientsStructs(UpdateEncoderV1& enc, StructStore& store, const StateVector& sv);
+StateVector decodeStateVector(std::span<const uint8_t> bytes);
+std::vector<uint8_t> encodeStateVector(const StateVector& sv);
+bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn);
+
+// Ends a transaction: observers, formatting cleanup, GC, merging, callbacks.
+void cleanupTransaction(DocImpl& doc, Transaction& txn);
+
+template <typename F>
+void DocImpl::transact(F&& f, const void* origin, bool local) {
+  bool initialCall = false;
+  if (current == nullptr) {
+    initialCall = true;
+    cleanups.push_back(std::make_unique<Transaction>(this, origin, local));
+    current = cleanups.back().get();
+  }
+  if (!initialCall) {
+    f(*current);
+    return;
+  }
+  try {
+    f(*current);
+  } catch (...) {
+    finishInitial();
+    throw;
+  }
+  finishInitial();
+}
+
+}  // namespace roundtable::crdt

@@ -1,0 +1,239 @@
+// Contents: splitting, merging, integration hooks and wire form (yjs structs/Content*.js).
+#include "crdt/structs/content.h"
+
+#include "crdt/doc_impl.h"
+#include "crdt/lib0/decoder.h"
+#include "crdt/lib0/utf.h"
+#include "crdt/structs/struct.h"
+#include "crdt/transaction.h"
+#include "crdt/types/type.h"
+#include "crdt/update/coder_v1.h"
+
+namespace roundtable::crdt {
+
+// --- Deleted ---
+std::unique_ptr<Content> ContentDeleted::splice(Clock offset) {
+  auto right = std::make_unique<ContentDeleted>(len - offset);
+  len = offset;
+  return right;
+}
+bool ContentDeleted::mergeWith(Content& right) {
+  len += static_cast<ContentDeleted&>(right).len;
+  return true;
+}
+void ContentDeleted::integrate(Transaction& txn, Item* item) {
+  txn.deleteSet.add(item->id.client, item->id.clock, len);
+  item->markDeleted();
+}
+void ContentDeleted::write(UpdateEncoderV1& enc, Clock offset) const { enc.writeLen(len - offset); }
+
+// --- JSON ---
+std::unique_ptr<Content> ContentJSON::splice(Clock offset) {
+  auto right = std::make_unique<ContentJSON>(std::vector<Value>(arr.begin() + offset, arr.end()));
+  arr.resize(offset);
+  return right;
+}
+bool ContentJSON::mergeWith(Content& right) {
+  auto& r = static_cast<ContentJSON&>(right).arr;
+  arr.insert(arr.end(), r.begin(), r.end());
+  return true;
+}
+void ContentJSON::write(UpdateEncoderV1& enc, Clock offset) const {
+  enc.writeLen(arr.size() - offset);
+  for (size_t i = offset; i < arr.size(); i++) {
+    // yjs writes undefined as the text "undefined" (not JSON).
+    enc.writeString(arr[i].isUndefined() ? std::string("undefined") : lib0::toJSON(arr[i]));
+  }
+}
+void ContentJSON::getContent(std::vector<Out>& out) const {
+  for (const Value& v : arr) out.push_back(Out{Out::Kind::kValue, v, nullptr});
+}
+
+// --- Binary ---
+void ContentBinary::write(UpdateEncoderV1& enc, Clock) const { enc.writeBuf(data); }
+void ContentBinary::getContent(std::vector<Out>& out) const {
+  out.push_back(Out{Out::Kind::kValue, Value::binary(data), nullptr});
+}
+
+// --- String ---
+std::unique_ptr<Content> ContentString::splice(Clock offset) {
+  auto right = std::make_unique<ContentString>(str.substr(offset));
+  str.resize(offset);
+  // Never keep half a surrogate pair: both halves become U+FFFD (yjs #248).
+  if (offset > 0) {
+    char16_t c = str[offset - 1];
+    if (c >= 0xD800 && c <= 0xDBFF) {
+      str[offset - 1] = 0xFFFD;
+      if (!right->str.empty()) right->str[0] = 0xFFFD;
+    }
+  }
+  return right;
+}
+bool ContentString::mergeWith(Content& right) {
+  str += static_cast<ContentString&>(right).str;
+  return true;
+}
+void ContentString::write(UpdateEncoderV1& enc, Clock offset) const {
+  // Slicing at `offset` may leave a lone surrogate; UTF-8 encoding writes it as U+FFFD.
+  enc.writeString(lib0::utf16ToUtf8(std::u16string_view(str).substr(offset)));
+}
+void ContentString::getContent(std::vector<Out>& out) const {
+  // yjs: str.split('') - one string per UTF-16 code unit.
+  for (char16_t c : str) {
+    out.push_back(Out{Out::Kind::kValue, Value(lib0::utf16ToUtf8(std::u16string_view(&c, 1))), nullptr});
+  }
+}
+
+// --- Embed ---
+void ContentEmbed::write(UpdateEncoderV1& enc, Clock) const { enc.writeJSON(embed); }
+void ContentEmbed::getContent(std::vector<Out>& out) const { out.push_back(Out{Out::Kind::kValue, embed, nullptr}); }
+
+// --- Format ---
+void ContentFormat::integrate(Transaction& txn, Item* item) {
+  // Search markers are not supported for rich text (yjs).
+  item->parent->searchMarkers.reset();
+  item->parent->hasFormatting = true;
+}
+void ContentFormat::write(UpdateEncoderV1& enc, Clock) const {
+  enc.writeKey(key);
+  enc.writeJSON(value);
+}
+
+// --- Type ---
+ContentType::ContentType(std::unique_ptr<TypeBase> t) : Content(ContentRef::kType), type(std::move(t)) {}
+ContentType::~ContentType() = default;
+std::unique_ptr<Content> ContentType::copy() const { return std::make_unique<ContentType>(type->copyEmpty()); }
+void ContentType::integrate(Transaction& txn, Item* item) { type->integrate(txn.doc, item); }
+void ContentType::onDelete(Transaction& txn) {
+  for (Item* item = type->start; item; item = item->right) {
+    if (!item->isDeleted()) {
+      item->deleteItem(txn);
+    } else if (item->id.clock < txn.beforeStateOf(item->id.client)) {
+      // Will be GC'd later and should be merged then, though it is not in the delete set.
+      txn.mergeStructs.push_back(item);
+    }
+  }
+  for (const auto& [key, item] : type->map.entries()) {
+    if (!item) continue;
+    if (!item->isDeleted()) {
+      item->deleteItem(txn);
+    } else if (item->id.clock < txn.beforeStateOf(item->id.client)) {
+      txn.mergeStructs.push_back(item);
+    }
+  }
+  txn.changed.erase(type.get());
+}
+void ContentType::gc(StructStore& store, Transaction* txn) {
+  Item* item = type->start;
+  while (item) {
+    Item* next = item->right;
+    item->gc(store, true, txn);
+    item = next;
+  }
+  type->start = nullptr;
+  for (const auto& [key, last] : type->map.entries()) {
+    Item* it = last;
+    while (it) {
+      Item* l = it->left;
+      it->gc(store, true, txn);
+      it = l;
+    }
+  }
+  type->map.clear();
+}
+void ContentType::write(UpdateEncoderV1& enc, Clock) const { type->writeRef(enc); }
+void ContentType::getContent(std::vector<Out>& out) const { out.push_back(Out{Out::Kind::kType, Value(), type.get()}); }
+
+// --- Any ---
+std::unique_ptr<Content> ContentAny::splice(Clock offset) {
+  auto right = std::make_unique<ContentAny>(std::vector<Value>(arr.begin() + offset, arr.end()));
+  arr.resize(offset);
+  return right;
+}
+bool ContentAny::mergeWith(Content& right) {
+  auto& r = static_cast<ContentAny&>(right).arr;
+  arr.insert(arr.end(), r.begin(), r.end());
+  return true;
+}
+void ContentAny::write(UpdateEncoderV1& enc, Clock offset) const {
+  enc.writeLen(arr.size() - offset);
+  for (size_t i = offset; i < arr.size(); i++) enc.writeAny(arr[i]);
+}
+void ContentAny::getContent(std::vector<Out>& out) const {
+  for (const Value& v : arr) out.push_back(Out{Out::Kind::kValue, v, nullptr});
+}
+
+// --- Doc ---
+ContentDoc::ContentDoc(std::string g, Value o) : Content(ContentRef::kDoc), guid(std::move(g)) {
+  // yjs rebuilds the options in the order gc, autoLoad, meta from the subdoc it creates.
+  Value::Object rebuilt;
+  if (o.isObject()) {
+    const Value* gcOpt = o.asObject().get("gc");
+    const Value* autoLoad = o.asObject().get("autoLoad");
+    const Value* meta = o.asObject().get("meta");
+    // new Doc({gc}) defaults gc to true when undefined; then `if (!doc.gc) opts.gc = false`.
+    if (gcOpt && !gcOpt->isUndefined() && !gcOpt->truthy()) rebuilt.set("gc", Value(false));
+    if (autoLoad && autoLoad->truthy()) rebuilt.set("autoLoad", Value(true));
+    if (meta && !meta->isNull() && !meta->isUndefined()) rebuilt.set("meta", *meta);
+  }
+  opts = Value(std::move(rebuilt));
+}
+void ContentDoc::write(UpdateEncoderV1& enc, Clock) const {
+  enc.writeString(guid);
+  enc.writeAny(opts);
+}
+void ContentDoc::getContent(std::vector<Out>& out) const {
+  Value::Object o;
+  o.set("guid", Value(guid));
+  o.set("opts", opts);
+  out.push_back(Out{Out::Kind::kDoc, Value(std::move(o)), nullptr});
+}
+
+// --- reading ---
+std::unique_ptr<Content> readItemContent(UpdateDecoderV1& dec, uint8_t info) {
+  switch (info & 0x1F) {
+    case 1:
+      return std::make_unique<ContentDeleted>(dec.readLen());
+    case 2: {
+      Clock len = dec.readLen();
+      if (len > dec.rest.remaining()) throw lib0::DecodeError("JSON content claims more elements than bytes");
+      std::vector<Value> arr;
+      arr.reserve(len);
+      for (Clock i = 0; i < len; i++) {
+        std::string s = dec.readString();
+        arr.push_back(s == "undefined" ? Value() : lib0::parseJSON(s));
+      }
+      return std::make_unique<ContentJSON>(std::move(arr));
+    }
+    case 3: {
+      auto buf = dec.readBuf();
+      return std::make_unique<ContentBinary>(std::vector<uint8_t>(buf.begin(), buf.end()));
+    }
+    case 4:
+      return std::make_unique<ContentString>(lib0::utf8ToUtf16(dec.readString()));
+    case 5:
+      return std::make_unique<ContentEmbed>(dec.readJSON());
+    case 6: {
+      std::string key = dec.readKey();
+      return std::make_unique<ContentFormat>(std::move(key), dec.readJSON());
+    }
+    case 7:
+      return std::make_unique<ContentType>(readTypeRef(dec));
+    case 8: {
+      Clock len = dec.readLen();
+      if (len > dec.rest.remaining()) throw lib0::DecodeError("any content claims more elements than bytes");
+      std::vector<Value> arr;
+      arr.reserve(len);
+      for (Clock i = 0; i < len; i++) arr.push_back(dec.readAny());
+      return std::make_unique<ContentAny>(std::move(arr));
+    }
+    case 9: {
+      std::string guid = dec.readString();
+      return std::make_unique<ContentDoc>(std::move(guid), dec.readAny());
+    }
+    default:
+      throw lib0::DecodeError("unknown content ref " + std::to_string(info & 0x1F));
+  }
+}
+
+}  // namespace roundtable::crdt
