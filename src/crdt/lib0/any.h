@@ -23,6 +23,8 @@ namespace roundtable::lib0 {
 // same value, float32 (124; so 0.5, 2^31, +-Infinity); else float64 (123; NaN).
 // Objects are written in their (JavaScript) key order; strings with lone
 // surrogates are written with U+FFFD (see Encoder::writeVarString).
+// Recursion depth equals the value's nesting depth (values from readAny and
+// parseJSON are at most kMaxNestingDepth deep).
 void writeAny(Encoder& encoder, const Value& value);
 
 // Reads one value as lib0's readAny does. Objects follow JavaScript assignment

@@ -13,8 +13,8 @@
 namespace roundtable::lib0 {
 namespace {
 
-using testing::fromHex;
-using testing::toHex;
+using testhex::fromHex;
+using testhex::toHex;
 
 std::string anyHex(const Value& v) {
   Encoder e;

@@ -10,7 +10,7 @@
 namespace roundtable::lib0 {
 namespace {
 
-using testing::fromHex;
+using testhex::fromHex;
 
 TEST(DecoderTest, ReadsWhatEncoderWrites) {
   Encoder e;

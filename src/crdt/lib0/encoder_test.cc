@@ -12,7 +12,7 @@
 namespace roundtable::lib0 {
 namespace {
 
-using testing::toHex;
+using testhex::toHex;
 
 template <typename F>
 std::string written(F f) {

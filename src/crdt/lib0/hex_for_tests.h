@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace roundtable::lib0::testing {
+namespace roundtable::lib0::testhex {
 
 inline std::string toHex(const std::vector<uint8_t>& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -38,4 +38,4 @@ inline std::vector<uint8_t> fromHex(std::string_view hex) {
   return out;
 }
 
-}  // namespace roundtable::lib0::testing
+}  // namespace roundtable::lib0::testhex

@@ -33,7 +33,9 @@ std::string numberToString(double d);
 // gives null; NaN and +-Infinity give null; a Uint8Array gives an object with
 // index keys ({"0":1,"1":2}). Strings escape '"', '\\', \b \f \n \r \t, other
 // controls below 0x20 as \u00xx and lone surrogates as \udxxx (lowercase
-// hex); everything else is copied as UTF-8.
+// hex); everything else is copied as UTF-8 (strings are expected to be
+// WTF-8; other bytes are copied verbatim). Throws std::invalid_argument for
+// values nested deeper than kMaxNestingDepth.
 std::string toJSON(const Value& value);
 
 // JavaScript `JSON.parse(text)` (without a reviver). Numbers become doubles

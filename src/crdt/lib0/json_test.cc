@@ -117,6 +117,9 @@ TEST(JsonTest, ParseStringEscapes) {
   EXPECT_EQ(parseJSON(R"("\u00e9\u00E9")").asString(), "\xC3\xA9\xC3\xA9");
   EXPECT_EQ(parseJSON(R"("\"\\\/\b\f\n\r\t")").asString(), "\"\\/\b\f\n\r\t");
   EXPECT_EQ(parseJSON("\"\xE2\x80\xA8\"").asString(), "\xE2\x80\xA8");
+  // An escaped high surrogate followed by a raw WTF-8 low surrogate is one pair.
+  EXPECT_EQ(parseJSON("\"\\ud83d\xED\xB8\x80\"").asString(), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(parseJSON("\"\xED\x9F\xBF\"").asString(), "\xED\x9F\xBF");  // U+D7FF
   // Round trip of a lone surrogate through stringify and parse.
   const Value lone("a\xED\xA0\x80");
   EXPECT_EQ(parseJSON(toJSON(lone)), lone);
