@@ -1,5 +1,8 @@
 #include "crdt/lib0/value.h"
 
+#include "crdt/lib0/json.h"
+#include "crdt/lib0/utf.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -195,6 +198,86 @@ Value::Object Value::Object::fromEntries(std::vector<Entry> entries) {
   obj.indexKeys_ = obj.entries_.size();
   for (Entry& e : named) obj.entries_.push_back(std::move(e));
   return obj;
+}
+
+const void* Value::identity() const {
+  switch (kind()) {
+    case Kind::String: return std::get<5>(v_).get();
+    case Kind::Binary: return std::get<6>(v_).get();
+    case Kind::Array: return std::get<7>(v_).get();
+    case Kind::Object: return std::get<8>(v_).get();
+    default: return nullptr;
+  }
+}
+
+bool Value::truthy() const {
+  switch (kind()) {
+    case Kind::Undefined:
+    case Kind::Null: return false;
+    case Kind::Boolean: return asBool();
+    case Kind::Number: return asNumber() != 0 && !std::isnan(asNumber());
+    case Kind::BigInt: return asBigInt() != 0;
+    case Kind::String: return !asString().empty();
+    default: return true;
+  }
+}
+
+std::vector<std::pair<std::string, Value>> Value::enumerableEntries() const {
+  std::vector<std::pair<std::string, Value>> out;
+  switch (kind()) {
+    case Kind::Object:
+      out.assign(asObject().entries().begin(), asObject().entries().end());
+      break;
+    case Kind::Array:
+      for (size_t i = 0; i < asArray().size(); i++) out.emplace_back(std::to_string(i), asArray()[i]);
+      break;
+    case Kind::Binary:
+      for (size_t i = 0; i < asBinary().size(); i++) out.emplace_back(std::to_string(i), Value(asBinary()[i]));
+      break;
+    case Kind::String: {
+      std::u16string units = utf8ToUtf16(asString());
+      for (size_t i = 0; i < units.size(); i++) {
+        std::string unit;
+        appendUtf16CodeUnit(unit, units[i]);
+        out.emplace_back(std::to_string(i), Value(std::move(unit)));
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+std::string Value::toJSString() const {
+  switch (kind()) {
+    case Kind::Undefined: return "undefined";
+    case Kind::Null: return "null";
+    case Kind::Boolean: return asBool() ? "true" : "false";
+    case Kind::Number: return numberToString(asNumber());
+    case Kind::BigInt: return std::to_string(asBigInt());
+    case Kind::String: return asString();
+    case Kind::Binary: {
+      std::string out;
+      for (size_t i = 0; i < asBinary().size(); i++) {
+        if (i) out += ',';
+        out += std::to_string(asBinary()[i]);
+      }
+      return out;
+    }
+    case Kind::Array: {
+      // Array.prototype.join: null and undefined become empty strings.
+      std::string out;
+      for (size_t i = 0; i < asArray().size(); i++) {
+        if (i) out += ',';
+        const Value& e = asArray()[i];
+        if (!e.isNull() && !e.isUndefined()) out += e.toJSString();
+      }
+      return out;
+    }
+    case Kind::Object: return "[object Object]";
+  }
+  return "";
 }
 
 }  // namespace roundtable::lib0

@@ -88,6 +88,18 @@ class Value {
   const Array& asArray() const;
   const Object& asObject() const;
 
+  // --- JavaScript semantics used by the CRDT ---
+  // Address of the shared storage of a string, binary, array or object (what
+  // JavaScript's `===` compares for objects); null for other kinds.
+  const void* identity() const;
+  // JavaScript truthiness (Boolean(v)).
+  bool truthy() const;
+  // `for (const k in v)` pairs: object entries, array and binary indices,
+  // a string's UTF-16 code units; nothing for other kinds.
+  std::vector<std::pair<std::string, Value>> enumerableEntries() const;
+  // String(v): "null", "1.5", "a,b" for arrays, "[object Object]" for objects.
+  std::string toJSString() const;
+
   // Deep equality for tests: same kind and equal contents. Numbers compare as
   // doubles except that NaN equals NaN (so 0 == -0). Object entries must be
   // equal in the same order.

@@ -52,6 +52,7 @@ StateVector StructStore::getStateVector() const {
 }
 
 void StructStore::addStruct(Struct* s) {
+  s->owned = true;
   auto it = index_.find(s->id.client);
   if (it == index_.end()) {
     index_.emplace(s->id.client, clients_.size());
@@ -129,7 +130,8 @@ Struct* StructStore::getItemCleanEnd(Transaction& txn, ID id) {
 void StructStore::replaceStruct(Struct* old, Struct* replacement) {
   Structs& structs = *structsOf(old->id.client);
   structs[findIndex(structs, old->id.clock)] = replacement;
-  retired_.push_back(old);
+  replacement->owned = true;
+  retire(old);
 }
 
 }  // namespace roundtable::crdt

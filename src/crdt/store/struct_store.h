@@ -55,7 +55,10 @@ class StructStore {
 
   // Deletes structs retired by replaceStruct.
   void freeRetired();
-  void retire(Struct* s) { retired_.push_back(s); }
+  void retire(Struct* s) {
+    s->owned = true;
+    retired_.push_back(s);
+  }
 
   // Pending data (yjs store.pendingStructs / pendingDs), kept as v1 updates.
   struct PendingStructs {

@@ -3,6 +3,7 @@
 
 #include "crdt/doc_impl.h"
 #include "crdt/lib0/decoder.h"
+#include "crdt/lib0/json.h"
 #include "crdt/lib0/utf.h"
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"

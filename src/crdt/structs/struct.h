@@ -38,6 +38,9 @@ class Struct {
   ID id;
   Clock length;
   StructKind kind;
+  // Set once a document's store (or its retired list) owns this struct;
+  // decoders free the structs that never got there.
+  bool owned = false;
 };
 
 // An Item: one run of content inserted by one client in one place.

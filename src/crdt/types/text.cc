@@ -32,16 +32,16 @@ void AttrMap::erase(const std::string& key) {
 bool strictEquals(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::kUndefined:
-    case Value::Kind::kNull:
+    case Value::Kind::Undefined:
+    case Value::Kind::Null:
       return true;
-    case Value::Kind::kBoolean:
+    case Value::Kind::Boolean:
       return a.asBool() == b.asBool();
-    case Value::Kind::kNumber:
+    case Value::Kind::Number:
       return a.asNumber() == b.asNumber();  // NaN !== NaN, 0 === -0
-    case Value::Kind::kBigInt:
+    case Value::Kind::BigInt:
       return a.asBigInt() == b.asBigInt();
-    case Value::Kind::kString:
+    case Value::Kind::String:
       return a.asString() == b.asString();
     default:
       return a.identity() == b.identity();

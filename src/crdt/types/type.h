@@ -13,6 +13,7 @@
 
 #include "crdt/id.h"
 #include "crdt/structs/content.h"
+#include "roundtable/crdt/type_kind.h"
 
 namespace roundtable::crdt {
 
@@ -20,19 +21,6 @@ class DocImpl;
 class Item;
 class Transaction;
 class Event;
-
-// Wire type refs (yjs structs/ContentType.js); kAbstract is a root whose kind
-// is not known yet (created by an update before anyone asked for it).
-enum class TypeKind : uint8_t {
-  kArray = 0,
-  kMap = 1,
-  kText = 2,
-  kXmlElement = 3,
-  kXmlFragment = 4,
-  kXmlHook = 5,
-  kXmlText = 6,
-  kAbstract = 255,
-};
 
 const char* typeKindName(TypeKind kind);
 

@@ -1,0 +1,340 @@
+// The public API: thin handles over the internal types.
+#include "roundtable/crdt/doc.h"
+
+#include <random>
+#include <stdexcept>
+
+#include "crdt/doc_impl.h"
+#include "crdt/lib0/decoder.h"
+#include "crdt/lib0/utf.h"
+#include "crdt/structs/struct.h"
+#include "crdt/types/event.h"
+#include "crdt/types/text.h"
+#include "crdt/update/merge.h"
+
+namespace roundtable::crdt {
+
+namespace {
+
+Out toOut(Input&& in) {
+  if (in.type) {
+    auto* t = new TypeBase(in.type->kind, in.type->nodeName);
+    return Out{Out::Kind::kType, Value(), t};
+  }
+  return Out{Out::Kind::kValue, std::move(in.value), nullptr};
+}
+
+Entry toEntry(Out&& o) {
+  Entry e;
+  switch (o.kind) {
+    case Out::Kind::kValue: e.kind = Entry::Kind::kValue; e.value = std::move(o.value); break;
+    case Out::Kind::kType: e.kind = Entry::Kind::kType; e.type = o.type; break;
+    case Out::Kind::kDoc: e.kind = Entry::Kind::kSubdoc; e.value = std::move(o.value); break;
+  }
+  return e;
+}
+
+void transactOn(TypeBase* t, const std::function<void(Transaction&)>& f) { t->doc->transact(f); }
+
+ClientId randomClientId() {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  return static_cast<ClientId>(rng());
+}
+
+}  // namespace
+
+TypeRef Entry::asType() const { return TypeRef(type); }
+
+// --- TypeRef ---
+TypeKind TypeRef::kind() const { return t_->kind; }
+Value TypeRef::toJSON() const { return typeToJSON(t_); }
+std::string TypeRef::toString() const { return typeToString(t_); }
+ObserverId TypeRef::observe(Observer fn) {
+  ObserverId id = t_->doc->nextObserverId++;
+  t_->observers.emplace_back(id, std::move(fn));
+  return id;
+}
+ObserverId TypeRef::observeDeep(DeepObserver fn) {
+  ObserverId id = t_->doc->nextObserverId++;
+  t_->deepObservers.emplace_back(id, std::move(fn));
+  return id;
+}
+void TypeRef::unobserve(ObserverId id) {
+  std::erase_if(t_->observers, [&](auto& p) { return p.first == id; });
+  std::erase_if(t_->deepObservers, [&](auto& p) { return p.first == id; });
+}
+
+// --- Map ---
+void Map::set(std::string_view key, Input v) {
+  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
+}
+TypeRef Map::setType(std::string_view key, NewType t) {
+  Out o = toOut(Input(std::move(t)));
+  TypeBase* created = o.type;
+  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, std::move(o)); });
+  return TypeRef(created);
+}
+void Map::erase(std::string_view key) {
+  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
+}
+std::optional<Entry> Map::get(std::string_view key) const {
+  Out o;
+  if (!typeMapGet(t_, key, &o)) return std::nullopt;
+  return toEntry(std::move(o));
+}
+bool Map::has(std::string_view key) const { return typeMapHas(t_, key); }
+size_t Map::size() const { return typeMapGetAll(t_).size(); }
+std::vector<std::string> Map::keys() const {
+  std::vector<std::string> keys;
+  for (auto& [k, v] : typeMapGetAll(t_)) keys.push_back(k);
+  return keys;
+}
+void Map::clear() {
+  transactOn(t_, [&](Transaction& txn) {
+    for (auto& [k, v] : typeMapGetAll(t_)) typeMapDelete(txn, t_, k);
+  });
+}
+
+// --- list helpers ---
+static Status listInsert(TypeBase* t, size_t index, std::vector<Input>&& values) {
+  if (index > t->length) return Status::InvalidArgument("index " + std::to_string(index) + " beyond length " + std::to_string(t->length));
+  std::vector<Out> content;
+  for (Input& v : values) content.push_back(toOut(std::move(v)));
+  transactOn(t, [&](Transaction& txn) { typeListInsertGenerics(txn, t, index, std::move(content)); });
+  return Status::Ok();
+}
+static Status listErase(TypeBase* t, size_t index, size_t count) {
+  if (index > t->length || count > t->length - index) return Status::InvalidArgument("range beyond length " + std::to_string(t->length));
+  transactOn(t, [&](Transaction& txn) { typeListDelete(txn, t, index, count); });
+  return Status::Ok();
+}
+static std::optional<Entry> listGet(TypeBase* t, size_t index) {
+  Out o;
+  if (!typeListGet(t, index, &o)) return std::nullopt;
+  return toEntry(std::move(o));
+}
+static std::vector<Entry> listToArray(TypeBase* t) {
+  std::vector<Entry> out;
+  for (Out& o : typeListToArray(t)) out.push_back(toEntry(std::move(o)));
+  return out;
+}
+
+// --- Array ---
+size_t Array::length() const { return t_->length; }
+Status Array::insert(size_t index, std::vector<Input> values) { return listInsert(t_, index, std::move(values)); }
+Status Array::push(std::vector<Input> values) {
+  std::vector<Out> content;
+  for (Input& v : values) content.push_back(toOut(std::move(v)));
+  transactOn(t_, [&](Transaction& txn) { typeListPushGenerics(txn, t_, std::move(content)); });
+  return Status::Ok();
+}
+Status Array::erase(size_t index, size_t count) { return listErase(t_, index, count); }
+std::optional<Entry> Array::get(size_t index) const { return listGet(t_, index); }
+std::vector<Entry> Array::toArray() const { return listToArray(t_); }
+
+// --- Text ---
+size_t Text::length() const { return t_->length; }
+Status Text::insert(size_t index, std::string_view text, const Value* attributes) {
+  if (index > t_->length) return Status::InvalidArgument("index beyond text length");
+  TextInsert ins;
+  ins.str = lib0::utf8ToUtf16(text);
+  transactOn(t_, [&](Transaction& txn) { textInsert(txn, t_, index, std::move(ins), attributes); });
+  return Status::Ok();
+}
+Status Text::insertEmbed(size_t index, Input embed, const Value* attributes) {
+  if (index > t_->length) return Status::InvalidArgument("index beyond text length");
+  TextInsert ins;
+  if (embed.type) {
+    ins.kind = TextInsert::Kind::kType;
+    ins.type = new TypeBase(embed.type->kind, embed.type->nodeName);
+  } else {
+    ins.kind = TextInsert::Kind::kEmbed;
+    ins.embed = std::move(embed.value);
+  }
+  Value attrs = attributes ? *attributes : Value::object();
+  transactOn(t_, [&](Transaction& txn) { textInsert(txn, t_, index, std::move(ins), &attrs); });
+  return Status::Ok();
+}
+Status Text::erase(size_t index, size_t count) {
+  if (index > t_->length || count > t_->length - index) return Status::InvalidArgument("range beyond text length");
+  transactOn(t_, [&](Transaction& txn) { textDelete(txn, t_, index, count); });
+  return Status::Ok();
+}
+Status Text::format(size_t index, size_t count, const Value& attributes) {
+  if (!attributes.isObject()) return Status::InvalidArgument("attributes must be an object");
+  transactOn(t_, [&](Transaction& txn) { textFormat(txn, t_, index, count, attributes); });
+  return Status::Ok();
+}
+void Text::applyDelta(const std::vector<TextDeltaOp>& delta) {
+  std::vector<DeltaOp> ops;
+  for (const TextDeltaOp& d : delta) {
+    DeltaOp op;
+    op.attributes = d.attributes;
+    switch (d.kind) {
+      case TextDeltaOp::Kind::kInsert:
+        op.kind = DeltaOp::Kind::kInsert;
+        if (d.embed) {
+          op.insert.kind = TextInsert::Kind::kEmbed;
+          op.insert.embed = *d.embed;
+        } else {
+          op.insert.str = lib0::utf8ToUtf16(d.text);
+        }
+        break;
+      case TextDeltaOp::Kind::kRetain: op.kind = DeltaOp::Kind::kRetain; op.length = d.length; break;
+      case TextDeltaOp::Kind::kDelete: op.kind = DeltaOp::Kind::kDelete; op.length = d.length; break;
+    }
+    ops.push_back(std::move(op));
+  }
+  transactOn(t_, [&](Transaction& txn) { textApplyDelta(txn, t_, std::move(ops)); });
+}
+std::vector<TextDeltaOp> Text::toDelta() const {
+  std::vector<TextDeltaOp> out;
+  for (DeltaOp& op : textToDelta(t_)) {
+    TextDeltaOp d;
+    d.attributes = op.attributes;
+    switch (op.insert.kind) {
+      case TextInsert::Kind::kString: d.text = lib0::utf16ToUtf8(op.insert.str); break;
+      case TextInsert::Kind::kEmbed: d.embed = op.insert.embed; break;
+      case TextInsert::Kind::kType: d.type = op.insert.type; break;
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+Value Text::toDeltaJSON() const { return deltaToJSON(textToDelta(t_)); }
+void Text::setAttribute(std::string_view key, Input v) {
+  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
+}
+void Text::removeAttribute(std::string_view key) {
+  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
+}
+std::optional<Entry> Text::getAttribute(std::string_view key) const {
+  Out o;
+  if (!typeMapGet(t_, key, &o)) return std::nullopt;
+  return toEntry(std::move(o));
+}
+
+// --- XmlFragment / XmlElement ---
+size_t XmlFragment::length() const { return t_->length; }
+TypeRef XmlFragment::insertElement(size_t index, std::string_view nodeName) {
+  if (index > t_->length) return TypeRef();
+  Out o = toOut(Input(NewType{TypeKind::kXmlElement, std::string(nodeName)}));
+  TypeBase* created = o.type;
+  std::vector<Out> content;
+  content.push_back(std::move(o));
+  transactOn(t_, [&](Transaction& txn) { typeListInsertGenerics(txn, t_, index, std::move(content)); });
+  return TypeRef(created);
+}
+TypeRef XmlFragment::insertText(size_t index) {
+  if (index > t_->length) return TypeRef();
+  Out o = toOut(Input(NewType{TypeKind::kXmlText, {}}));
+  TypeBase* created = o.type;
+  std::vector<Out> content;
+  content.push_back(std::move(o));
+  transactOn(t_, [&](Transaction& txn) { typeListInsertGenerics(txn, t_, index, std::move(content)); });
+  return TypeRef(created);
+}
+Status XmlFragment::insert(size_t index, std::vector<Input> children) { return listInsert(t_, index, std::move(children)); }
+Status XmlFragment::erase(size_t index, size_t count) { return listErase(t_, index, count); }
+std::optional<Entry> XmlFragment::get(size_t index) const { return listGet(t_, index); }
+std::vector<Entry> XmlFragment::toArray() const { return listToArray(t_); }
+std::string XmlElement::nodeName() const { return t_->name; }
+void XmlElement::setAttribute(std::string_view key, Input v) {
+  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
+}
+void XmlElement::removeAttribute(std::string_view key) {
+  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
+}
+std::optional<Entry> XmlElement::getAttribute(std::string_view key) const {
+  Out o;
+  if (!typeMapGet(t_, key, &o)) return std::nullopt;
+  return toEntry(std::move(o));
+}
+std::vector<std::pair<std::string, Entry>> XmlElement::getAttributes() const {
+  std::vector<std::pair<std::string, Entry>> out;
+  for (auto& [k, o] : typeMapGetAll(t_)) out.emplace_back(k, toEntry(std::move(o)));
+  return out;
+}
+
+// --- Doc ---
+Doc::Doc(DocOptions options)
+    : impl_(std::make_unique<DocImpl>(options.clientId ? *options.clientId : randomClientId(), options.gc)) {}
+Doc::~Doc() = default;
+ClientId Doc::clientId() const { return impl_->clientId; }
+TypeRef Doc::getRoot(std::string_view name, TypeKind kind) { return TypeRef(impl_->getRoot(name, kind)); }
+Map Doc::getMap(std::string_view name) { return Map(impl_->getRoot(name, TypeKind::kMap)); }
+Array Doc::getArray(std::string_view name) { return Array(impl_->getRoot(name, TypeKind::kArray)); }
+Text Doc::getText(std::string_view name) { return Text(impl_->getRoot(name, TypeKind::kText)); }
+XmlFragment Doc::getXmlFragment(std::string_view name) { return XmlFragment(impl_->getRoot(name, TypeKind::kXmlFragment)); }
+XmlElement Doc::getXmlElement(std::string_view name) { return XmlElement(impl_->getRoot(name, TypeKind::kXmlElement)); }
+std::vector<std::string> Doc::rootNames() const {
+  std::vector<std::string> names;
+  for (auto& [k, t] : impl_->share) names.push_back(*k);
+  return names;
+}
+void Doc::transact(const std::function<void(Transaction&)>& f, const void* origin) { impl_->transact(f, origin, true); }
+
+Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {
+  try {
+    applyUpdateV1(*impl_, update, origin);
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
+  }
+}
+
+std::vector<uint8_t> Doc::encodeStateAsUpdate(std::span<const uint8_t> sv) const {
+  std::vector<uint8_t> out;
+  Status s = encodeStateAsUpdate(sv, &out);
+  (void)s;
+  return out;
+}
+
+Status Doc::encodeStateAsUpdate(std::span<const uint8_t> sv, std::vector<uint8_t>* out) const {
+  try {
+    *out = encodeStateAsUpdateV1(*impl_, sv);
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed state vector: ") + e.what());
+  }
+}
+
+std::vector<uint8_t> Doc::encodeStateVector() const { return crdt::encodeStateVector(impl_->store.getStateVector()); }
+StateVector Doc::stateVector() const { return impl_->store.getStateVector(); }
+
+ObserverId Doc::onUpdate(UpdateCallback fn) {
+  ObserverId id = impl_->nextObserverId++;
+  impl_->updateCallbacks.emplace_back(id, [fn = std::move(fn)](std::span<const uint8_t> u, const void* origin, Transaction&) { fn(u, origin); });
+  return id;
+}
+void Doc::off(ObserverId id) {
+  std::erase_if(impl_->updateCallbacks, [&](auto& p) { return p.first == id; });
+  std::erase_if(impl_->afterTransactionCallbacks, [&](auto& p) { return p.first == id; });
+}
+
+Status mergeUpdates(const std::vector<std::vector<uint8_t>>& updates, std::vector<uint8_t>* out) {
+  try {
+    *out = mergeUpdatesV1(updates);
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
+  }
+}
+Status diffUpdate(std::span<const uint8_t> update, std::span<const uint8_t> sv, std::vector<uint8_t>* out) {
+  try {
+    *out = diffUpdateV1(update, sv);
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
+  }
+}
+Status stateVectorFromUpdate(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
+  try {
+    *out = encodeStateVectorFromUpdateV1(update);
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
+  }
+}
+
+}  // namespace roundtable::crdt

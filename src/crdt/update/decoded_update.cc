@@ -1,0 +1,115 @@
+#include "crdt/update/decoded_update.h"
+
+#include "crdt/lib0/decoder.h"
+#include "crdt/string_pool.h"
+#include "crdt/structs/content.h"
+#include "crdt/update/coder_v1.h"
+
+namespace roundtable::crdt {
+
+DecodedUpdate::~DecodedUpdate() {
+  for (Struct* s : all)
+    if (!s->owned) delete s;
+}
+
+DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
+  DecodedUpdate out;
+  uint64_t numOfStateUpdates = dec.rest.readVarUint();
+  // Each client entry takes at least three bytes: a bound before any allocation.
+  if (numOfStateUpdates > dec.rest.remaining()) throw lib0::DecodeError("update claims more clients than bytes");
+  for (uint64_t c = 0; c < numOfStateUpdates; c++) {
+    uint64_t numberOfStructs = dec.rest.readVarUint();
+    if (numberOfStructs > dec.rest.remaining()) throw lib0::DecodeError("update claims more structs than bytes");
+    ClientId client = dec.readClient();
+    Clock clock = dec.readClock();
+    ClientStructRefs refs{client, {}, 0};
+    refs.refs.reserve(numberOfStructs);
+    for (uint64_t k = 0; k < numberOfStructs; k++) {
+      uint8_t info = dec.readInfo();
+      Struct* s;
+      switch (info & 0x1F) {
+        case kStructGCRef: {
+          Clock len = dec.readLen();
+          s = new GCStruct(ID{client, clock}, len);
+          break;
+        }
+        case kStructSkipRef: {
+          Clock len = dec.readClock();
+          s = new SkipStruct(ID{client, clock}, len);
+          break;
+        }
+        default: {
+          ID origin, rightOrigin, parentId;
+          bool hasOrigin = info & 0x80, hasRightOrigin = info & 0x40;
+          if (hasOrigin) origin = dec.readLeftID();
+          if (hasRightOrigin) rightOrigin = dec.readRightID();
+          const bool cantCopyParentInfo = !hasOrigin && !hasRightOrigin;
+          const std::string* parentName = nullptr;
+          bool parentIsId = false;
+          const std::string* parentSub = nullptr;
+          if (cantCopyParentInfo) {
+            if (dec.readParentInfo()) {
+              parentName = pool.intern(dec.readString());
+            } else {
+              parentId = dec.readLeftID();
+              parentIsId = true;
+            }
+            if (info & 0x20) parentSub = pool.intern(dec.readString());
+          }
+          std::unique_ptr<Content> content = readItemContent(dec, info);
+          Item* item = new Item(ID{client, clock}, nullptr, hasOrigin ? &origin : nullptr, nullptr,
+                                hasRightOrigin ? &rightOrigin : nullptr, nullptr, parentSub, std::move(content));
+          if (parentName) {
+            item->parentName = parentName;
+            item->info |= Item::kParentIsName;
+          } else if (parentIsId) {
+            item->parentId = parentId;
+            item->info |= Item::kParentIsId;
+          }
+          s = item;
+        }
+      }
+      out.all.push_back(s);
+      refs.refs.push_back(s);
+      // yjs never writes empty structs; one would break the store's clock index.
+      if (s->length == 0) throw lib0::DecodeError("struct of length 0");
+      if (s->length > kMaxClock - clock) throw lib0::DecodeError("struct clock beyond 2^53");
+      clock += s->length;
+    }
+    bool replaced = false;
+    for (auto& existing : out.clients) {
+      if (existing.client == client) {
+        existing = std::move(refs);
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out.clients.push_back(std::move(refs));
+  }
+  return out;
+}
+
+DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool& pool) {
+  UpdateDecoderV1 dec(update);
+  DecodedUpdate out = decodeStructsV1(dec, pool);
+  out.deleteSet = DeleteSet::read(dec);
+  return out;
+}
+
+void writeStruct(UpdateEncoderV1& enc, const Struct* s, Clock offset) {
+  switch (s->kind) {
+    case StructKind::kGC:
+      enc.writeInfo(kStructGCRef);
+      enc.writeLen(s->length - offset);
+      break;
+    case StructKind::kSkip:
+      enc.writeInfo(kStructSkipRef);
+      enc.rest.writeVarUint(s->length - offset);
+      break;
+    case StructKind::kItem:
+      static_cast<const Item*>(s)->write(enc, offset);
+      break;
+  }
+}
+
+}  // namespace roundtable::crdt

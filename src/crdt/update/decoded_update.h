@@ -1,0 +1,54 @@
+// A v1 update decoded into structs, before anything is applied
+// (yjs readClientsStructRefs, LazyStructReader).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crdt/id.h"
+#include "crdt/store/delete_set.h"
+#include "crdt/structs/struct.h"
+
+namespace roundtable::crdt {
+
+class StringPool;
+class UpdateDecoderV1;
+class UpdateEncoderV1;
+
+struct ClientStructRefs {
+  ClientId client;
+  std::vector<Struct*> refs;  // owned by DecodedUpdate::all until a store takes them
+  size_t i = 0;
+};
+
+class DecodedUpdate {
+ public:
+  DecodedUpdate() = default;
+  DecodedUpdate(const DecodedUpdate&) = delete;
+  DecodedUpdate& operator=(const DecodedUpdate&) = delete;
+  DecodedUpdate(DecodedUpdate&&) = default;
+  DecodedUpdate& operator=(DecodedUpdate&&) = default;
+  ~DecodedUpdate();
+
+  // Per client in the order the update lists them (a client listed twice
+  // keeps only its last list, as yjs does).
+  std::vector<ClientStructRefs> clients;
+  DeleteSet deleteSet;
+  // Every struct decoded; those not owned by a store are freed with this object.
+  std::vector<Struct*> all;
+};
+
+// Decodes a whole v1 update: structs, then the delete set. Map keys and root
+// names are interned in `pool`. Throws lib0::DecodeError on malformed input;
+// nothing outside the returned object is changed then except the pool.
+DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool& pool);
+
+// Reads the structs part only (the decoder is left at the delete set).
+DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool);
+
+// Writes one struct (GC, Skip or Item) with an offset into its clock range.
+void writeStruct(UpdateEncoderV1& enc, const Struct* s, Clock offset);
+
+}  // namespace roundtable::crdt

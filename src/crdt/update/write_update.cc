@@ -1,0 +1,113 @@
+// Encoding documents and transactions as v1 updates, and state vectors
+// (yjs utils/encoding.js writeClientsStructs, encodeStateAsUpdateV2,
+// encodeStateVector).
+#include <algorithm>
+
+#include "crdt/doc_impl.h"
+#include "crdt/lib0/decoder.h"
+#include "crdt/update/coder_v1.h"
+#include "crdt/update/decoded_update.h"
+#include "crdt/update/merge.h"
+
+namespace roundtable::crdt {
+
+void writeClientsStructs(UpdateEncoderV1& enc, StructStore& store, const StateVector& targetSv) {
+  // Only clients with structs the target lacks; unknown clients from clock 0.
+  StateVector sm;
+  for (const auto& [client, clock] : targetSv) {
+    if (store.getState(client) > clock) sm.emplace_back(client, clock);
+  }
+  for (const auto& [client, structs] : store.clients()) {
+    bool known = false;
+    for (const auto& [c, clock] : targetSv)
+      if (c == client) { known = true; break; }
+    if (!known) sm.emplace_back(client, 0);
+  }
+  enc.rest.writeVarUint(sm.size());
+  // Higher client ids first (this helps the conflict resolution of receivers).
+  std::sort(sm.begin(), sm.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  for (const auto& [client, target] : sm) {
+    StructStore::Structs& structs = *store.structsOf(client);
+    const Clock clock = std::max(target, structs[0]->id.clock);
+    const size_t start = StructStore::findIndex(structs, clock);
+    enc.rest.writeVarUint(structs.size() - start);
+    enc.writeClient(client);
+    enc.rest.writeVarUint(clock);
+    const Struct* first = structs[start];
+    writeStruct(enc, first, clock - first->id.clock);
+    for (size_t i = start + 1; i < structs.size(); i++) writeStruct(enc, structs[i], 0);
+  }
+}
+
+StateVector decodeStateVector(std::span<const uint8_t> bytes) {
+  StateVector sv;
+  if (bytes.empty()) return sv;
+  UpdateDecoderV1 dec(bytes);
+  uint64_t n = dec.rest.readVarUint();
+  if (n > dec.rest.remaining()) throw lib0::DecodeError("state vector claims more entries than bytes");
+  for (uint64_t i = 0; i < n; i++) {
+    ClientId client = dec.readClientId();
+    Clock clock = dec.readClock();
+    // A Map: a repeated client keeps its last clock.
+    bool found = false;
+    for (auto& [c, v] : sv)
+      if (c == client) { v = clock; found = true; }
+    if (!found) sv.emplace_back(client, clock);
+  }
+  return sv;
+}
+
+std::vector<uint8_t> encodeStateVector(const StateVector& svIn) {
+  StateVector sv = svIn;
+  std::sort(sv.begin(), sv.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  lib0::Encoder enc;
+  enc.writeVarUint(sv.size());
+  for (auto& [c, clock] : sv) {
+    enc.writeVarUint(c);
+    enc.writeVarUint(clock);
+  }
+  return enc.take();
+}
+
+std::vector<uint8_t> encodeStateAsUpdateV1(DocImpl& doc, std::span<const uint8_t> encodedTargetSv) {
+  const StateVector target = decodeStateVector(encodedTargetSv);
+  UpdateEncoderV1 enc;
+  writeClientsStructs(enc, doc.store, target);
+  DeleteSet::fromStore(doc.store).write(enc);
+  std::vector<std::vector<uint8_t>> updates;
+  updates.push_back(enc.take());
+  if (doc.store.pendingDs) updates.push_back(*doc.store.pendingDs);
+  if (doc.store.pendingStructs) {
+    static const uint8_t kEmptySv[] = {0};
+    std::span<const uint8_t> sv = encodedTargetSv.empty() ? std::span<const uint8_t>(kEmptySv) : encodedTargetSv;
+    updates.push_back(diffUpdateV1(doc.store.pendingStructs->update, sv));
+  }
+  if (updates.size() > 1) return mergeUpdatesV1(updates);
+  return std::move(updates[0]);
+}
+
+bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn) {
+  bool changed = !txn.deleteSet.empty();
+  if (!changed) {
+    for (const auto& [client, clock] : txn.afterState) {
+      // yjs compares beforeState.get(client) (undefined for new clients) with clock.
+      bool known = false;
+      for (const auto& [c, v] : txn.beforeState) {
+        if (c == client) {
+          known = true;
+          if (v != clock) changed = true;
+          break;
+        }
+      }
+      if (!known) changed = true;
+      if (changed) break;
+    }
+  }
+  if (!changed) return false;
+  txn.deleteSet.sortAndMerge();
+  writeClientsStructs(enc, txn.doc->store, txn.beforeState);
+  txn.deleteSet.write(enc);
+  return true;
+}
+
+}  // namespace roundtable::crdt
