@@ -1,7 +1,6 @@
 // The public API: thin handles over the internal types.
 #include "roundtable/crdt/doc.h"
 
-#include <random>
 #include <stdexcept>
 
 #include "crdt/doc_impl.h"
@@ -35,11 +34,6 @@ Entry toEntry(Out&& o) {
 }
 
 void transactOn(TypeBase* t, const std::function<void(Transaction&)>& f) { t->doc->transact(f); }
-
-ClientId randomClientId() {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  return static_cast<ClientId>(rng());
-}
 
 }  // namespace
 
@@ -258,7 +252,7 @@ std::vector<std::pair<std::string, Entry>> XmlElement::getAttributes() const {
 
 // --- Doc ---
 Doc::Doc(DocOptions options)
-    : impl_(std::make_unique<DocImpl>(options.clientId ? *options.clientId : randomClientId(), options.gc)) {}
+    : impl_(std::make_unique<DocImpl>(options.clientId ? *options.clientId : generateClientId(), options.gc)) {}
 Doc::~Doc() = default;
 ClientId Doc::clientId() const { return impl_->clientId; }
 TypeRef Doc::getRoot(std::string_view name, TypeKind kind) { return TypeRef(impl_->getRoot(name, kind)); }

@@ -115,12 +115,13 @@ void tryMergeDeleteSet(const DeleteSet& ds, StructStore& store) {
   }
 }
 
-ClientId randomClientId() {
+}  // namespace
+
+ClientId generateClientId() {
+  // yjs: a random uint32.
   static thread_local std::mt19937 rng{std::random_device{}()};
   return static_cast<ClientId>(rng());
 }
-
-}  // namespace
 
 void cleanupTransaction(DocImpl& doc, Transaction& txn) {
   StructStore& store = doc.store;
@@ -178,7 +179,7 @@ void cleanupTransaction(DocImpl& doc, Transaction& txn) {
   }
   if (!txn.local && stateOf(txn.afterState, doc.clientId) != txn.beforeStateOf(doc.clientId)) {
     // Another client seems to use our id: pick a new one (yjs does the same).
-    doc.clientId = randomClientId();
+    doc.clientId = generateClientId();
   }
   if (!doc.updateCallbacks.empty()) {
     UpdateEncoderV1 enc;

@@ -72,6 +72,9 @@ StateVector decodeStateVector(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encodeStateVector(const StateVector& sv);
 bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn);
 
+// A fresh random client id (yjs generateNewClientId).
+ClientId generateClientId();
+
 // Ends a transaction: observers, formatting cleanup, GC, merging, callbacks.
 void cleanupTransaction(DocImpl& doc, Transaction& txn);
 

@@ -6,8 +6,9 @@
 
 namespace roundtable::crdt {
 
-// yjs client ids are random uint32 values; clocks count content units per client.
-using ClientId = uint32_t;
+// yjs makes random uint32 client ids, but older writers used larger numbers
+// (up to 2^53, JavaScript's safe integers); clocks count content units per client.
+using ClientId = uint64_t;
 using Clock = uint64_t;
 
 // Largest clock or length accepted from the wire: yjs stores them in JavaScript numbers.

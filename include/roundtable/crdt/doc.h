@@ -34,7 +34,7 @@
 namespace roundtable::crdt {
 
 using lib0::Value;
-using ClientId = uint32_t;
+using ClientId = uint64_t;
 using Clock = uint64_t;
 using ObserverId = uint64_t;
 

@@ -15,8 +15,8 @@ lib0::Value UpdateDecoderV1::readJSON() { return lib0::parseJSON(rest.readVarStr
 
 ClientId UpdateDecoderV1::readClientId() {
   uint64_t c = rest.readVarUint();
-  if (c > 0xFFFFFFFFull) throw lib0::DecodeError("client id does not fit 32 bits");
-  return static_cast<ClientId>(c);
+  if (c > kMaxClock) throw lib0::DecodeError("client id beyond 2^53");
+  return c;
 }
 
 Clock UpdateDecoderV1::readClock() {

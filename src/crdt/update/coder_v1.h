@@ -56,7 +56,7 @@ class UpdateDecoderV1 {
   lib0::Value readJSON();
   std::string readKey() { return rest.readVarString(); }
 
-  // A client id must fit yjs's uint32 ids.
+  // A client id must be a safe JavaScript integer.
   ClientId readClientId();
   // A clock or length must stay below 2^53 (JavaScript numbers).
   Clock readClock();
