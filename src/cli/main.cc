@@ -1,2 +1,18 @@
-#include <cstdio>
-int main(int argc, char** argv) { std::fprintf(stderr, "roundtable: no command yet\n"); return 2; }
+// roundtable: one binary, one subcommand per part (see ../shared/SPEC.md).
+#include <CLI/CLI.hpp>
+
+#include "cli/doc_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Roundtable: review an AI agent's implementation plan together, in real time"};
+  app.require_subcommand(1);
+  roundtable::cli::addDocCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return 0;
+}
