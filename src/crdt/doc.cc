@@ -274,6 +274,10 @@ Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {
     return Status::Ok();
   } catch (const lib0::DecodeError& e) {
     return Status::InvalidArgument(std::string("malformed update: ") + e.what());
+  } catch (const std::exception& e) {
+    // An update that decodes but contradicts the document (yjs throws here
+    // too). The document may hold part of it: callers should reload it.
+    return Status::Internal(std::string("update could not be integrated: ") + e.what());
   }
 }
 

@@ -56,6 +56,14 @@ DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
             }
             if (info & 0x20) parentSub = pool.intern(dec.readString());
           }
+          // References within the item's own client must point backwards: yjs
+          // does not check them for missing dependencies, and a forward
+          // reference would name a struct that does not exist.
+          if ((hasOrigin && origin.client == client && origin.clock >= clock) ||
+              (hasRightOrigin && rightOrigin.client == client && rightOrigin.clock >= clock) ||
+              (parentIsId && parentId.client == client && parentId.clock >= clock)) {
+            throw lib0::DecodeError("item refers to a later clock of its own client");
+          }
           std::unique_ptr<Content> content = readItemContent(dec, info);
           Item* item = new Item(ID{client, clock}, nullptr, hasOrigin ? &origin : nullptr, nullptr,
                                 hasRightOrigin ? &rightOrigin : nullptr, nullptr, parentSub, std::move(content));
