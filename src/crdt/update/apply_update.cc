@@ -217,6 +217,9 @@ void integrateDecoded(Transaction& txn, DecodedUpdate& decoded) {
   bool retry = false;
   resolveRootNames(doc, decoded);
   std::optional<StructStore::PendingStructs> rest = integrateStructs(txn, store, decoded.clients);
+  // The rest is encoded in `rest`; structs the store did not take go now,
+  // while every pointer to them is still valid.
+  decoded.releaseUnowned();
   if (store.pendingStructs) {
     StructStore::PendingStructs& pending = *store.pendingStructs;
     for (const auto& [client, clock] : pending.missing) {

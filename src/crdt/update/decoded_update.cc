@@ -7,9 +7,13 @@
 
 namespace roundtable::crdt {
 
-DecodedUpdate::~DecodedUpdate() {
+DecodedUpdate::~DecodedUpdate() { releaseUnowned(); }
+
+void DecodedUpdate::releaseUnowned() {
   for (Struct* s : all)
     if (!s->owned) delete s;
+  all.clear();
+  clients.clear();
 }
 
 DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {

@@ -31,6 +31,9 @@ class DecodedUpdate {
   DecodedUpdate(DecodedUpdate&&) = default;
   DecodedUpdate& operator=(DecodedUpdate&&) = default;
   ~DecodedUpdate();
+  // Frees the structs no store took, and forgets the rest. Call once
+  // integration is over, before the document may free retired structs.
+  void releaseUnowned();
 
   // Per client in the order the update lists them (a client listed twice
   // keeps only its last list, as yjs does).
