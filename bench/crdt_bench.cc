@@ -17,7 +17,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,23 +39,22 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
-// Single-threaded benchmark, but relaxed atomics cost
-// little and keep it correct if the library ever allocates from a thread.
 namespace {
-std::atomic<int64_t> g_live{0};
-std::atomic<int64_t> g_peak{0};
-std::atomic<uint64_t> g_allocs{0};
+// Plain counters: the benchmark and the library (one Doc, one thread) are
+// single-threaded, and atomics here cost measurable time in the timed cases.
+int64_t g_live = 0;
+int64_t g_peak = 0;
 
 inline void noteAlloc(void* p) {
-  int64_t n = static_cast<int64_t>(malloc_usable_size(p));
-  int64_t live = g_live.fetch_add(n, std::memory_order_relaxed) + n;
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  int64_t peak = g_peak.load(std::memory_order_relaxed);
-  while (live > peak && !g_peak.compare_exchange_weak(peak, live, std::memory_order_relaxed)) {
-  }
+#ifndef ROUNDTABLE_BENCH_NO_ALLOC_COUNT
+  g_live += static_cast<int64_t>(malloc_usable_size(p));
+  if (g_live > g_peak) g_peak = g_live;
+#endif
 }
 inline void noteFree(void* p) {
-  if (p) g_live.fetch_sub(static_cast<int64_t>(malloc_usable_size(p)), std::memory_order_relaxed);
+#ifndef ROUNDTABLE_BENCH_NO_ALLOC_COUNT
+  if (p) g_live -= static_cast<int64_t>(malloc_usable_size(p));
+#endif
 }
 inline void* allocOrNull(std::size_t n) {
   void* p = std::malloc(n ? n : 1);
@@ -306,12 +304,12 @@ int main(int argc, char** argv) {
   ReplayResult b4Counts;  // declared before b4: outlives it
   std::unique_ptr<Doc> b4;
   {
-    int64_t base = g_live.load();
-    g_peak.store(base);
+    int64_t base = g_live;
+    g_peak = base;
     b4 = std::make_unique<Doc>(b4Options);
     replay(*b4, trace, b4Counts);
-    docBytes = g_live.load() - base;
-    peakBytes = g_peak.load() - base;
+    docBytes = g_live - base;
+    peakBytes = g_peak - base;
   }
 
   // --- encodeStateAsUpdate of the finished B4 doc ---------------------------
