@@ -520,11 +520,16 @@ async function simulate (seed, opsPerRun, driver, log) {
   const refDS = JSON.stringify(deleteSetOf(ref.r.state))
   for (const { p, r } of reports.slice(1)) {
     const j = canonStr(r.json)
-    assert.ok(j === refJSON, `${where()} final: ${p.name} (${p.impl}) JSON differs from ${ref.p.name} (${ref.p.impl}), ${firstDiff(j, refJSON)}`)
+    const observer = p === obsC || p === obsY
+    // The observers' own formatting cleanups are never sent. yjs's cleanup is
+    // not neutral for rendered formatting (YJS_TRAPS item 29), so an observer
+    // may render formatting differently from the editors: seed 603208178 makes
+    // the yjs and the C++ observer agree byte for byte (compareObservers above)
+    // while both differ from the editors. Observers are held to each other;
+    // editors, who send everything, to one another.
+    if (!observer) assert.ok(j === refJSON, `${where()} final: ${p.name} (${p.impl}) JSON differs from ${ref.p.name} (${ref.p.impl}), ${firstDiff(j, refJSON)}`)
     assert.deepEqual(r.sv, ref.r.sv, `${where()} final: ${p.name} (${p.impl}) state vector differs from ${ref.p.name} (${ref.p.impl})`)
-    // The observers' own formatting cleanups are never sent, so only the
-    // editors (who send everything) must agree on the delete set.
-    if (p === obsC || p === obsY) continue
+    if (observer) continue
     const ds = JSON.stringify(deleteSetOf(r.state))
     assert.ok(ds === refDS, `${where()} final: ${p.name} (${p.impl}) delete set differs from ${ref.p.name} (${ref.p.impl}), ${firstDiff(ds, refDS)}`)
   }
@@ -538,7 +543,9 @@ test('C++ CRDT and yjs converge and agree byte for byte', { timeout: 180_000 }, 
   try {
     const runs = process.env.SEED ? 1 : Number(process.env.RUNS ?? 20)
     const opsPerRun = Number(process.env.OPS ?? 300)
-    const baseSeed = Number(process.env.SEED ?? process.env.BASE_SEED ?? (Date.now() % 1_000_000_000))
+    // Fixed seeds by default, so that CI is reproducible; BASE_SEED=random explores new ones.
+    const base = process.env.SEED ?? process.env.BASE_SEED ?? '1'
+    const baseSeed = base === 'random' ? Date.now() % 1_000_000_000 : Number(base)
     let total = 0
     for (let i = 0; i < runs; i++) {
       const seed = process.env.SEED ? baseSeed : baseSeed + i
