@@ -69,7 +69,8 @@ void readUpdateV1Into(Transaction& txn, std::span<const uint8_t> update);
 std::vector<uint8_t> encodeStateAsUpdateV1(DocImpl& doc, std::span<const uint8_t> encodedTargetSv);
 void writeClientsStructs(UpdateEncoderV1& enc, StructStore& store, const StateVector& sv);
 StateVector decodeStateVector(std::span<const uint8_t> bytes);
-std::vector<uint8_t> encodeStateVector(const StateVector& sv);
+std::vector<uint8_t> encodeStateVector(const StateVector& sv);  // clients descending, as yjs writes
+std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv);
 bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn);
 
 // A fresh random client id (yjs generateNewClientId).

@@ -269,13 +269,7 @@ std::vector<uint8_t> encodeStateVectorFromUpdateV1(std::span<const uint8_t> upda
     if (currClock != 0) sv.emplace_back(currClient, currClock);
   }
   // Written in the order found, like yjs (not sorted).
-  lib0::Encoder enc;
-  enc.writeVarUint(sv.size());
-  for (auto& [c, clock] : sv) {
-    enc.writeVarUint(c);
-    enc.writeVarUint(clock);
-  }
-  return enc.take();
+  return encodeStateVectorInOrder(sv);
 }
 
 }  // namespace roundtable::crdt

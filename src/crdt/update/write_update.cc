@@ -60,6 +60,10 @@ StateVector decodeStateVector(std::span<const uint8_t> bytes) {
 std::vector<uint8_t> encodeStateVector(const StateVector& svIn) {
   StateVector sv = svIn;
   std::sort(sv.begin(), sv.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  return encodeStateVectorInOrder(sv);
+}
+
+std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv) {
   lib0::Encoder enc;
   enc.writeVarUint(sv.size());
   for (auto& [c, clock] : sv) {
