@@ -35,6 +35,40 @@ Entry toEntry(Out&& o) {
 
 void transactOn(TypeBase* t, const std::function<void(Transaction&)>& f) { t->doc->transact(f); }
 
+// Map operations shared by Map, Text attributes and XmlElement attributes.
+void mapSet(TypeBase* t, std::string_view key, Input&& v) {
+  transactOn(t, [&](Transaction& txn) { typeMapSet(txn, t, key, toOut(std::move(v))); });
+}
+void mapErase(TypeBase* t, std::string_view key) {
+  transactOn(t, [&](Transaction& txn) { typeMapDelete(txn, t, key); });
+}
+std::optional<Entry> mapGet(const TypeBase* t, std::string_view key) {
+  Out o;
+  if (!typeMapGet(t, key, &o)) return std::nullopt;
+  return toEntry(std::move(o));
+}
+
+// Inserts one new, empty type at index and returns it (invalid if out of range).
+TypeRef insertNewType(TypeBase* t, size_t index, NewType type) {
+  if (index > t->length) return TypeRef();
+  std::vector<Out> content;
+  content.push_back(toOut(Input(std::move(type))));
+  TypeBase* created = content.back().type;
+  transactOn(t, [&](Transaction& txn) { typeListInsertGenerics(txn, t, index, std::move(content)); });
+  return TypeRef(created);
+}
+
+// Runs f, turning a decoding failure of untrusted bytes into InvalidArgument.
+template <typename F>
+Status guardDecode(const char* what, F&& f) {
+  try {
+    f();
+    return Status::Ok();
+  } catch (const lib0::DecodeError& e) {
+    return Status::InvalidArgument(std::string("malformed ") + what + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 TypeRef Entry::asType() const { return TypeRef(type); }
@@ -59,23 +93,15 @@ void TypeRef::unobserve(ObserverId id) {
 }
 
 // --- Map ---
-void Map::set(std::string_view key, Input v) {
-  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
-}
+void Map::set(std::string_view key, Input v) { mapSet(t_, key, std::move(v)); }
 TypeRef Map::setType(std::string_view key, NewType t) {
   Out o = toOut(Input(std::move(t)));
   TypeBase* created = o.type;
   transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, std::move(o)); });
   return TypeRef(created);
 }
-void Map::erase(std::string_view key) {
-  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
-}
-std::optional<Entry> Map::get(std::string_view key) const {
-  Out o;
-  if (!typeMapGet(t_, key, &o)) return std::nullopt;
-  return toEntry(std::move(o));
-}
+void Map::erase(std::string_view key) { mapErase(t_, key); }
+std::optional<Entry> Map::get(std::string_view key) const { return mapGet(t_, key); }
 bool Map::has(std::string_view key) const { return typeMapHas(t_, key); }
 size_t Map::size() const { return typeMapGetAll(t_).size(); }
 std::vector<std::string> Map::keys() const {
@@ -196,54 +222,24 @@ std::vector<TextDeltaOp> Text::toDelta() const {
   return out;
 }
 Value Text::toDeltaJSON() const { return deltaToJSON(textToDelta(t_)); }
-void Text::setAttribute(std::string_view key, Input v) {
-  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
-}
-void Text::removeAttribute(std::string_view key) {
-  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
-}
-std::optional<Entry> Text::getAttribute(std::string_view key) const {
-  Out o;
-  if (!typeMapGet(t_, key, &o)) return std::nullopt;
-  return toEntry(std::move(o));
-}
+void Text::setAttribute(std::string_view key, Input v) { mapSet(t_, key, std::move(v)); }
+void Text::removeAttribute(std::string_view key) { mapErase(t_, key); }
+std::optional<Entry> Text::getAttribute(std::string_view key) const { return mapGet(t_, key); }
 
 // --- XmlFragment / XmlElement ---
 size_t XmlFragment::length() const { return t_->length; }
 TypeRef XmlFragment::insertElement(size_t index, std::string_view nodeName) {
-  if (index > t_->length) return TypeRef();
-  Out o = toOut(Input(NewType{TypeKind::kXmlElement, std::string(nodeName)}));
-  TypeBase* created = o.type;
-  std::vector<Out> content;
-  content.push_back(std::move(o));
-  transactOn(t_, [&](Transaction& txn) { typeListInsertGenerics(txn, t_, index, std::move(content)); });
-  return TypeRef(created);
+  return insertNewType(t_, index, NewType{TypeKind::kXmlElement, std::string(nodeName)});
 }
-TypeRef XmlFragment::insertText(size_t index) {
-  if (index > t_->length) return TypeRef();
-  Out o = toOut(Input(NewType{TypeKind::kXmlText, {}}));
-  TypeBase* created = o.type;
-  std::vector<Out> content;
-  content.push_back(std::move(o));
-  transactOn(t_, [&](Transaction& txn) { typeListInsertGenerics(txn, t_, index, std::move(content)); });
-  return TypeRef(created);
-}
+TypeRef XmlFragment::insertText(size_t index) { return insertNewType(t_, index, NewType{TypeKind::kXmlText, {}}); }
 Status XmlFragment::insert(size_t index, std::vector<Input> children) { return listInsert(t_, index, std::move(children)); }
 Status XmlFragment::erase(size_t index, size_t count) { return listErase(t_, index, count); }
 std::optional<Entry> XmlFragment::get(size_t index) const { return listGet(t_, index); }
 std::vector<Entry> XmlFragment::toArray() const { return listToArray(t_); }
 std::string XmlElement::nodeName() const { return t_->name; }
-void XmlElement::setAttribute(std::string_view key, Input v) {
-  transactOn(t_, [&](Transaction& txn) { typeMapSet(txn, t_, key, toOut(std::move(v))); });
-}
-void XmlElement::removeAttribute(std::string_view key) {
-  transactOn(t_, [&](Transaction& txn) { typeMapDelete(txn, t_, key); });
-}
-std::optional<Entry> XmlElement::getAttribute(std::string_view key) const {
-  Out o;
-  if (!typeMapGet(t_, key, &o)) return std::nullopt;
-  return toEntry(std::move(o));
-}
+void XmlElement::setAttribute(std::string_view key, Input v) { mapSet(t_, key, std::move(v)); }
+void XmlElement::removeAttribute(std::string_view key) { mapErase(t_, key); }
+std::optional<Entry> XmlElement::getAttribute(std::string_view key) const { return mapGet(t_, key); }
 std::vector<std::pair<std::string, Entry>> XmlElement::getAttributes() const {
   std::vector<std::pair<std::string, Entry>> out;
   for (auto& [k, o] : typeMapGetAll(t_)) out.emplace_back(k, toEntry(std::move(o)));
@@ -289,12 +285,7 @@ std::vector<uint8_t> Doc::encodeStateAsUpdate(std::span<const uint8_t> sv) const
 }
 
 Status Doc::encodeStateAsUpdate(std::span<const uint8_t> sv, std::vector<uint8_t>* out) const {
-  try {
-    *out = encodeStateAsUpdateV1(*impl_, sv);
-    return Status::Ok();
-  } catch (const lib0::DecodeError& e) {
-    return Status::InvalidArgument(std::string("malformed state vector: ") + e.what());
-  }
+  return guardDecode("state vector", [&] { *out = encodeStateAsUpdateV1(*impl_, sv); });
 }
 
 std::vector<uint8_t> Doc::encodeStateVector() const { return crdt::encodeStateVector(impl_->store.getStateVector()); }
@@ -311,28 +302,13 @@ void Doc::off(ObserverId id) {
 }
 
 Status mergeUpdates(const std::vector<std::vector<uint8_t>>& updates, std::vector<uint8_t>* out) {
-  try {
-    *out = mergeUpdatesV1(updates);
-    return Status::Ok();
-  } catch (const lib0::DecodeError& e) {
-    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
-  }
+  return guardDecode("update", [&] { *out = mergeUpdatesV1(updates); });
 }
 Status diffUpdate(std::span<const uint8_t> update, std::span<const uint8_t> sv, std::vector<uint8_t>* out) {
-  try {
-    *out = diffUpdateV1(update, sv);
-    return Status::Ok();
-  } catch (const lib0::DecodeError& e) {
-    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
-  }
+  return guardDecode("update", [&] { *out = diffUpdateV1(update, sv); });
 }
 Status stateVectorFromUpdate(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
-  try {
-    *out = encodeStateVectorFromUpdateV1(update);
-    return Status::Ok();
-  } catch (const lib0::DecodeError& e) {
-    return Status::InvalidArgument(std::string("malformed update: ") + e.what());
-  }
+  return guardDecode("update", [&] { *out = encodeStateVectorFromUpdateV1(update); });
 }
 
 }  // namespace roundtable::crdt

@@ -129,8 +129,8 @@ void cleanupTransaction(DocImpl& doc, Transaction& txn) {
   ds.sortAndMerge();
   txn.afterState = store.getStateVector();
   // Observers of changed types, in the order the types first changed.
-  auto changed = txn.changed.entries();  // copy: observers may start new transactions
-  for (auto& [type, subs] : changed) {
+  // No copy needed: during cleanup, observers' changes go to new transactions.
+  for (auto& [type, subs] : txn.changed.entries()) {
     if (!type->item || !type->item->isDeleted()) type->callObserver(txn, subs);
   }
   // Deep observers, top-level events first.

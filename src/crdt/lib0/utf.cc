@@ -155,7 +155,10 @@ size_t utf16Length(std::string_view utf8) {
   return count;
 }
 
-bool isValidUtf8(std::string_view bytes) {
+namespace {
+
+// Whether every sequence decodes; lone surrogates are allowed only in WTF-8.
+bool validate(std::string_view bytes, bool allowSurrogates) {
   const uint8_t* p = bytesOf(bytes);
   const uint8_t* end = p + bytes.size();
   while (p < end) {
@@ -163,25 +166,17 @@ bool isValidUtf8(std::string_view bytes) {
     if (p >= end) break;
     char32_t cp;
     const int len = decodeWtf8(p, end, cp);
-    if (len == 0 || isSurrogate(cp)) return false;
+    if (len == 0 || (!allowSurrogates && isSurrogate(cp))) return false;
     p += len;
   }
   return true;
 }
 
-bool isValidWtf8(std::string_view bytes) {
-  const uint8_t* p = bytesOf(bytes);
-  const uint8_t* end = p + bytes.size();
-  while (p < end) {
-    p += asciiRun(p, end);
-    if (p >= end) break;
-    char32_t cp;
-    const int len = decodeWtf8(p, end, cp);
-    if (len == 0) return false;
-    p += len;
-  }
-  return true;
-}
+}  // namespace
+
+bool isValidUtf8(std::string_view bytes) { return validate(bytes, false); }
+
+bool isValidWtf8(std::string_view bytes) { return validate(bytes, true); }
 
 std::string toWellFormedUtf8(std::string_view wtf8) {
   if (isValidUtf8(wtf8)) return std::string(wtf8);
