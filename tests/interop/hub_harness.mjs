@@ -502,9 +502,15 @@ export class Harness {
 
   /** Starts a server; options: flags (hub only), dataDir (default: a new temp dir), port, env. */
   async startHub (opts = {}) {
+    const hub = this.newHub(opts)
+    await hub.start()
+    return hub
+  }
+
+  /** A Hub that is cleaned up with the others but not started yet (to watch a start that should fail). */
+  newHub (opts = {}) {
     const hub = new Hub({ ...opts, dataDir: opts.dataDir ?? this.tmpDir() })
     this.hubs.push(hub)
-    await hub.start()
     return hub
   }
 
