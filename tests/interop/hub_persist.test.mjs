@@ -79,9 +79,13 @@ test('SIGTERM: clean exit 0; after a restart on the same data directory a fresh 
       expected.push(a.doc)
       destroy([a, b])
     }
+    // a client that is still connected (one that uploads nothing) does not stop a clean shutdown
+    const idle = h.rawDoc(hub.yjsUrl(names[0]))
+    await idle.sync()
     await referencePersistSettle()
     const exit = await hub.kill('SIGTERM')
     if (!isReference) assert.deepEqual(exit, { code: 0, signal: null }, `SIGTERM → exit 0; output:\n${hub.output}`)
+    await idle.waitClosed(3000)
 
     await hub.start()
     for (const [i, name] of names.entries()) await assertReadBack(hub, name, expected[i], `doc ${decodeURIComponent(name)} after SIGTERM`)
