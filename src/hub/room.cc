@@ -23,6 +23,7 @@ Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& r
       registry_(registry),
       options_(options),
       unloadTimer_(strand_),
+      resumeTimer_(strand_),
       awarenessTimer_(strand_) {
   metrics().documentsLoaded++;
   metrics().documentsLoadedTotal++;
@@ -48,6 +49,7 @@ void Room::load() {
       // would hide the rest; refuse the document until an operator looks.
       spdlog::error("document '{}' could not be loaded: {}", self->name_, s.message());
       self->state_ = State::kFailed;
+      self->registry_.remove(self.get());  // the next client retries the load
       return;
     }
     self->state_ = State::kReady;
@@ -95,7 +97,13 @@ void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
       return;
     }
     self->carryOut(id, std::move(fx));
-    session->continueReading();
+    // Back-pressure: while the store is behind, this client waits.
+    if (self->store_.overloaded()) {
+      self->paused_.push_back(std::move(session));
+      self->resumePaused();
+    } else {
+      session->continueReading();
+    }
   });
 }
 
@@ -163,6 +171,7 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
     return;
   }
   committed_ = seq;
+  resumePaused();
   while (!held_.empty() && held_.front().seq <= committed_) {
     Held h = std::move(held_.front());
     held_.pop_front();
@@ -181,10 +190,27 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (conns_.empty()) scheduleUnload();
 }
 
+void Room::resumePaused() {
+  if (paused_.empty()) return;
+  if (!store_.overloaded()) {
+    for (auto& session : paused_) session->continueReading();
+    paused_.clear();
+    return;
+  }
+  // The store is behind on other documents' work: look again shortly.
+  if (appended_ == committed_) {
+    resumeTimer_.expires_after(std::chrono::milliseconds(20));
+    resumeTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && self->state_ == State::kReady) self->resumePaused();
+    });
+  }
+}
+
 void Room::fail(const std::string& why) {
   spdlog::error("document '{}': {}; disconnecting its clients and reloading it from storage", name_, why);
   state_ = State::kFailed;
   held_.clear();
+  paused_.clear();
   for (auto& [id, session] : conns_) {
     session->close(CloseCode::kTryAgainLater, "document reloading");
     metrics().yjsConnections--;

@@ -67,6 +67,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void carryOut(ConnId from, RoomEffects fx);
   void deliver(ConnId to, ConnId except, const SharedBytes& bytes);
   void onCommitted(uint64_t seq, const store::AppendResult& result);
+  void resumePaused();
   void fail(const std::string& why);
   void scheduleUnload();
   void scheduleAwarenessSweep();
@@ -83,10 +84,12 @@ class Room : public std::enable_shared_from_this<Room> {
   RoomCore core_;
   std::unordered_map<ConnId, std::shared_ptr<WebSocketSession>> conns_;
   std::deque<Held> held_;
+  std::vector<std::shared_ptr<WebSocketSession>> paused_;  // not reading until the store catches up
   uint64_t appended_ = 0;   // sequence number of the last update handed to the store
   uint64_t committed_ = 0;  // ... and of the last one it committed
   bool compacting_ = false;
   boost::asio::steady_timer unloadTimer_;
+  boost::asio::steady_timer resumeTimer_;
   boost::asio::steady_timer awarenessTimer_;
   bool awarenessTimerRunning_ = false;
 
