@@ -21,13 +21,16 @@
 #include <string>
 #include <unordered_map>
 
-#include "hub/room_core.h"
+#include "sync/room_core.h"
 #include "hub/websocket_session.h"
 #include "store/store.h"
 
 namespace roundtable::hub {
 
 class RoomRegistry;
+using sync::ConnId;
+using sync::RoomCore;
+using sync::RoomEffects;
 
 struct RoomOptions {
   std::chrono::milliseconds unloadGrace{30000};

@@ -11,13 +11,13 @@
 #include <memory>
 #include <span>
 
-#include "hub/room_core.h"
+#include "sync/room_core.h"
 #include "sync/message.h"
 
 namespace {
 
-using roundtable::hub::RoomCore;
-using roundtable::hub::RoomEffects;
+using roundtable::sync::RoomCore;
+using roundtable::sync::RoomEffects;
 
 void check(const RoomEffects& fx) {
   // A refused message must not have changed the document.

@@ -1,7 +1,7 @@
 // RoomCore: the hub's y-websocket behaviour for one document, checked with
 // the CRDT as the client (the Node interop tests check it against the real
 // y-websocket client).
-#include "hub/room_core.h"
+#include "sync/room_core.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "roundtable/crdt/doc.h"
 #include "sync/message.h"
 
-namespace roundtable::hub {
+namespace roundtable::sync {
 namespace {
 
 using crdt::Doc;
@@ -26,9 +26,9 @@ std::vector<uint8_t> textInsert(Doc& doc, const std::string& text) {
 
 std::string textOf(Doc& doc) { return doc.getText("t").toString(); }
 
-sync::Message decode(const std::vector<uint8_t>& bytes) {
-  sync::Message m;
-  EXPECT_TRUE(sync::decodeMessage(bytes, &m).ok());
+Message decode(const std::vector<uint8_t>& bytes) {
+  Message m;
+  EXPECT_TRUE(decodeMessage(bytes, &m).ok());
   return m;
 }
 
@@ -46,14 +46,14 @@ TEST(RoomCore, OpenSendsStepOneAndKnownPresence) {
   RoomEffects first = room.open(1);
   ASSERT_TRUE(first.status.ok());
   ASSERT_EQ(first.reply.size(), 1u);  // no presence yet
-  sync::Message m = decode(first.reply[0]);
-  EXPECT_EQ(m.type, sync::MessageType::kSync);
-  EXPECT_EQ(m.sync, sync::SyncType::kStep1);
+  Message m = decode(first.reply[0]);
+  EXPECT_EQ(m.type, MessageType::kSync);
+  EXPECT_EQ(m.sync, SyncType::kStep1);
 
-  ASSERT_TRUE(room.handle(1, sync::encodeAwareness(awarenessUpdate(77, 1, R"({"user":{"name":"Ada"}})")), 0).status.ok());
+  ASSERT_TRUE(room.handle(1, encodeAwareness(awarenessUpdate(77, 1, R"({"user":{"name":"Ada"}})")), 0).status.ok());
   RoomEffects second = room.open(2);
   ASSERT_EQ(second.reply.size(), 2u);
-  EXPECT_EQ(decode(second.reply[1]).type, sync::MessageType::kAwareness);
+  EXPECT_EQ(decode(second.reply[1]).type, MessageType::kAwareness);
 }
 
 TEST(RoomCore, UpdatesAreReportedForPersistenceAndStepTwoCarriesThem) {
@@ -61,22 +61,22 @@ TEST(RoomCore, UpdatesAreReportedForPersistenceAndStepTwoCarriesThem) {
   room.open(1);
   Doc alice(DocOptions{.clientId = 10});
   std::vector<uint8_t> update = textInsert(alice, "hello");
-  RoomEffects fx = room.handle(1, sync::encodeUpdate(update), 0);
+  RoomEffects fx = room.handle(1, encodeUpdate(update), 0);
   ASSERT_TRUE(fx.status.ok()) << fx.status.message();
   ASSERT_EQ(fx.docUpdates.size(), 1u);
   EXPECT_TRUE(fx.reply.empty());
 
   // The same update again changes nothing and so is not persisted again.
-  EXPECT_TRUE(room.handle(1, sync::encodeUpdate(update), 0).docUpdates.empty());
+  EXPECT_TRUE(room.handle(1, encodeUpdate(update), 0).docUpdates.empty());
 
   // A new client asks with its (empty) state vector; the answer waits for durability.
   Doc bob(DocOptions{.clientId = 20});
   room.open(2);
-  RoomEffects answer = room.handle(2, sync::encodeSyncStep1(bob.encodeStateVector()), 0);
+  RoomEffects answer = room.handle(2, encodeSyncStep1(bob.encodeStateVector()), 0);
   ASSERT_TRUE(answer.status.ok());
   ASSERT_EQ(answer.durableReply.size(), 1u);
-  sync::Message step2 = decode(answer.durableReply[0]);
-  ASSERT_EQ(step2.sync, sync::SyncType::kStep2);
+  Message step2 = decode(answer.durableReply[0]);
+  ASSERT_EQ(step2.sync, SyncType::kStep2);
   ASSERT_TRUE(bob.applyUpdate(step2.payload).ok());
   EXPECT_EQ(textOf(bob), "hello");
 }
@@ -85,10 +85,10 @@ TEST(RoomCore, MalformedMessagesAreErrorsAndChangeNothing) {
   RoomCore room;
   room.open(1);
   Doc alice(DocOptions{.clientId = 10});
-  ASSERT_TRUE(room.handle(1, sync::encodeUpdate(textInsert(alice, "kept")), 0).status.ok());
+  ASSERT_TRUE(room.handle(1, encodeUpdate(textInsert(alice, "kept")), 0).status.ok());
   std::vector<uint8_t> before = room.doc().encodeStateAsUpdate();
 
-  std::vector<uint8_t> good = sync::encodeUpdate(textInsert(alice, " more"));
+  std::vector<uint8_t> good = encodeUpdate(textInsert(alice, " more"));
   std::vector<std::vector<uint8_t>> bad = {
       {},                                   // empty frame
       {99},                                 // unknown message type
@@ -110,10 +110,10 @@ TEST(RoomCore, PresenceFollowsConnectionsAndExpires) {
   RoomCore room;
   room.open(1);
   room.open(2);
-  RoomEffects fx = room.handle(1, sync::encodeAwareness(awarenessUpdate(77, 1, R"({"name":"Ada"})")), 1000);
+  RoomEffects fx = room.handle(1, encodeAwareness(awarenessUpdate(77, 1, R"({"name":"Ada"})")), 1000);
   ASSERT_TRUE(fx.status.ok());
   EXPECT_FALSE(fx.awareness.empty());
-  ASSERT_TRUE(room.handle(2, sync::encodeAwareness(awarenessUpdate(88, 1, R"({"name":"Bo"})")), 1000).status.ok());
+  ASSERT_TRUE(room.handle(2, encodeAwareness(awarenessUpdate(88, 1, R"({"name":"Bo"})")), 1000).status.ok());
   EXPECT_EQ(room.awareness().size(), 2u);
 
   // Connection 1 leaves: its client 77 is announced gone, 88 stays.
@@ -131,10 +131,10 @@ TEST(RoomCore, PresenceFollowsConnectionsAndExpires) {
 TEST(RoomCore, QueryAwarenessAnswersWithEveryState) {
   RoomCore room;
   room.open(1);
-  ASSERT_TRUE(room.handle(1, sync::encodeAwareness(awarenessUpdate(5, 3, R"({"a":1})")), 0).status.ok());
-  RoomEffects fx = room.handle(1, sync::encodeQueryAwareness(), 0);
+  ASSERT_TRUE(room.handle(1, encodeAwareness(awarenessUpdate(5, 3, R"({"a":1})")), 0).status.ok());
+  RoomEffects fx = room.handle(1, encodeQueryAwareness(), 0);
   ASSERT_EQ(fx.reply.size(), 1u);
-  EXPECT_EQ(decode(fx.reply[0]).type, sync::MessageType::kAwareness);
+  EXPECT_EQ(decode(fx.reply[0]).type, MessageType::kAwareness);
 }
 
 TEST(RoomCore, LoadRestoresStoredUpdates) {
@@ -148,4 +148,4 @@ TEST(RoomCore, LoadRestoresStoredUpdates) {
 }
 
 }  // namespace
-}  // namespace roundtable::hub
+}  // namespace roundtable::sync

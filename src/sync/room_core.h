@@ -23,7 +23,7 @@
 #include "roundtable/crdt/doc.h"
 #include "sync/awareness.h"
 
-namespace roundtable::hub {
+namespace roundtable::sync {
 
 using ConnId = uint64_t;
 
@@ -37,7 +37,7 @@ struct RoomEffects {
 
 class RoomCore {
  public:
-  explicit RoomCore(sync::AwarenessLimits limits = {});
+  explicit RoomCore(AwarenessLimits limits = {});
   ~RoomCore();
 
   // Applies stored updates on load. Errors name the first update that failed;
@@ -56,7 +56,7 @@ class RoomCore {
   RoomEffects applyLocal(std::span<const uint8_t> update);
 
   crdt::Doc& doc() { return doc_; }
-  const sync::Awareness& awareness() const { return awareness_; }
+  const Awareness& awareness() const { return awareness_; }
   size_t connections() const { return controlled_.size(); }
 
  private:
@@ -64,7 +64,7 @@ class RoomCore {
   std::vector<uint8_t> awarenessMessage(const std::vector<uint64_t>& clients) const;
 
   crdt::Doc doc_;
-  sync::Awareness awareness_;
+  Awareness awareness_;
   // Awareness client ids each connection announced, removed when it leaves
   // (the y-websocket server's `conns` map).
   std::unordered_map<ConnId, std::unordered_set<uint64_t>> controlled_;
@@ -72,4 +72,4 @@ class RoomCore {
   crdt::ObserverId updateObserver_ = 0;
 };
 
-}  // namespace roundtable::hub
+}  // namespace roundtable::sync

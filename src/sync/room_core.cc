@@ -1,10 +1,10 @@
-#include "hub/room_core.h"
+#include "sync/room_core.h"
 
 #include "sync/message.h"
 
-namespace roundtable::hub {
+namespace roundtable::sync {
 
-RoomCore::RoomCore(sync::AwarenessLimits limits) : awareness_(limits) {
+RoomCore::RoomCore(AwarenessLimits limits) : awareness_(limits) {
   updateObserver_ = doc_.onUpdate([this](std::span<const uint8_t> update, const void*) {
     if (capture_) capture_->emplace_back(update.begin(), update.end());
   });
@@ -25,9 +25,9 @@ Status RoomCore::load(const std::vector<std::vector<uint8_t>>& updates) {
 RoomEffects RoomCore::open(ConnId conn) {
   controlled_[conn];
   RoomEffects fx;
-  fx.reply.push_back(sync::encodeSyncStep1(doc_.encodeStateVector()));
+  fx.reply.push_back(encodeSyncStep1(doc_.encodeStateVector()));
   std::vector<uint64_t> known = awareness_.clientsWithState();
-  if (!known.empty()) fx.reply.push_back(sync::encodeAwareness(awareness_.encodeUpdate(known)));
+  if (!known.empty()) fx.reply.push_back(encodeAwareness(awareness_.encodeUpdate(known)));
   return fx;
 }
 
@@ -40,26 +40,26 @@ RoomEffects RoomCore::applyUpdate(std::span<const uint8_t> update, ConnId origin
 }
 
 RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_t nowMs) {
-  sync::Message message;
+  Message message;
   RoomEffects fx;
-  fx.status = sync::decodeMessage(bytes, &message);
+  fx.status = decodeMessage(bytes, &message);
   if (!fx.status.ok()) return fx;
   switch (message.type) {
-    case sync::MessageType::kSync:
+    case MessageType::kSync:
       switch (message.sync) {
-        case sync::SyncType::kStep1: {
+        case SyncType::kStep1: {
           std::vector<uint8_t> update;
           fx.status = doc_.encodeStateAsUpdate(message.payload, &update);
-          if (fx.status.ok()) fx.durableReply.push_back(sync::encodeSyncStep2(update));
+          if (fx.status.ok()) fx.durableReply.push_back(encodeSyncStep2(update));
           return fx;
         }
-        case sync::SyncType::kStep2:
-        case sync::SyncType::kUpdate:
+        case SyncType::kStep2:
+        case SyncType::kUpdate:
           return applyUpdate(message.payload, conn);
       }
       break;
-    case sync::MessageType::kAwareness: {
-      sync::AwarenessChanges changes;
+    case MessageType::kAwareness: {
+      AwarenessChanges changes;
       fx.status = awareness_.applyUpdate(message.payload, nowMs, &changes);
       if (!fx.status.ok() || changes.empty()) return fx;
       auto& mine = controlled_[conn];
@@ -68,12 +68,12 @@ RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_
       fx.awareness = awarenessMessage(changes.all());
       return fx;
     }
-    case sync::MessageType::kQueryAwareness: {
+    case MessageType::kQueryAwareness: {
       std::vector<uint64_t> known = awareness_.clientsWithState();
-      fx.reply.push_back(sync::encodeAwareness(awareness_.encodeUpdate(known)));
+      fx.reply.push_back(encodeAwareness(awareness_.encodeUpdate(known)));
       return fx;
     }
-    case sync::MessageType::kAuth:
+    case MessageType::kAuth:
       // Permission messages flow from server to client; a client's is ignored.
       return fx;
   }
@@ -102,7 +102,7 @@ RoomEffects RoomCore::expireAwareness(int64_t nowMs, int64_t timeoutMs) {
 RoomEffects RoomCore::applyLocal(std::span<const uint8_t> update) { return applyUpdate(update, 0); }
 
 std::vector<uint8_t> RoomCore::awarenessMessage(const std::vector<uint64_t>& clients) const {
-  return sync::encodeAwareness(awareness_.encodeUpdate(clients));
+  return encodeAwareness(awareness_.encodeUpdate(clients));
 }
 
-}  // namespace roundtable::hub
+}  // namespace roundtable::sync
