@@ -151,6 +151,9 @@ HttpResponse Router::handle(const HttpRequest& request) {
     res = metricsText(request);
   } else if (path == "/config.json") {
     res = configJson(request);
+  } else if (!parts_.options->serveWeb) {
+    res = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8",
+                       "roundtable signaling relay: connect a WebSocket to /signal\n");
   } else {
     StaticResponse file = web_.get(path);
     res = makeResponse(request, static_cast<http::status>(file.status), file.contentType, std::move(file.body));

@@ -20,6 +20,7 @@
 // A Status error answers {"ok":false,"code":"InvalidArgument","error":"..."};
 // a bad request answers {"ok":false,"error":"..."}.
 
+#include "json_lines.h"
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -189,21 +190,4 @@ Value handle(const Value& req) {
 
 }  // namespace
 
-int main() {
-  std::ios::sync_with_stdio(false);
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (line.empty()) continue;
-    Value res;
-    try {
-      res = handle(roundtable::lib0::parseJSON(line));
-    } catch (const std::exception& e) {
-      Value::Object o;
-      o.set("ok", false);
-      o.set("error", std::string(e.what()));
-      res = Value(std::move(o));
-    }
-    std::cout << roundtable::lib0::toJSON(res) << '\n' << std::flush;
-  }
-  return 0;
-}
+int main() { return roundtable::testing::serveJsonLines(handle); }
