@@ -31,6 +31,7 @@
 // report; updates emitted by applying a remote update are not (they carry the
 // APPLY origin), since the peer that sent them already has them.
 
+#include "json_lines.h"
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -418,21 +419,4 @@ Value handle(const Value& req) {
 
 }  // namespace
 
-int main() {
-  std::ios::sync_with_stdio(false);
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (line.empty()) continue;
-    Value res;
-    try {
-      res = handle(roundtable::lib0::parseJSON(line));
-    } catch (const std::exception& e) {
-      Value::Object o;
-      o.set("ok", false);
-      o.set("error", std::string(e.what()));
-      res = Value(std::move(o));
-    }
-    std::cout << roundtable::lib0::toJSON(res) << '\n' << std::flush;
-  }
-  return 0;
-}
+int main() { return roundtable::testing::serveJsonLines(handle); }
