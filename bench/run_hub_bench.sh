@@ -9,7 +9,8 @@
 # Each scenario gets a freshly started server (so the breadth scenario's idle
 # memory is a fresh process's, and the fanout ramp does not run on a heap that
 # the other scenario grew); the hub gets a fresh temporary data directory.
-# Builds the Release binaries in build-bench/ (or $BUILD_DIR). Raw JSON lines
+# Builds the Release binaries in build-bench/ (or $BUILD_DIR); HUB_BIN=path runs
+# another roundtable binary as the hub (e.g. one built from a branch). Raw JSON lines
 # are kept in $BUILD_DIR/hub_bench.jsonl, server logs beside them. Every
 # server it starts is stopped on exit, including on error or Ctrl-C.
 set -euo pipefail
@@ -18,6 +19,10 @@ ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 JOBS=${JOBS:-2}
 REF_SERVER=$ROOT/tests/interop/node_modules/@y/websocket-server/src/server.js
+HUB_BIN=${HUB_BIN:-$BUILD_DIR/roundtable}
+BENCH_NICE=${BENCH_NICE:--10}
+NICE=()
+if nice -n "$BENCH_NICE" true 2>/dev/null; then NICE=(nice -n "$BENCH_NICE"); fi
 
 QUICK=0
 ONLY=""
@@ -88,12 +93,12 @@ start_server() {
   : > "$log"
   if [ "$kind" = ref ]; then
     SERVER_PORT=$(free_port)
-    HOST=127.0.0.1 PORT=$SERVER_PORT node "$REF_SERVER" > "$log" 2>&1 &
+    HOST=127.0.0.1 PORT=$SERVER_PORT "${NICE[@]}" node "$REF_SERVER" > "$log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do grep -q "running at" "$log" && return 0; sleep 0.1; done
   else
     DATA_DIR=$(mktemp -d /tmp/roundtable-hub-bench.XXXXXX)
-    "$BUILD_DIR/roundtable" serve --host 127.0.0.1 --port 0 --data "$DATA_DIR" --max-conns-per-ip 100000 \
+    "${NICE[@]}" "$HUB_BIN" serve --host 127.0.0.1 --port 0 --data "$DATA_DIR" --max-conns-per-ip 100000 \
       > "$log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do
@@ -110,7 +115,7 @@ start_server() {
 SERVERS=()
 [ "$ONLY" != hub ] && SERVERS+=(ref)
 if [ "$ONLY" != ref ]; then
-  if "$BUILD_DIR/roundtable" serve --help >/dev/null 2>&1; then
+  if "$HUB_BIN" serve --help >/dev/null 2>&1; then
     SERVERS+=(hub)
   else
     echo "run_hub_bench: this roundtable has no 'serve' (the hub is not built yet): reference only" >&2
@@ -124,7 +129,7 @@ for kind in "${SERVERS[@]}"; do
     echo "run_hub_bench: $kind ($scenario) on port $SERVER_PORT, pid $SERVER_PID" >&2
     sleep 0.5
     rc=0
-    "$BUILD_DIR/roundtable_hub_load" --port "$SERVER_PORT" --server-pid "$SERVER_PID" --label "$kind" \
+    "${NICE[@]}" "$BUILD_DIR/roundtable_hub_load" --port "$SERVER_PORT" --server-pid "$SERVER_PID" --label "$kind" \
       --scenario "$scenario" --json "$OUT" "${LOAD_FLAGS[@]}" || rc=$?
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
       echo "run_hub_bench: the $kind server died during $scenario; its log:" >&2
@@ -186,6 +191,14 @@ for (const [name, f] of [['ref', rf], ['hub', hf]]) {
 for (const [name, b] of [['ref', rb], ['hub', hb]]) {
   if (!b) continue
   console.log(`  ${name} breadth: ${pct(b.phase.client_cpu)} / ${pct(b.phase.server_cpu)} / ${pct(b.phase.rest_cpu)} (client loop lag p99 ${ms(b.phase.client_lag_p99_ms)} ms); ${b.connect_seconds} s to connect and sync ${b.docs * b.clients_per_doc} clients; load average at start ${b.loadavg_at_start}`)
+}
+{
+  const busy = []
+  for (const l of lines) {
+    const phases = l.scenario === 'fanout' ? [l.latency, ...l.steps] : [l.phase]
+    for (const p of phases) if (p.rest_cpu > 0.25) busy.push(`${l.server} ${l.scenario} ${p.name} ${p.rate}/s: ${pct(p.rest_cpu)}`)
+  }
+  if (busy.length) console.log(`WARNING: other work used more than a quarter of a core during ${busy.length} phase(s) (${busy.join('; ')}): those numbers are disturbed; run again on a quiet machine`)
 }
 for (const l of lines) {
   if (l.connection_errors || l.decode_errors || l.unknown_runs) console.log(`WARNING: ${l.server} ${l.scenario}: ${l.connection_errors} connection errors, ${l.decode_errors} undecodable messages, ${l.unknown_runs} unknown update runs`)
