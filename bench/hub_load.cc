@@ -240,6 +240,8 @@ std::vector<uint8_t> awarenessMessage(ClientId client, uint64_t clock, std::stri
 // (Skips are holes, not content). Fast path for the structs this benchmark
 // makes (strings, deleted, GC, skip, JSON/binary/embed/format/type); anything
 // else goes through the CRDT's own decoder. Throws lib0::DecodeError.
+constexpr ClientId kClientIdA = 0x10000001, kClientIdB = 0x10000002;
+
 template <class F>
 void forEachClockRun(std::span<const uint8_t> update, F&& f) {
   using roundtable::lib0::Decoder;
@@ -320,6 +322,47 @@ void forEachClockRun(std::span<const uint8_t> update, F&& f) {
     }
     if (clock > runStart) f(client, runStart, clock);
   }
+}
+
+// --self-test: the fast path must agree with the CRDT's decoder on single,
+// merged and multi-client updates (what a hub may relay instead of the
+// original updates).
+int selfTest() {
+  using namespace roundtable::crdt;
+  std::vector<std::vector<uint8_t>> all;
+  Doc a(DocOptions{kClientIdA, true}), b(DocOptions{kClientIdB, true});
+  a.onUpdate([&](std::span<const uint8_t> u, const void*) { all.emplace_back(u.begin(), u.end()); });
+  b.onUpdate([&](std::span<const uint8_t> u, const void*) { all.emplace_back(u.begin(), u.end()); });
+  auto ta = a.getText("plan"), tb = b.getText("plan");
+  for (int i = 0; i < 20; ++i) {
+    a.transact([&](Transaction&) { (void)ta.insert(ta.length(), "h\xc3\xa9llo \xf0\x9f\x98\x80"); });
+    b.transact([&](Transaction&) { (void)tb.insert(0, "abc"); });
+    if (i % 5 == 4) a.transact([&](Transaction&) { (void)ta.erase(1, 2); });
+  }
+  std::vector<uint8_t> merged;
+  if (!mergeUpdates(all, &merged).ok()) return 1;
+  all.push_back(merged);
+  all.push_back(a.encodeStateAsUpdate());
+  int bad = 0;
+  for (auto& u : all) {
+    std::vector<std::array<uint64_t, 3>> fast, slow;
+    forEachClockRun(u, [&](ClientId c, Clock x, Clock y) { fast.push_back({c, x, y}); });
+    StringPool pool;
+    auto d = decodeUpdateV1(u, pool);
+    for (auto& cs : d.clients) {
+      for (auto* st : cs.refs) {
+        if (st->isSkip()) continue;
+        if (!slow.empty() && slow.back()[0] == st->id.client && slow.back()[2] == st->id.clock) {
+          slow.back()[2] = st->id.clock + st->length;
+        } else {
+          slow.push_back({st->id.client, st->id.clock, st->id.clock + st->length});
+        }
+      }
+    }
+    if (fast != slow) ++bad;
+  }
+  std::fprintf(stderr, "self-test: %zu updates, %d disagreements\n", all.size(), bad);
+  return bad ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -1009,7 +1052,7 @@ int main(int argc, char** argv) {
   CLI::App app{"y-websocket load client: fanout and breadth scenarios against a hub (see bench/run_hub_bench.sh)"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // later flags win
   app.add_option("--host", o.host, "server address")->capture_default_str();
-  app.add_option("--port", o.port, "server port")->required();
+  auto* portOpt = app.add_option("--port", o.port, "server port");
   app.add_option("--scenario", o.scenario, "fanout, breadth or all")
       ->check(CLI::IsMember({"fanout", "breadth", "all"}))
       ->capture_default_str();
@@ -1041,7 +1084,14 @@ int main(int argc, char** argv) {
   app.add_option("--breadth-rate", o.breadthRate, "breadth: total edits/s")->capture_default_str();
   app.add_option("--breadth-seconds", o.breadthSeconds, "breadth: length of the measured phase")
       ->capture_default_str();
+  bool self = false;
+  app.add_flag("--self-test", self, "check the update-header decoder against the CRDT's, then exit");
   CLI11_PARSE(app, argc, argv);
+  if (self) return selfTest();
+  if (!*portOpt) {
+    std::fprintf(stderr, "--port is required\n");
+    return 2;
+  }
   if (o.clients < 2 || o.clientsPerDoc < 2 || o.docs < 1 || o.editChars < 1) {
     std::fprintf(stderr, "need at least 2 clients per document, 1 doc, 1 char per edit\n");
     return 2;

@@ -58,6 +58,9 @@ if [ ! -f "$REF_SERVER" ]; then
   (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
+# The receipt decoder must agree with the CRDT's own before anything is measured.
+"$BUILD_DIR/roundtable_hub_load" --self-test
+
 # 5000 connections on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
