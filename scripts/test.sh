@@ -22,5 +22,23 @@ echo "== unit tests (Release)"
 echo "== unit tests (ASan + UBSan)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
 
+echo "== fuzz (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:=45} s per target)"
+CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROUNDTABLE_FUZZ=ON \
+  -DROUNDTABLE_TESTS=OFF -DROUNDTABLE_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$JOBS" --target roundtable_sync_message_fuzz roundtable_room_message_fuzz
+rm -rf build-fuzz/seeds-room && (cd tests/interop && node ../fuzz/room_corpus.mjs ../../build-fuzz/seeds-room)
+for target in sync_message:tests/fuzz/corpus/sync_message room_message:build-fuzz/seeds-room; do
+  name="${target%%:*}" seeds="${target#*:}"
+  mkdir -p "build-fuzz/corpus-$name"
+  log="build-fuzz/$name.log"
+  if ! ./build-fuzz/roundtable_${name}_fuzz -max_len=16384 -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 \
+      -print_final_stats=1 -artifact_prefix="build-fuzz/$name-" "build-fuzz/corpus-$name" "$seeds" >"$log" 2>&1; then
+    tail -60 "$log"
+    echo "fuzz target $name failed (log: $log, crashing input in build-fuzz/$name-*)"
+    exit 1
+  fi
+  grep -E "^(Done|stat::peak_rss_mb)" "$log"
+done
+
 echo "== interop tests (real yjs)"
 (cd tests/interop && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test)

@@ -2,10 +2,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/doc_command.h"
+#include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Roundtable: review an AI agent's implementation plan together, in real time"};
   app.require_subcommand(1);
+  roundtable::cli::addServeCommand(app);
+  roundtable::cli::addSignalCommand(app);
   roundtable::cli::addDocCommand(app);
   try {
     app.parse(argc, argv);

@@ -15,7 +15,7 @@ namespace roundtable::crdt {
 
 class TypeBase;
 class Transaction;
-struct Struct;
+class Struct;
 
 struct KeyChange {
   enum class Action { kAdd, kUpdate, kDelete } action;

@@ -1,0 +1,170 @@
+#include "cli/serve_command.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "hub/hub.h"
+
+namespace roundtable::cli {
+
+namespace {
+
+struct ServeFlags {
+  hub::HubOptions options;
+  std::string dataDir;
+  std::string configFile;
+  std::string webDir;
+  std::vector<std::string> stun;
+  std::string turnUrl, turnUsername, turnCredential;
+  int64_t unloadGraceMs = 30000;
+  int64_t awarenessTimeoutMs = 30000;
+  bool noFsync = false;
+  std::string logLevel = "info";
+};
+
+std::string defaultDataDir() {
+  if (const char* env = std::getenv("ROUNDTABLE_DATA"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.roundtable";
+}
+
+uint16_t defaultPort(uint16_t fallback) {
+  if (const char* env = std::getenv("ROUNDTABLE_PORT"); env && *env) {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && v >= 0 && v <= 65535) return static_cast<uint16_t>(v);
+    std::cerr << "ignoring ROUNDTABLE_PORT='" << env << "': not a port number\n";
+  }
+  return fallback;
+}
+
+// The config file holds what is awkward on a command line (TURN credentials,
+// lists); flags add to it.
+bool readConfigFile(const std::string& path, hub::HubOptions* options) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "cannot read config file " << path << "\n";
+    return false;
+  }
+  auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    std::cerr << "config file " << path << " is not a JSON object\n";
+    return false;
+  }
+  try {
+    for (const auto& url : json.value("signaling", nlohmann::json::array())) options->signalingUrls.push_back(url);
+    for (const auto& origin : json.value("allowOrigins", nlohmann::json::array())) options->allowOrigins.push_back(origin);
+    for (const auto& host : json.value("allowHosts", nlohmann::json::array())) options->allowHosts.push_back(host);
+    if (json.contains("publicUrl")) options->publicUrl = json["publicUrl"].get<std::string>();
+    for (const auto& server : json.value("iceServers", nlohmann::json::array())) {
+      hub::IceServer ice;
+      const auto& urls = server.at("urls");
+      if (urls.is_string()) ice.urls.push_back(urls.get<std::string>());
+      else ice.urls = urls.get<std::vector<std::string>>();
+      ice.username = server.value("username", "");
+      ice.credential = server.value("credential", "");
+      options->iceServers.push_back(std::move(ice));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "config file " << path << ": " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
+void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
+  hub::HubOptions& o = f->options;
+  cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o.port, "Port to listen on (0: any free port)");
+  cmd->add_option("--threads", o.threads, "Worker threads")->capture_default_str();
+  cmd->add_option("--config", f->configFile, "JSON file with signaling, iceServers, allowOrigins, allowHosts, publicUrl");
+  cmd->add_option("--allow-origin", o.allowOrigins, "Also accept requests from pages of this origin (repeatable)");
+  cmd->add_option("--allow-host", o.allowHosts, "Also answer to this host name (repeatable)");
+  cmd->add_option("--public-url", o.publicUrl, "Public address of the review site that share links point to");
+  cmd->add_option("--signaling", o.signalingUrls, "Signaling relay URL for the web app, besides this one (repeatable)");
+  cmd->add_option("--stun", f->stun, "STUN server URL for the web app, e.g. stun:stun.example.com:3478 (repeatable)");
+  cmd->add_option("--turn", f->turnUrl, "TURN server URL for the web app");
+  cmd->add_option("--turn-username", f->turnUsername, "TURN username");
+  cmd->add_option("--turn-credential", f->turnCredential, "TURN password");
+  cmd->add_option("--max-message-bytes", o.maxMessageBytes, "Largest WebSocket message accepted")->capture_default_str();
+  cmd->add_option("--max-queued-bytes", o.maxQueuedBytes,
+                  "Bytes queued for one slow client before it is disconnected")->capture_default_str();
+  cmd->add_option("--max-conns-per-ip", o.maxConnsPerIp, "Connections one address may hold")->capture_default_str();
+  cmd->add_option("--max-topics-per-conn", o.maxTopicsPerConn, "Signaling topics one connection may join")->capture_default_str();
+  cmd->add_option("--log-level", f->logLevel, "trace, debug, info, warn, error")->capture_default_str();
+}
+
+int runHub(ServeFlags& f, bool documents) {
+  auto logger = spdlog::stderr_color_mt("roundtable");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(f.logLevel));
+  hub::HubOptions& o = f.options;
+  if (!f.configFile.empty()) {
+    hub::HubOptions fromFile;
+    if (!readConfigFile(f.configFile, &fromFile)) return 2;
+    o.signalingUrls.insert(o.signalingUrls.begin(), fromFile.signalingUrls.begin(), fromFile.signalingUrls.end());
+    o.allowOrigins.insert(o.allowOrigins.end(), fromFile.allowOrigins.begin(), fromFile.allowOrigins.end());
+    o.allowHosts.insert(o.allowHosts.end(), fromFile.allowHosts.begin(), fromFile.allowHosts.end());
+    o.iceServers = fromFile.iceServers;
+    if (o.publicUrl.empty()) o.publicUrl = fromFile.publicUrl;
+  }
+  for (const auto& url : f.stun) o.iceServers.push_back({{url}, "", ""});
+  if (!f.turnUrl.empty()) o.iceServers.push_back({{f.turnUrl}, f.turnUsername, f.turnCredential});
+  o.serveDocuments = documents;
+  if (documents) {
+    o.dataDir = f.dataDir;
+    o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
+    o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
+    o.fsyncEachCommit = !f.noFsync;
+  }
+  if (!f.webDir.empty()) o.webDir = f.webDir;
+
+  std::unique_ptr<hub::Hub> hub;
+  Status s = hub::Hub::Create(o, &hub);
+  if (!s.ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
+  hub->run();
+  return 0;
+}
+
+}  // namespace
+
+void addServeCommand(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  f->options.port = defaultPort(4141);
+  f->dataDir = defaultDataDir();
+  CLI::App* cmd = app.add_subcommand("serve", "Run the hub: sync, store and relay plans; serve the web app");
+  addCommonFlags(cmd, f.get());
+  cmd->add_option("--data", f->dataDir, "Data directory (default ~/.roundtable, or ROUNDTABLE_DATA)");
+  cmd->add_option("--web-dir", f->webDir, "Directory with the built web app (default: found beside the binary)");
+  cmd->add_option("--unload-grace-ms", f->unloadGraceMs, "Keep a document in memory this long after its last client leaves")
+      ->capture_default_str();
+  cmd->add_option("--awareness-timeout-ms", f->awarenessTimeoutMs, "Drop presence not renewed within this time")
+      ->capture_default_str();
+  cmd->add_flag("--no-fsync", f->noFsync,
+                "Commit without fsync: survives a crash of the hub, not of the machine; faster on slow disks");
+  cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/true)); });
+}
+
+void addSignalCommand(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  f->options.host = "0.0.0.0";
+  f->options.port = 4444;  // y-webrtc's own default
+  f->options.serveWeb = false;
+  f->options.anyOriginForSignal = true;
+  CLI::App* cmd = app.add_subcommand("signal", "Run the y-webrtc signaling relay alone (for a public host)");
+  addCommonFlags(cmd, f.get());
+  cmd->add_flag("--web", f->options.serveWeb, "Also serve the web app and its /config.json");
+  cmd->add_option("--web-dir", f->webDir, "Directory with the built web app (default: found beside the binary)");
+  cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/false)); });
+}
+
+}  // namespace roundtable::cli

@@ -1,0 +1,103 @@
+#include "hub/http_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/websocket.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <chrono>
+
+#include "hub/metrics.h"
+#include "hub/router.h"
+#include "hub/websocket_session.h"
+
+namespace roundtable::hub {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+// A client that sends no complete request within this time is dropped
+// (slowloris); so is an idle keep-alive connection.
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<Router> router, ConnectionToken token,
+                         bool overLimit)
+    : stream_(std::move(socket)), router_(std::move(router)), token_(std::move(token)), overLimit_(overLimit) {
+  metrics().httpConnectionsOpen++;
+}
+
+HttpSession::~HttpSession() { metrics().httpConnectionsOpen--; }
+
+void HttpSession::run() {
+  // Start on the connection's strand.
+  boost::asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::doRead, shared_from_this()));
+}
+
+void HttpSession::doRead() {
+  parser_.emplace();
+  parser_->header_limit(kMaxHeaderBytes);
+  parser_->body_limit(router_->bodyLimit());
+  stream_.expires_after(kRequestTimeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+}
+
+void HttpSession::onRead(beast::error_code ec, size_t) {
+  if (ec == http::error::end_of_stream) {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec) {
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      metrics().limitRefusals++;
+      HttpRequest dummy;
+      auto res = std::make_shared<HttpResponse>(makeResponse(dummy, http::status::payload_too_large,
+                                                             "text/plain; charset=utf-8", "request too large\n"));
+      res->keep_alive(false);
+      response_ = res;
+      http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), false));
+    } else if (ec != beast::error::timeout && ec != boost::asio::error::operation_aborted &&
+               ec != boost::asio::error::connection_reset) {
+      spdlog::debug("http read: {}", ec.message());
+    }
+    return;
+  }
+  HttpRequest request = parser_->release();
+  if (overLimit_) {
+    auto res = std::make_shared<HttpResponse>(router_->tooManyConnections(request));
+    response_ = res;
+    http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), false));
+    return;
+  }
+  if (beast::websocket::is_upgrade(request)) {
+    Router::Upgrade up = router_->upgrade(request);
+    if (up.endpoint) {
+      auto session = std::make_shared<WebSocketSession>(std::move(stream_), std::move(up.endpoint),
+                                                        router_->sessionLimits(), std::move(token_));
+      session->accept(std::move(request));
+      return;
+    }
+    auto res = std::make_shared<HttpResponse>(std::move(*up.refusal));
+    res->keep_alive(false);
+    response_ = res;
+    http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), false));
+    return;
+  }
+  auto res = std::make_shared<HttpResponse>(router_->handle(request));
+  bool keepAlive = res->keep_alive();
+  response_ = res;
+  http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));
+}
+
+void HttpSession::onWrite(bool keepAlive, beast::error_code ec, size_t) {
+  response_.reset();
+  if (ec) return;
+  if (!keepAlive) {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  doRead();
+}
+
+}  // namespace roundtable::hub

@@ -1,0 +1,156 @@
+#include "hub/hub.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <thread>
+#include <vector>
+
+#include "hub/connection_limiter.h"
+#include "hub/http_session.h"
+#include "hub/room.h"
+#include "hub/router.h"
+#include "hub/signaling.h"
+#include "store/store.h"
+
+namespace roundtable::hub {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Thousands of WebSocket connections need more descriptors than the usual
+// soft limit of 1024.
+void raiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+struct Hub::Impl {
+  HubOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::unique_ptr<store::Store> store;
+  std::shared_ptr<RoomRegistry> rooms;
+  std::shared_ptr<SignalingRelay> signaling;
+  std::shared_ptr<ConnectionLimiter> limiter;
+  std::shared_ptr<Router> router;
+  uint16_t port = 0;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        spdlog::warn("accept: {}", ec.message());
+        // Out of descriptors or similar: keep serving the connections we have.
+      } else {
+        boost::system::error_code addrEc;
+        auto endpoint = socket.remote_endpoint(addrEc);
+        std::string address = addrEc ? "?" : endpoint.address().to_string();
+        ConnectionToken token;
+        bool ok = limiter->tryAcquire(address, &token);
+        if (!ok) spdlog::warn("{} has {} connections open; refusing more", address, options.maxConnsPerIp);
+        std::make_shared<HttpSession>(std::move(socket), router, std::move(token), !ok)->run();
+      }
+      if (acceptor.is_open()) accept();
+    });
+  }
+
+  void shutdown() {
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    ioc.stop();
+  }
+};
+
+Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Hub::~Hub() {
+  if (!impl_) return;
+  // Rooms may hold updates the store has not committed yet; the store's
+  // destructor commits everything queued.
+  if (impl_->rooms) impl_->rooms->clear();
+  impl_->store.reset();
+}
+
+Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
+  raiseFileLimit();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (options.serveDocuments) {
+    store::StoreOptions storeOptions;
+    storeOptions.dir = options.dataDir;
+    storeOptions.fsyncEachCommit = options.fsyncEachCommit;
+    Status s = store::Store::Open(storeOptions, &impl->store);
+    if (!s.ok()) return s;
+  }
+
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return Status::InvalidArgument("--host '" + options.host + "' is not an IP address");
+  tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::FailedPrecondition("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                                      ec.message());
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+
+  impl->limiter = std::make_shared<ConnectionLimiter>(options.maxConnsPerIp);
+  impl->signaling = std::make_shared<SignalingRelay>(SignalingLimits{options.maxTopicsPerConn, 1024});
+  if (impl->store) {
+    RoomOptions roomOptions{options.unloadGrace, options.awarenessTimeout};
+    impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);
+  }
+  HubOptions& opts = impl->options;
+  if (opts.serveWeb && opts.webDir.empty()) {
+    std::error_code fsEc;
+    opts.webDir = StaticFiles::locate(std::filesystem::read_symlink("/proc/self/exe", fsEc));
+  }
+  impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
+                                                        impl->store.get(), impl->limiter});
+  out->reset(new Hub(std::move(impl)));
+  return Status::Ok();
+}
+
+uint16_t Hub::port() const { return impl_->port; }
+
+void Hub::run() {
+  Impl& impl = *impl_;
+  impl.signals.async_wait([&impl](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {} received, shutting down", signal);
+    impl.shutdown();
+  });
+  impl.accept();
+  std::string host = impl.options.host.find(':') != std::string::npos ? "[" + impl.options.host + "]" : impl.options.host;
+  spdlog::info("listening on http://{}:{}{}", host, impl.port,
+               impl.store ? fmt::format(" (data in {})", impl.options.dataDir.string()) : std::string());
+  std::vector<std::thread> threads;
+  for (int i = 1; i < std::max(1, impl.options.threads); ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+  if (impl.store) impl.store->flush();
+  spdlog::info("stopped");
+}
+
+void Hub::stop() {
+  asio::post(impl_->ioc, [impl = impl_.get()] { impl->shutdown(); });
+}
+
+}  // namespace roundtable::hub

@@ -1,0 +1,53 @@
+// HubOptions: everything `roundtable serve` and `roundtable signal` can be told,
+// with the defaults a user gets when they say nothing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace roundtable::hub {
+
+struct IceServer {
+  std::vector<std::string> urls;  // stun:host:port, turn:host:port?transport=udp, ...
+  std::string username;           // empty for STUN
+  std::string credential;
+};
+
+struct HubOptions {
+  std::string host = "127.0.0.1";  // loopback unless told otherwise
+  uint16_t port = 4141;            // 0 picks a free port (logged when listening)
+  std::filesystem::path dataDir;   // empty: no document endpoints (signal-only mode)
+  int threads = 2;
+
+  // What this process serves.
+  bool serveDocuments = true;  // /yjs/<doc>, persistence
+  bool serveWeb = true;        // static web app (or a placeholder page)
+  std::filesystem::path webDir;  // empty: looked up beside the executable
+
+  // Safety. Requests whose Origin is neither this hub's own nor listed get 403;
+  // so do requests whose Host is a name this hub does not answer to.
+  std::vector<std::string> allowOrigins;
+  std::vector<std::string> allowHosts;   // extra host names (without port)
+  bool anyOriginForSignal = false;       // public relay: /signal from any page
+  size_t maxMessageBytes = 16u << 20;
+  size_t maxQueuedBytes = 64u << 20;     // per connection; beyond it the peer is too slow
+  size_t maxConnsPerIp = 512;
+  size_t maxTopicsPerConn = 256;
+  size_t maxHttpBodyBytes = 4u << 20;
+
+  // Documents.
+  std::chrono::milliseconds unloadGrace{30000};
+  std::chrono::milliseconds awarenessTimeout{30000};
+  bool fsyncEachCommit = true;
+
+  // Runtime configuration handed to the web app through /config.json.
+  std::vector<std::string> signalingUrls;  // in addition to this hub's own /signal
+  std::vector<IceServer> iceServers;
+  std::string publicUrl;                   // where share links point (issue 7)
+};
+
+}  // namespace roundtable::hub

@@ -1,0 +1,35 @@
+#include "hub/metrics.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace roundtable::hub {
+
+Metrics& metrics() {
+  static Metrics instance;
+  return instance;
+}
+
+std::string renderStoreMetrics(const store::Store::Stats& s) {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+  };
+  counter("roundtable_store_commits_total", "Store transactions committed (each may hold many updates).", s.commits);
+  counter("roundtable_store_failed_commits_total", "Store transactions rolled back after an error.", s.failedCommits);
+  counter("roundtable_store_appends_total", "Updates committed to the store.", s.appends);
+  counter("roundtable_store_compactions_total", "Document logs compacted into one state.", s.compactions);
+  counter("roundtable_store_bytes_written_total", "Update and state bytes committed.", s.bytesWritten);
+  const char* name = "roundtable_persist_latency_seconds";
+  out += fmt::format("# HELP {0} Time to commit one group of updates (BEGIN to COMMIT).\n# TYPE {0} histogram\n", name);
+  for (size_t i = 0; i < s.commitSecondsBuckets.size(); ++i) {
+    double bound = store::Store::kCommitSecondsBounds[i];
+    std::string le = std::isinf(bound) ? "+Inf" : fmt::format("{}", bound);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, le, s.commitSecondsBuckets[i]);
+  }
+  out += fmt::format("{0}_sum {1}\n{0}_count {2}\n", name, s.commitSecondsSum, s.commitSecondsCount);
+  return out;
+}
+
+}  // namespace roundtable::hub

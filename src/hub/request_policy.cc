@@ -1,0 +1,82 @@
+#include "hub/request_policy.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace roundtable::hub {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// The host part of a URL such as https://review.example.com:8443/x.
+std::string urlHost(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find('/'));
+  return RequestPolicy::hostName(rest);
+}
+
+}  // namespace
+
+RequestPolicy::RequestPolicy(const HubOptions& options, uint16_t port)
+    : port_(port), anyOriginForSignal_(options.anyOriginForSignal) {
+  for (const auto& o : options.allowOrigins) allowOrigins_.push_back(lower(o));
+  for (const auto& h : options.allowHosts) allowHosts_.push_back(lower(h));
+  if (!options.publicUrl.empty()) {
+    std::string h = urlHost(options.publicUrl);
+    if (!h.empty()) allowHosts_.push_back(lower(h));
+    std::string origin = lower(options.publicUrl);
+    if (size_t slash = origin.find('/', origin.find("://") + 3); slash != std::string::npos) origin.resize(slash);
+    allowOrigins_.push_back(origin);
+  }
+  if (!isIpLiteral(options.host) && options.host != "0.0.0.0" && options.host != "::")
+    allowHosts_.push_back(lower(options.host));
+}
+
+std::string RequestPolicy::hostName(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t end = host.find(']');
+    if (end == std::string_view::npos) return {};
+    return lower(host.substr(1, end - 1));
+  }
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(':') == colon) host = host.substr(0, colon);
+  return lower(host);
+}
+
+bool RequestPolicy::isIpLiteral(std::string_view name) {
+  std::string s(name);
+  in6_addr v6;
+  in_addr v4;
+  return inet_pton(AF_INET, s.c_str(), &v4) == 1 || inet_pton(AF_INET6, s.c_str(), &v6) == 1;
+}
+
+bool RequestPolicy::hostAllowed(std::string_view hostHeader) const {
+  std::string name = hostName(hostHeader);
+  if (name.empty()) return false;
+  if (isIpLiteral(name)) return true;
+  if (name == "localhost" || (name.size() > 10 && name.ends_with(".localhost"))) return true;
+  return std::find(allowHosts_.begin(), allowHosts_.end(), name) != allowHosts_.end();
+}
+
+bool RequestPolicy::originAllowed(std::string_view originHeader, std::string_view hostHeader, bool signaling) const {
+  if (originHeader.empty()) return true;
+  if (signaling && anyOriginForSignal_) return true;
+  std::string origin = lower(originHeader);
+  std::string host = lower(hostHeader);
+  if (origin == "http://" + host || origin == "https://" + host) return true;
+  std::string port = std::to_string(port_);
+  for (const char* own : {"http://127.0.0.1:", "http://localhost:", "http://[::1]:"})
+    if (origin == own + port) return true;
+  return std::find(allowOrigins_.begin(), allowOrigins_.end(), origin) != allowOrigins_.end();
+}
+
+}  // namespace roundtable::hub

@@ -1,0 +1,305 @@
+#include "hub/room.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "hub/metrics.h"
+#include "sync/message.h"
+
+namespace roundtable::hub {
+
+namespace asio = boost::asio;
+
+namespace {
+SharedBytes share(std::vector<uint8_t> bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
+}  // namespace
+
+Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options)
+    : name_(std::move(name)),
+      strand_(std::move(strand)),
+      store_(store),
+      registry_(registry),
+      options_(options),
+      unloadTimer_(strand_),
+      resumeTimer_(strand_),
+      awarenessTimer_(strand_) {
+  metrics().documentsLoaded++;
+  metrics().documentsLoadedTotal++;
+}
+
+Room::~Room() {
+  metrics().documentsLoaded--;
+  metrics().documentsUnloadedTotal++;
+}
+
+int64_t Room::nowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+void Room::load() {
+  asio::post(strand_, [self = shared_from_this()] {
+    std::vector<std::vector<uint8_t>> updates;
+    Status s = self->store_.load(self->name_, &updates);
+    if (s.ok()) s = self->core_.load(updates);
+    if (!s.ok()) {
+      // Serving a partial document would let clients overwrite nothing but
+      // would hide the rest; refuse the document until an operator looks.
+      spdlog::error("document '{}' could not be loaded: {}", self->name_, s.message());
+      self->state_ = State::kFailed;
+      self->registry_.remove(self.get());  // the next client retries the load
+      return;
+    }
+    self->state_ = State::kReady;
+    spdlog::debug("document '{}' loaded ({} stored updates)", self->name_, updates.size());
+  });
+}
+
+void Room::join(std::shared_ptr<WebSocketSession> session) {
+  asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
+    self->registry_.joined(self.get());
+    if (self->state_ != State::kReady) {
+      session->close(CloseCode::kInternalError, "document unavailable");
+      return;
+    }
+    self->unloadTimer_.cancel();
+    ConnId id = session->id();
+    self->conns_[id] = session;
+    metrics().yjsConnections++;
+    self->carryOut(id, self->core_.open(id));
+    self->scheduleAwarenessSweep();
+  });
+}
+
+void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
+  asio::post(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
+    ConnId id = session->id();
+    if (!self->conns_.count(id)) return;  // closed meanwhile
+    RoomEffects fx = self->core_.handle(id, bytes, nowMs());
+    if (!fx.status.ok()) {
+      metrics().badMessages++;
+      spdlog::warn("document '{}': closing connection {} ({}): {}", self->name_, id, session->remoteAddress(),
+                   fx.status.message());
+      bool contradicts = fx.status.code() == StatusCode::kInternal;
+      session->close(contradicts ? CloseCode::kInternalError : CloseCode::kUnsupportedData, "bad message");
+      if (contradicts) {
+        // The update decoded but contradicted the document; part of it may be
+        // applied in memory. Reload from the store, which holds only what was
+        // accepted whole.
+        self->fail("an update contradicted the document");
+        return;
+      }
+      // Whatever the bad message changed before failing is still persisted.
+      fx.status = Status::Ok();
+      self->carryOut(id, std::move(fx));
+      return;
+    }
+    self->carryOut(id, std::move(fx));
+    // Back-pressure: while the store is behind, this client waits.
+    if (self->store_.overloaded()) {
+      self->paused_.push_back(std::move(session));
+      self->resumePaused();
+    } else {
+      session->continueReading();
+    }
+  });
+}
+
+void Room::leave(std::shared_ptr<WebSocketSession> session) {
+  asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
+    ConnId id = session->id();
+    if (!self->conns_.erase(id)) return;
+    metrics().yjsConnections--;
+    self->carryOut(id, self->core_.close(id, nowMs()));
+    if (self->conns_.empty()) self->scheduleUnload();
+  });
+}
+
+void Room::withCore(std::function<RoomEffects(RoomCore*)> f) {
+  asio::post(strand_, [self = shared_from_this(), f = std::move(f)] {
+    if (self->state_ != State::kReady) {
+      f(nullptr);
+      return;
+    }
+    self->carryOut(0, f(&self->core_));
+    if (self->conns_.empty()) self->scheduleUnload();
+  });
+}
+
+void Room::carryOut(ConnId from, RoomEffects fx) {
+  if (auto it = conns_.find(from); it != conns_.end()) {
+    for (auto& reply : fx.reply) it->second->send(share(std::move(reply)));
+  }
+  for (auto& update : fx.docUpdates) {
+    metrics().updatesTotal++;
+    metrics().updateBytesTotal += update.size();
+    uint64_t seq = ++appended_;
+    held_.push_back({seq, 0, from, share(sync::encodeUpdate(update))});
+    store_.append(name_, std::move(update), [self = shared_from_this(), seq](const store::AppendResult& result) {
+      asio::post(self->strand_, [self, seq, result] { self->onCommitted(seq, result); });
+    });
+  }
+  for (auto& reply : fx.durableReply) {
+    if (appended_ == committed_) {
+      deliver(from, 0, share(std::move(reply)));
+    } else {
+      held_.push_back({appended_, from, 0, share(std::move(reply))});
+    }
+  }
+  if (!fx.awareness.empty()) {
+    metrics().awarenessUpdatesTotal++;
+    deliver(0, 0, share(std::move(fx.awareness)));
+  }
+}
+
+void Room::deliver(ConnId to, ConnId except, const SharedBytes& bytes) {
+  if (to != 0) {
+    if (auto it = conns_.find(to); it != conns_.end()) it->second->send(bytes);
+    return;
+  }
+  for (auto& [id, session] : conns_)
+    if (id != except) session->send(bytes);
+}
+
+void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
+  if (state_ != State::kReady) return;
+  if (!result.status.ok()) {
+    metrics().persistErrors++;
+    fail("storing an update failed: " + result.status.message());
+    return;
+  }
+  committed_ = seq;
+  resumePaused();
+  while (!held_.empty() && held_.front().seq <= committed_) {
+    Held h = std::move(held_.front());
+    held_.pop_front();
+    deliver(h.to, h.except, h.bytes);
+  }
+  if (result.shouldCompact && !compacting_) {
+    compacting_ = true;
+    store_.compact(name_, core_.doc().encodeStateAsUpdate(), [self = shared_from_this()](Status s) {
+      asio::post(self->strand_, [self, s] {
+        self->compacting_ = false;
+        if (!s.ok()) spdlog::warn("document '{}': compaction failed: {}", self->name_, s.message());
+        if (self->conns_.empty()) self->scheduleUnload();
+      });
+    });
+  }
+  if (conns_.empty()) scheduleUnload();
+}
+
+void Room::resumePaused() {
+  if (paused_.empty()) return;
+  if (!store_.overloaded()) {
+    for (auto& session : paused_) session->continueReading();
+    paused_.clear();
+    return;
+  }
+  // The store is behind on other documents' work: look again shortly.
+  if (appended_ == committed_) {
+    resumeTimer_.expires_after(std::chrono::milliseconds(20));
+    resumeTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && self->state_ == State::kReady) self->resumePaused();
+    });
+  }
+}
+
+void Room::fail(const std::string& why) {
+  spdlog::error("document '{}': {}; disconnecting its clients and reloading it from storage", name_, why);
+  state_ = State::kFailed;
+  held_.clear();
+  paused_.clear();
+  for (auto& [id, session] : conns_) {
+    session->close(CloseCode::kTryAgainLater, "document reloading");
+    metrics().yjsConnections--;
+  }
+  conns_.clear();
+  unloadTimer_.cancel();
+  awarenessTimer_.cancel();
+  registry_.remove(this);
+}
+
+void Room::scheduleUnload() {
+  if (state_ == State::kUnloaded) return;
+  unloadTimer_.expires_after(options_.unloadGrace);
+  unloadTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    if (!self->conns_.empty() || self->appended_ != self->committed_ || self->compacting_) return;
+    if (self->registry_.tryUnload(self.get())) {
+      self->state_ = State::kUnloaded;
+      self->awarenessTimer_.cancel();
+      spdlog::debug("document '{}' unloaded", self->name_);
+    }
+  });
+}
+
+void Room::scheduleAwarenessSweep() {
+  if (awarenessTimerRunning_) return;
+  awarenessTimerRunning_ = true;
+  // y-protocols checks every tenth of the timeout.
+  awarenessTimer_.expires_after(std::max(options_.awarenessTimeout / 10, std::chrono::milliseconds(10)));
+  awarenessTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->awarenessTimerRunning_ = false;
+    if (ec || self->state_ != State::kReady) return;
+    self->carryOut(0, self->core_.expireAwareness(nowMs(), self->options_.awarenessTimeout.count()));
+    if (!self->conns_.empty() || self->core_.awareness().size() > 0) self->scheduleAwarenessSweep();
+  });
+}
+
+RoomRegistry::RoomRegistry(asio::any_io_executor executor, store::Store& store, RoomOptions options)
+    : executor_(std::move(executor)), store_(store), options_(options) {}
+
+std::shared_ptr<Room> RoomRegistry::acquire(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& room = rooms_[name];
+  if (!room) {
+    room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, *this, options_);
+    room->load();
+  }
+  return room;
+}
+
+std::shared_ptr<Room> RoomRegistry::acquireForJoin(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& room = rooms_[name];
+  if (!room) {
+    room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, *this, options_);
+    room->load();
+  }
+  room->joinsInFlight_++;
+  return room;
+}
+
+void RoomRegistry::joined(Room* room) {
+  std::lock_guard lock(mutex_);
+  room->joinsInFlight_--;
+}
+
+bool RoomRegistry::tryUnload(Room* room) {
+  std::lock_guard lock(mutex_);
+  if (room->joinsInFlight_ > 0) return false;
+  auto it = rooms_.find(room->name());
+  if (it == rooms_.end() || it->second.get() != room) return false;
+  rooms_.erase(it);
+  return true;
+}
+
+void RoomRegistry::remove(Room* room) {
+  std::lock_guard lock(mutex_);
+  auto it = rooms_.find(room->name());
+  if (it != rooms_.end() && it->second.get() == room) rooms_.erase(it);
+}
+
+size_t RoomRegistry::loaded() const {
+  std::lock_guard lock(mutex_);
+  return rooms_.size();
+}
+
+void RoomRegistry::clear() {
+  std::lock_guard lock(mutex_);
+  rooms_.clear();
+}
+
+}  // namespace roundtable::hub

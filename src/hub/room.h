@@ -1,0 +1,131 @@
+// Room: one loaded document and the WebSocket connections editing it.
+//
+// Each room runs on its own strand. An update from a client is applied to the
+// in-memory document, handed to the store, and relayed to the other clients
+// only after the store reports it committed; replies that carry document
+// state (sync step 2) wait for the same point. So nothing a client has seen
+// can be lost by a crash of the hub.
+//
+// Rooms are created by the RoomRegistry on first use and unloaded a grace
+// period after their last connection leaves.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "sync/room_core.h"
+#include "hub/websocket_session.h"
+#include "store/store.h"
+
+namespace roundtable::hub {
+
+class RoomRegistry;
+using sync::ConnId;
+using sync::RoomCore;
+using sync::RoomEffects;
+
+struct RoomOptions {
+  std::chrono::milliseconds unloadGrace{30000};
+  std::chrono::milliseconds awarenessTimeout{30000};
+};
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  using Strand = boost::asio::strand<boost::asio::any_io_executor>;
+  Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options);
+  ~Room();
+
+  const std::string& name() const { return name_; }
+
+  // Connection events, callable from any thread; handled on the room's strand.
+  void join(std::shared_ptr<WebSocketSession> session);
+  void message(std::shared_ptr<WebSocketSession> session, Bytes bytes);
+  void leave(std::shared_ptr<WebSocketSession> session);
+
+  // Runs `f` on the room's strand with its loaded core; `f`'s RoomEffects are
+  // carried out like a client's (document updates persisted, then relayed).
+  // For edits the hub makes itself. `f` gets nullptr if the room failed to load.
+  void withCore(std::function<RoomEffects(RoomCore*)> f);
+
+ private:
+  friend class RoomRegistry;
+  enum class State { kLoading, kReady, kFailed, kUnloaded };
+
+  struct Held {
+    uint64_t seq;             // released once the store committed this sequence number
+    ConnId to;                // 0: every connection except `except`
+    ConnId except;
+    SharedBytes bytes;
+  };
+
+  void load();
+  void carryOut(ConnId from, RoomEffects fx);
+  void deliver(ConnId to, ConnId except, const SharedBytes& bytes);
+  void onCommitted(uint64_t seq, const store::AppendResult& result);
+  void resumePaused();
+  void fail(const std::string& why);
+  void scheduleUnload();
+  void scheduleAwarenessSweep();
+  static int64_t nowMs();
+
+  const std::string name_;
+  Strand strand_;
+  store::Store& store_;
+  RoomRegistry& registry_;
+  const RoomOptions options_;
+
+  // Guarded by the strand.
+  State state_ = State::kLoading;
+  RoomCore core_;
+  std::unordered_map<ConnId, std::shared_ptr<WebSocketSession>> conns_;
+  std::deque<Held> held_;
+  std::vector<std::shared_ptr<WebSocketSession>> paused_;  // not reading until the store catches up
+  uint64_t appended_ = 0;   // sequence number of the last update handed to the store
+  uint64_t committed_ = 0;  // ... and of the last one it committed
+  bool compacting_ = false;
+  boost::asio::steady_timer unloadTimer_;
+  boost::asio::steady_timer resumeTimer_;
+  boost::asio::steady_timer awarenessTimer_;
+  bool awarenessTimerRunning_ = false;
+
+  // Joins announced by the registry but not yet handled; guarded by the registry's mutex.
+  size_t joinsInFlight_ = 0;
+};
+
+// The loaded rooms by document name.
+class RoomRegistry {
+ public:
+  RoomRegistry(boost::asio::any_io_executor executor, store::Store& store, RoomOptions options);
+
+  // The room of `name`, created (and loading) if it is not in memory. Counts
+  // a join in flight, so the room is not unloaded before join() runs.
+  std::shared_ptr<Room> acquireForJoin(const std::string& name);
+  // The room of `name` for an edit by the hub itself (loaded if needed).
+  std::shared_ptr<Room> acquire(const std::string& name);
+  size_t loaded() const;
+  // Unloads every room now (shutdown).
+  void clear();
+
+ private:
+  friend class Room;
+  // Called on the room's strand when it is idle; true if it was removed.
+  bool tryUnload(Room* room);
+  void joined(Room* room);
+  void remove(Room* room);
+
+  boost::asio::any_io_executor executor_;
+  store::Store& store_;
+  const RoomOptions options_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
+};
+
+}  // namespace roundtable::hub

@@ -1,0 +1,227 @@
+#include "hub/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <nlohmann/json.hpp>
+
+#include "hub/connection_limiter.h"
+#include "hub/metrics.h"
+#include "hub/room.h"
+#include "hub/signaling.h"
+#include "hub/url.h"
+#include "crdt/lib0/utf.h"
+#include "store/store.h"
+
+namespace roundtable::hub {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// Beast 1.74 hands out boost::string_view.
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+constexpr size_t kMaxDocNameBytes = 1024;
+
+// The y-websocket endpoint of one connection: forwards to its document's room.
+class YjsEndpoint : public Endpoint {
+ public:
+  YjsEndpoint(std::shared_ptr<RoomRegistry> rooms, std::string name) : rooms_(std::move(rooms)), name_(std::move(name)) {}
+  void onOpen(const std::shared_ptr<WebSocketSession>& session) override {
+    room_ = rooms_->acquireForJoin(name_);
+    room_->join(session);
+  }
+  void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes message, bool) override {
+    room_->message(session, std::move(message));
+  }
+  void onClose(const std::shared_ptr<WebSocketSession>& session) override {
+    if (room_) room_->leave(session);
+  }
+
+ private:
+  std::shared_ptr<RoomRegistry> rooms_;
+  std::string name_;
+  std::shared_ptr<Room> room_;
+};
+
+}  // namespace
+
+HttpResponse makeResponse(const HttpRequest& request, http::status status, std::string contentType, std::string body) {
+  HttpResponse res{status, request.version()};
+  res.set(http::field::server, "roundtable");
+  res.set(http::field::content_type, contentType);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(request.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Router::Router(Parts parts) : parts_(std::move(parts)), policy_(*parts_.options, parts_.port), web_([&] {
+  if (!parts_.options->serveWeb) return std::filesystem::path();
+  return parts_.options->webDir;
+}()) {}
+
+SessionLimits Router::sessionLimits() const {
+  return {parts_.options->maxMessageBytes, parts_.options->maxQueuedBytes};
+}
+
+std::string Router::docNameFromTarget(std::string_view target) {
+  std::string_view path = targetPath(target);
+  constexpr std::string_view kPrefix = "/yjs/";
+  if (!path.starts_with(kPrefix)) return {};
+  auto name = percentDecode(path.substr(kPrefix.size()));
+  if (!name || name->empty() || name->size() > kMaxDocNameBytes || !lib0::isValidUtf8(*name) ||
+      name->find('\0') != std::string::npos)
+    return {};
+  return std::move(*name);
+}
+
+std::optional<HttpResponse> Router::checkPolicy(const HttpRequest& request, bool signaling) const {
+  std::string_view host = sv(request[http::field::host]);
+  if (!policy_.hostAllowed(host)) {
+    metrics().forbiddenTotal++;
+    spdlog::warn("refused {} {}: Host '{}' is not this hub's", std::string(request.method_string()),
+                 std::string(request.target()), std::string(host));
+    return makeResponse(request, http::status::forbidden, "text/plain; charset=utf-8",
+                        "forbidden: unknown Host (add it with --allow-host)\n");
+  }
+  std::string_view origin = sv(request[http::field::origin]);
+  if (!policy_.originAllowed(origin, host, signaling)) {
+    metrics().forbiddenTotal++;
+    spdlog::warn("refused {} {}: Origin '{}' is not allowed", std::string(request.method_string()),
+                 std::string(request.target()), std::string(origin));
+    return makeResponse(request, http::status::forbidden, "text/plain; charset=utf-8",
+                        "forbidden: cross-origin request (allow it with --allow-origin)\n");
+  }
+  return std::nullopt;
+}
+
+HttpResponse Router::tooManyConnections(const HttpRequest& request) const {
+  metrics().limitRefusals++;
+  auto res = makeResponse(request, http::status::too_many_requests, "text/plain; charset=utf-8",
+                          "too many connections from this address\n");
+  res.set(http::field::retry_after, "5");
+  res.keep_alive(false);
+  return res;
+}
+
+Router::Upgrade Router::upgrade(const HttpRequest& request) {
+  Upgrade up;
+  std::string_view path = targetPath(sv(request.target()));
+  bool signaling = path == "/signal";
+  if (auto refusal = checkPolicy(request, signaling)) {
+    up.refusal = std::move(refusal);
+    return up;
+  }
+  if (signaling && parts_.signaling) {
+    up.endpoint = parts_.signaling->newEndpoint();
+    return up;
+  }
+  if (path.starts_with("/yjs/") && parts_.rooms) {
+    std::string name = docNameFromTarget(sv(request.target()));
+    if (name.empty()) {
+      up.refusal = makeResponse(request, http::status::bad_request, "text/plain; charset=utf-8",
+                                "bad document name (1 to 1024 bytes of UTF-8)\n");
+      return up;
+    }
+    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms, std::move(name));
+    return up;
+  }
+  up.refusal = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8", "no such endpoint\n");
+  return up;
+}
+
+HttpResponse Router::handle(const HttpRequest& request) {
+  metrics().httpRequestsTotal++;
+  if (auto refusal = checkPolicy(request, false)) return std::move(*refusal);
+  if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    auto res = makeResponse(request, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                            "method not allowed\n");
+    res.set(http::field::allow, "GET, HEAD");
+    return res;
+  }
+  std::string_view path = targetPath(sv(request.target()));
+  HttpResponse res;
+  if (path == "/healthz") {
+    res = makeResponse(request, http::status::ok, "text/plain; charset=utf-8", "ok\n");
+    res.set(http::field::cache_control, "no-store");
+  } else if (path == "/metrics") {
+    res = metricsText(request);
+  } else if (path == "/config.json") {
+    res = configJson(request);
+  } else {
+    StaticResponse file = web_.get(path);
+    res = makeResponse(request, static_cast<http::status>(file.status), file.contentType, std::move(file.body));
+    res.set(http::field::cache_control, file.cacheControl);
+    if (file.contentType.starts_with("text/html"))
+      res.set("Content-Security-Policy", "frame-ancestors 'none'");  // no clickjacking of review buttons
+  }
+  if (request.method() == http::verb::head) {
+    auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+  return res;
+}
+
+HttpResponse Router::configJson(const HttpRequest& request) const {
+  nlohmann::ordered_json config;
+  auto signaling = nlohmann::ordered_json::array();
+  for (const auto& url : parts_.options->signalingUrls) signaling.push_back(url);
+  // The hub's own relay, as the browser reaches it (same origin).
+  std::string host(request[http::field::host]);
+  if (parts_.signaling && !host.empty()) signaling.push_back("ws://" + host + "/signal");
+  config["signaling"] = signaling;
+  auto ice = nlohmann::ordered_json::array();
+  for (const auto& server : parts_.options->iceServers) {
+    nlohmann::ordered_json s;
+    s["urls"] = server.urls;
+    if (!server.username.empty()) s["username"] = server.username;
+    if (!server.credential.empty()) s["credential"] = server.credential;
+    ice.push_back(std::move(s));
+  }
+  config["iceServers"] = ice;
+  config["publicUrl"] = parts_.options->publicUrl;
+  config["documents"] = parts_.rooms != nullptr;
+  auto res = makeResponse(request, http::status::ok, "application/json", config.dump() + "\n");
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+HttpResponse Router::metricsText(const HttpRequest& request) const {
+  const Metrics& m = metrics();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, auto value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+  };
+  metric("roundtable_connections", "gauge", "Open WebSocket connections.", m.websocketsOpen.load());
+  metric("roundtable_http_connections", "gauge", "Open HTTP connections (before any upgrade).", m.httpConnectionsOpen.load());
+  metric("roundtable_tcp_connections", "gauge", "Open TCP connections counted against per-address limits.",
+         parts_.limiter ? parts_.limiter->total() : 0);
+  metric("roundtable_document_connections", "gauge", "WebSocket connections editing a document.", m.yjsConnections.load());
+  metric("roundtable_signal_connections", "gauge", "WebSocket connections to the signaling relay.", m.signalConnections.load());
+  metric("roundtable_documents_loaded", "gauge", "Documents in memory.", m.documentsLoaded.load());
+  metric("roundtable_documents_loaded_total", "counter", "Documents loaded from storage.", m.documentsLoadedTotal.load());
+  metric("roundtable_documents_unloaded_total", "counter", "Documents unloaded after their last client left.", m.documentsUnloadedTotal.load());
+  metric("roundtable_updates_total", "counter", "Document updates accepted (rate() gives updates/s).", m.updatesTotal.load());
+  metric("roundtable_update_bytes_total", "counter", "Bytes of accepted document updates.", m.updateBytesTotal.load());
+  metric("roundtable_awareness_updates_total", "counter", "Awareness changes relayed.", m.awarenessUpdatesTotal.load());
+  metric("roundtable_signal_messages_total", "counter", "Signaling messages received.", m.signalMessagesTotal.load());
+  metric("roundtable_signal_topics", "gauge", "Signaling topics with subscribers.", parts_.signaling ? parts_.signaling->topicCount() : 0);
+  metric("roundtable_received_bytes_total", "counter", "WebSocket payload bytes received.", m.bytesReceived.load());
+  metric("roundtable_sent_bytes_total", "counter", "WebSocket payload bytes sent.", m.bytesSent.load());
+  metric("roundtable_http_requests_total", "counter", "Plain HTTP requests.", m.httpRequestsTotal.load());
+  metric("roundtable_forbidden_total", "counter", "Requests refused for their Origin or Host.", m.forbiddenTotal.load());
+  metric("roundtable_limit_refusals_total", "counter", "Requests or connections refused by a limit.", m.limitRefusals.load());
+  metric("roundtable_slow_consumers_total", "counter", "Connections dropped for not reading.", m.slowConsumers.load());
+  metric("roundtable_bad_messages_total", "counter", "Connections closed for malformed input.", m.badMessages.load());
+  metric("roundtable_persist_errors_total", "counter", "Updates that could not be stored.", m.persistErrors.load());
+  if (parts_.store) out += renderStoreMetrics(parts_.store->stats());
+  auto res = makeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", std::move(out));
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+}  // namespace roundtable::hub

@@ -1,0 +1,76 @@
+// Router: what each request path means.
+//
+//   GET /healthz, /metrics, /config.json     the hub's own endpoints
+//   GET anything else                         the web app (StaticFiles)
+//   WebSocket /yjs/<docName>                  a document room (y-websocket)
+//   WebSocket /signal                         the y-webrtc signaling relay
+//
+// Every request first passes the RequestPolicy (Host, Origin); refusals are 403.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hub/hub_options.h"
+#include "hub/request_policy.h"
+#include "hub/static_files.h"
+#include "hub/websocket_session.h"
+
+namespace roundtable::store {
+class Store;
+}
+
+namespace roundtable::hub {
+
+class RoomRegistry;
+class SignalingRelay;
+class ConnectionLimiter;
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+class Router {
+ public:
+  struct Parts {
+    const HubOptions* options;
+    uint16_t port;
+    std::shared_ptr<RoomRegistry> rooms;        // null: no document endpoints
+    std::shared_ptr<SignalingRelay> signaling;
+    store::Store* store;                        // null in signal-only mode
+    std::shared_ptr<ConnectionLimiter> limiter;
+  };
+  explicit Router(Parts parts);
+
+  HttpResponse handle(const HttpRequest& request);
+
+  // For an upgrade request: the endpoint to attach, or a refusal response.
+  struct Upgrade {
+    std::unique_ptr<Endpoint> endpoint;
+    std::optional<HttpResponse> refusal;
+  };
+  Upgrade upgrade(const HttpRequest& request);
+
+  SessionLimits sessionLimits() const;
+  size_t bodyLimit() const { return parts_.options->maxHttpBodyBytes; }
+  // A refusal for the peer's first request when it has too many connections.
+  HttpResponse tooManyConnections(const HttpRequest& request) const;
+
+  // Percent-decoded document name of a /yjs/ target, or empty when invalid.
+  static std::string docNameFromTarget(std::string_view target);
+
+ private:
+  std::optional<HttpResponse> checkPolicy(const HttpRequest& request, bool signaling) const;
+  HttpResponse configJson(const HttpRequest& request) const;
+  HttpResponse metricsText(const HttpRequest& request) const;
+
+  Parts parts_;
+  RequestPolicy policy_;
+  StaticFiles web_;
+};
+
+HttpResponse makeResponse(const HttpRequest& request, boost::beast::http::status status, std::string contentType,
+                          std::string body);
+
+}  // namespace roundtable::hub

@@ -1,0 +1,52 @@
+// SignalingRelay: the y-webrtc signaling protocol (y-webrtc's bin/server.js).
+//
+// Clients send JSON text messages:
+//   {"type":"subscribe","topics":["room"]}    {"type":"unsubscribe","topics":[...]}
+//   {"type":"publish","topic":"room",...}      relayed to every subscriber of
+//                                               the topic, sender included, with
+//                                               "clients": <subscriber count>
+//   {"type":"ping"}                            answered with {"type":"pong"}
+// The relay never looks inside a publish: with a room password its payload is
+// ciphertext. Anything that is not a JSON object with a string `type` closes
+// that connection.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "hub/websocket_session.h"
+
+namespace roundtable::hub {
+
+struct SignalingLimits {
+  size_t maxTopicsPerConnection = 256;
+  size_t maxTopicBytes = 1024;
+};
+
+class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
+ public:
+  explicit SignalingRelay(SignalingLimits limits) : limits_(limits) {}
+
+  // The endpoint for one new /signal connection.
+  std::unique_ptr<Endpoint> newEndpoint();
+
+  size_t topicCount() const;
+
+ private:
+  friend class SignalEndpoint;
+  using SessionPtr = std::shared_ptr<WebSocketSession>;
+
+  void subscribe(const std::string& topic, const SessionPtr& session);
+  void unsubscribe(const std::string& topic, const SessionPtr& session);
+  // Sends `message` (with `clients` set) to every subscriber of `topic`.
+  void publish(const std::string& topic, class SignalMessage& message);
+
+  const SignalingLimits limits_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::unordered_set<SessionPtr>> topics_;
+};
+
+}  // namespace roundtable::hub

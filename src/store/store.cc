@@ -1,0 +1,546 @@
+#include "store/store.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "crdt/lib0/utf.h"
+#include "store/dir_lock.h"
+#include "store/schema.h"
+#include "store/sqlite_db.h"
+
+namespace roundtable::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDbFileName = "roundtable.db";
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int64_t kJournalSizeLimit = int64_t{64} << 20;  // WAL file kept below this after checkpoints
+
+// The same code with another message.
+Status withMessage(const Status& s, std::string msg) {
+  switch (s.code()) {
+    case StatusCode::kOk: return Status::Ok();
+    case StatusCode::kInvalidArgument: return Status::InvalidArgument(std::move(msg));
+    case StatusCode::kNotFound: return Status::NotFound(std::move(msg));
+    case StatusCode::kFailedPrecondition: return Status::FailedPrecondition(std::move(msg));
+    case StatusCode::kResourceExhausted: return Status::ResourceExhausted(std::move(msg));
+    case StatusCode::kInternal: return Status::Internal(std::move(msg));
+  }
+  return Status::Internal(std::move(msg));
+}
+
+Status validateDocName(const std::string& doc) {
+  if (doc.empty()) return Status::InvalidArgument("document name is empty");
+  if (doc.size() > kMaxDocNameBytes) {
+    return Status::InvalidArgument("document name is " + std::to_string(doc.size()) + " bytes long; the limit is " +
+                                   std::to_string(kMaxDocNameBytes));
+  }
+  if (!lib0::isValidUtf8(doc)) return Status::InvalidArgument("document name is not valid UTF-8");
+  return Status::Ok();
+}
+
+// Creates `dir` (mode 0700; missing parents with the default mode) unless it exists.
+Status createDir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return Status::Ok();
+  if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);  // mkdir below reports failures
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    int err = errno;
+    return Status::FailedPrecondition("cannot create data directory " + dir.string() + ": " + std::strerror(err));
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return Status::FailedPrecondition("data directory " + dir.string() + " is not a directory");
+  }
+  return Status::Ok();
+}
+
+struct Job {
+  enum class Kind { kAppend, kCompact, kRemove, kSetLimit };
+  Kind kind = Kind::kAppend;
+  std::string doc;
+  std::vector<uint8_t> data;  // the update (append) or the state (compact)
+  uint64_t limit = 0;         // kSetLimit: maxDatabaseBytes
+  std::function<void(const AppendResult&)> appendDone;
+  std::function<void(Status)> statusDone;
+  Status invalid;  // not Ok: rejected before reaching SQLite
+  uint64_t ticket = 0;
+};
+
+// A doc's row in `docs` and the size of its log, cached by the writer thread.
+struct DocLog {
+  int64_t id = 0;
+  int64_t nextSeq = 0;
+  uint64_t updates = 0;
+  uint64_t bytes = 0;
+  uint64_t oldestBytes = 0;  // size of the oldest row (the last compacted state)
+};
+
+}  // namespace
+
+class Store::Impl {
+ public:
+  explicit Impl(const StoreOptions& options) : options_(options) {}
+  ~Impl();
+
+  Status open();  // everything up to starting the thread
+  void start() { thread_ = std::thread([this] { writerLoop(); }); }
+
+  void enqueue(Job job);
+  void flush();
+  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
+  Status listDocs(std::vector<std::string>* names);
+  size_t queuedBytes() const;
+  Stats stats() const;
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  struct JobResult {
+    Status status;
+    AppendResult append;
+  };
+
+  void writerLoop();
+  void runBatch(std::vector<Job>& batch);
+  Status applyJob(Job& job, JobResult* result);
+  Status docLog(const std::string& doc, bool create, DocLog** out);
+  Status applyDatabaseLimit(uint64_t bytes);
+  bool shouldCompact(const DocLog& log) const;
+  void recordCommit(double seconds, const std::vector<Job>& batch);
+  Status run(const std::string& sql);
+
+  const StoreOptions options_;
+  std::unique_ptr<DirLock> lock_;     // declared first: released last
+  std::unique_ptr<SqliteDb> writer_;  // the writer thread's (and open()'s) connection
+  std::mutex readerMu_;
+  std::unique_ptr<SqliteDb> reader_;  // guarded by readerMu_
+  int64_t pageSize_ = 4096;
+  int64_t defaultMaxPageCount_ = 0;
+
+  // Touched by the writer thread only.
+  std::map<std::string, std::unique_ptr<DocLog>, std::less<>> logs_;
+  std::set<std::string> touched_;  // docs whose cached log the open transaction changed
+
+  mutable std::mutex mu_;
+  std::condition_variable workCv_;  // the writer waits for jobs
+  std::condition_variable doneCv_;  // flush() and load() wait for completedTicket_
+  std::deque<Job> queue_;
+  size_t queuedBytes_ = 0;                                    // data bytes queued or in the running batch
+  uint64_t enqueuedTicket_ = 0;                               // ticket of the last job queued
+  uint64_t completedTicket_ = 0;                              // jobs up to this ticket are done, callbacks returned
+  std::map<std::string, uint64_t, std::less<>> pendingDocs_;  // doc -> ticket of its last job not yet done
+  bool stopping_ = false;
+
+  mutable std::mutex statsMu_;
+  Stats stats_;
+
+  std::thread thread_;
+};
+
+Store::Impl::~Impl() {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard l(mu_);
+      stopping_ = true;
+    }
+    workCv_.notify_one();
+    thread_.join();  // the writer drains the queue before it returns
+  }
+}
+
+Status Store::Impl::open() {
+  Status s = createDir(options_.dir);
+  if (!s.ok()) return s;
+  s = DirLock::Acquire(options_.dir, &lock_);
+  if (!s.ok()) return s;
+
+  fs::path path = options_.dir / kDbFileName;
+  s = SqliteDb::Open(path, /*create=*/true, &writer_);
+  if (s.ok()) s = writer_->exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
+  if (s.ok()) s = migrateSchema(*writer_);  // the first read: reports corrupt and foreign files
+  if (!s.ok()) return s;
+
+  std::string mode;
+  s = writer_->queryText("PRAGMA journal_mode = WAL", &mode);
+  if (s.ok() && mode != "wal") s = Status::FailedPrecondition("journal_mode is " + mode);
+  if (s.ok()) s = writer_->exec(options_.fsyncEachCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (s.ok()) s = writer_->exec("PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit));
+  if (s.ok()) s = writer_->queryInt64("PRAGMA page_size", &pageSize_);
+  if (s.ok()) s = writer_->queryInt64("PRAGMA max_page_count", &defaultMaxPageCount_);
+  if (s.ok() && options_.maxDatabaseBytes > 0) s = applyDatabaseLimit(options_.maxDatabaseBytes);
+  if (s.ok()) s = SqliteDb::Open(path, /*create=*/false, &reader_);
+  if (s.ok()) s = reader_->exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
+  if (s.ok()) s = reader_->exec("PRAGMA query_only = ON");
+  if (!s.ok()) return withMessage(s, "cannot set up database " + path.string() + ": " + s.message());
+  return Status::Ok();
+}
+
+// --- the queue ---
+
+void Store::Impl::enqueue(Job job) {
+  {
+    std::lock_guard l(mu_);
+    job.ticket = ++enqueuedTicket_;
+    queuedBytes_ += job.data.size();
+    if (job.invalid.ok() && !job.doc.empty()) pendingDocs_[job.doc] = job.ticket;
+    queue_.push_back(std::move(job));
+  }
+  workCv_.notify_one();
+}
+
+void Store::Impl::flush() {
+  std::unique_lock l(mu_);
+  uint64_t ticket = enqueuedTicket_;
+  doneCv_.wait(l, [&] { return completedTicket_ >= ticket; });
+}
+
+size_t Store::Impl::queuedBytes() const {
+  std::lock_guard l(mu_);
+  return queuedBytes_;
+}
+
+void Store::Impl::writerLoop() {
+  for (;;) {
+    std::vector<Job> batch;
+    size_t bytes = 0;
+    {
+      std::unique_lock l(mu_);
+      workCv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      // Take every queued job up to maxBatchBytes. A change of the size
+      // limit runs alone, between transactions.
+      while (!queue_.empty()) {
+        Job& next = queue_.front();
+        bool control = next.kind == Job::Kind::kSetLimit;
+        if (!batch.empty() && (control || bytes + next.data.size() > options_.maxBatchBytes)) break;
+        bytes += next.data.size();
+        batch.push_back(std::move(next));
+        queue_.pop_front();
+        if (control) break;
+      }
+    }
+    runBatch(batch);
+    {
+      std::lock_guard l(mu_);
+      queuedBytes_ -= bytes;
+      completedTicket_ = batch.back().ticket;
+      for (const Job& job : batch) {
+        auto it = pendingDocs_.find(job.doc);
+        if (it != pendingDocs_.end() && it->second <= completedTicket_) pendingDocs_.erase(it);
+      }
+    }
+    doneCv_.notify_all();
+  }
+}
+
+// --- the writer thread's work ---
+
+Status Store::Impl::run(const std::string& sql) {
+  SqliteStatement* st;
+  Status s = writer_->prepare(sql, &st);
+  return s.ok() ? st->run() : s;
+}
+
+void Store::Impl::runBatch(std::vector<Job>& batch) {
+  std::vector<JobResult> results(batch.size());
+  bool anyValid = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    results[i].status = batch[i].invalid;
+    anyValid = anyValid || batch[i].invalid.ok();
+  }
+
+  if (batch.size() == 1 && batch[0].kind == Job::Kind::kSetLimit) {
+    results[0].status = applyDatabaseLimit(batch[0].limit);
+  } else if (anyValid) {
+    auto start = std::chrono::steady_clock::now();
+    // A failed ROLLBACK may have left a transaction open; end it first.
+    if (writer_->inTransaction()) (void)run("ROLLBACK");
+    Status s = run("BEGIN IMMEDIATE");
+    for (size_t i = 0; i < batch.size() && s.ok(); ++i) {
+      if (batch[i].invalid.ok()) s = applyJob(batch[i], &results[i]);
+    }
+    if (s.ok()) s = run("COMMIT");
+    if (s.ok()) {
+      touched_.clear();
+      recordCommit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
+    } else {
+      // SQLite may already have rolled back (after SQLITE_FULL, for one).
+      if (writer_->inTransaction()) (void)run("ROLLBACK");
+      for (const std::string& doc : touched_) logs_.erase(doc);  // reread from the database when next needed
+      touched_.clear();
+      Status err = withMessage(s, "cannot store to " + writer_->path().string() + ": " + s.message());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (batch[i].invalid.ok()) results[i] = JobResult{err, AppendResult{err}};
+      }
+      std::lock_guard l(statsMu_);
+      ++stats_.failedCommits;
+    }
+  }
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Job& job = batch[i];
+    if (job.kind == Job::Kind::kAppend) {
+      if (!results[i].status.ok()) results[i].append = AppendResult{results[i].status};
+      if (job.appendDone) job.appendDone(results[i].append);
+    } else if (job.statusDone) {
+      job.statusDone(results[i].status);
+    }
+  }
+}
+
+Status Store::Impl::applyJob(Job& job, JobResult* result) {
+  static const std::string kInsert = "INSERT INTO updates (doc_id, seq, data) VALUES (?, ?, ?)";
+  static const std::string kDeleteUpdates = "DELETE FROM updates WHERE doc_id = ?";
+  static const std::string kDeleteDoc = "DELETE FROM docs WHERE id = ?";
+
+  touched_.insert(job.doc);
+  DocLog* log = nullptr;
+  Status s = docLog(job.doc, /*create=*/job.kind != Job::Kind::kRemove, &log);
+  if (!s.ok()) return s;
+  SqliteStatement* st;
+
+  if (job.kind == Job::Kind::kRemove) {
+    if (log == nullptr) return Status::Ok();  // unknown doc: nothing to do
+    for (const std::string* sql : {&kDeleteUpdates, &kDeleteDoc}) {
+      if (!(s = writer_->prepare(*sql, &st)).ok()) return s;
+      st->bindInt64(1, log->id);
+      if (!(s = st->run()).ok()) return s;
+    }
+    logs_.erase(job.doc);
+    return Status::Ok();
+  }
+
+  if (job.kind == Job::Kind::kCompact) {
+    if (!(s = writer_->prepare(kDeleteUpdates, &st)).ok()) return s;
+    st->bindInt64(1, log->id);
+    if (!(s = st->run()).ok()) return s;
+    log->updates = log->bytes = log->oldestBytes = 0;
+  }
+
+  if (!(s = writer_->prepare(kInsert, &st)).ok()) return s;
+  st->bindInt64(1, log->id);
+  st->bindInt64(2, log->nextSeq);
+  st->bindBlob(3, job.data);
+  if (!(s = st->run()).ok()) return s;
+  ++log->nextSeq;
+  ++log->updates;
+  log->bytes += job.data.size();
+  if (log->updates == 1) log->oldestBytes = job.data.size();
+  if (job.kind == Job::Kind::kAppend) {
+    result->append = AppendResult{Status::Ok(), log->updates, log->bytes, shouldCompact(*log)};
+  }
+  return Status::Ok();
+}
+
+Status Store::Impl::docLog(const std::string& doc, bool create, DocLog** out) {
+  static const std::string kFindDoc = "SELECT id FROM docs WHERE name = ?";
+  static const std::string kInsertDoc = "INSERT INTO docs (name) VALUES (?) RETURNING id";
+  static const std::string kLogSize =
+      "SELECT count(*), coalesce(sum(length(data)), 0), coalesce(max(seq) + 1, 0) FROM updates WHERE doc_id = ?";
+  static const std::string kOldest = "SELECT length(data) FROM updates WHERE doc_id = ? ORDER BY seq LIMIT 1";
+
+  *out = nullptr;
+  if (auto it = logs_.find(doc); it != logs_.end()) {
+    *out = it->second.get();
+    return Status::Ok();
+  }
+  auto log = std::make_unique<DocLog>();
+  SqliteStatement* st;
+  Status s = writer_->prepare(kFindDoc, &st);
+  if (!s.ok()) return s;
+  st->bindText(1, doc);
+  bool found = st->step(&s);
+  if (found) log->id = st->columnInt64(0);
+  st->reset();
+  if (!s.ok()) return s;
+
+  if (found) {
+    if (!(s = writer_->prepare(kLogSize, &st)).ok()) return s;
+    st->bindInt64(1, log->id);
+    if (st->step(&s)) {
+      log->updates = static_cast<uint64_t>(st->columnInt64(0));
+      log->bytes = static_cast<uint64_t>(st->columnInt64(1));
+      log->nextSeq = st->columnInt64(2);
+    }
+    st->reset();
+    if (!s.ok()) return s;
+    if (!(s = writer_->prepare(kOldest, &st)).ok()) return s;
+    st->bindInt64(1, log->id);
+    if (st->step(&s)) log->oldestBytes = static_cast<uint64_t>(st->columnInt64(0));
+    st->reset();
+    if (!s.ok()) return s;
+  } else if (!create) {
+    return Status::Ok();
+  } else {
+    if (!(s = writer_->prepare(kInsertDoc, &st)).ok()) return s;
+    st->bindText(1, doc);
+    bool row = st->step(&s);
+    if (row) log->id = st->columnInt64(0);
+    st->reset();
+    if (!s.ok()) return s;
+    if (!row) return Status::Internal("INSERT INTO docs returned no id");
+  }
+  *out = log.get();
+  logs_.emplace(doc, std::move(log));
+  return Status::Ok();
+}
+
+bool Store::Impl::shouldCompact(const DocLog& log) const {
+  if (log.updates < 2) return false;
+  if (log.updates >= options_.compactAfterUpdates) return true;
+  return log.bytes >= options_.compactAfterBytes && log.bytes - log.oldestBytes >= log.oldestBytes;
+}
+
+Status Store::Impl::applyDatabaseLimit(uint64_t bytes) {
+  uint64_t pageSize = static_cast<uint64_t>(pageSize_);
+  int64_t pages = bytes == 0 ? defaultMaxPageCount_ : static_cast<int64_t>((bytes + pageSize - 1) / pageSize);
+  // SQLite never sets the limit below the current size of the file.
+  return writer_->exec("PRAGMA max_page_count = " + std::to_string(pages));
+}
+
+void Store::Impl::recordCommit(double seconds, const std::vector<Job>& batch) {
+  std::lock_guard l(statsMu_);
+  Stats& st = stats_;
+  ++st.commits;
+  for (const Job& job : batch) {
+    if (!job.invalid.ok()) continue;
+    if (job.kind == Job::Kind::kAppend) ++st.appends;
+    if (job.kind == Job::Kind::kCompact) ++st.compactions;
+    if (job.kind == Job::Kind::kRemove) ++st.removes;
+    st.bytesWritten += job.data.size();
+  }
+  st.lastCommitSeconds = seconds;
+  st.maxCommitSeconds = std::max(st.maxCommitSeconds, seconds);
+  for (size_t i = 0; i < kCommitSecondsBounds.size(); ++i) {
+    if (seconds <= kCommitSecondsBounds[i]) ++st.commitSecondsBuckets[i];
+  }
+  st.commitSecondsSum += seconds;
+  ++st.commitSecondsCount;
+}
+
+Store::Stats Store::Impl::stats() const {
+  std::lock_guard l(statsMu_);
+  return stats_;
+}
+
+// --- reads ---
+
+Status Store::Impl::load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) {
+  static const std::string kLoad =
+      "SELECT u.data FROM updates u JOIN docs d ON d.id = u.doc_id WHERE d.name = ? ORDER BY u.seq";
+  updates->clear();
+  Status s = validateDocName(doc);
+  if (!s.ok()) return s;
+  {
+    // Wait for this doc's queued jobs, so that the result includes them.
+    std::unique_lock l(mu_);
+    if (auto it = pendingDocs_.find(doc); it != pendingDocs_.end()) {
+      uint64_t ticket = it->second;
+      doneCv_.wait(l, [&] { return completedTicket_ >= ticket; });
+    }
+  }
+  std::lock_guard l(readerMu_);
+  SqliteStatement* st;
+  if (!(s = reader_->prepare(kLoad, &st)).ok()) return s;
+  st->bindText(1, doc);
+  while (st->step(&s)) {
+    std::span<const uint8_t> data = st->columnBlob(0);
+    updates->emplace_back(data.begin(), data.end());
+  }
+  st->reset();
+  if (!s.ok()) updates->clear();
+  return s;
+}
+
+Status Store::Impl::listDocs(std::vector<std::string>* names) {
+  static const std::string kList = "SELECT name FROM docs ORDER BY name";
+  names->clear();
+  std::lock_guard l(readerMu_);
+  SqliteStatement* st;
+  Status s = reader_->prepare(kList, &st);
+  if (!s.ok()) return s;
+  while (st->step(&s)) names->emplace_back(st->columnText(0));
+  st->reset();
+  if (!s.ok()) names->clear();
+  return s;
+}
+
+// --- Store ---
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
+  if (options.dir.empty()) return Status::InvalidArgument("no data directory given");
+  auto impl = std::make_unique<Impl>(options);
+  Status s = impl->open();
+  if (!s.ok()) return s;  // ~Impl closes what open() opened and releases the lock
+  impl->start();
+  out->reset(new Store(std::move(impl)));
+  return Status::Ok();
+}
+
+Status Store::load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) {
+  return impl_->load(doc, updates);
+}
+
+void Store::append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done) {
+  Job job;
+  job.kind = Job::Kind::kAppend;
+  job.invalid = validateDocName(doc);
+  if (job.invalid.ok() && update.empty()) job.invalid = Status::InvalidArgument("empty update");
+  job.doc = std::move(doc);
+  job.data = std::move(update);
+  job.appendDone = std::move(done);
+  impl_->enqueue(std::move(job));
+}
+
+void Store::compact(std::string doc, std::vector<uint8_t> state, std::function<void(Status)> done) {
+  Job job;
+  job.kind = Job::Kind::kCompact;
+  job.invalid = validateDocName(doc);
+  if (job.invalid.ok() && state.empty()) job.invalid = Status::InvalidArgument("empty state");
+  job.doc = std::move(doc);
+  job.data = std::move(state);
+  job.statusDone = std::move(done);
+  impl_->enqueue(std::move(job));
+}
+
+void Store::remove(std::string doc, std::function<void(Status)> done) {
+  Job job;
+  job.kind = Job::Kind::kRemove;
+  job.invalid = validateDocName(doc);
+  job.doc = std::move(doc);
+  job.statusDone = std::move(done);
+  impl_->enqueue(std::move(job));
+}
+
+void Store::setMaxDatabaseBytes(uint64_t bytes, std::function<void(Status)> done) {
+  Job job;
+  job.kind = Job::Kind::kSetLimit;
+  job.limit = bytes;
+  job.statusDone = std::move(done);
+  impl_->enqueue(std::move(job));
+}
+
+void Store::flush() { impl_->flush(); }
+
+Status Store::listDocs(std::vector<std::string>* names) { return impl_->listDocs(names); }
+
+size_t Store::queuedBytes() const { return impl_->queuedBytes(); }
+
+bool Store::overloaded() const { return impl_->queuedBytes() > impl_->options().queueLimitBytes; }
+
+Store::Stats Store::stats() const { return impl_->stats(); }
+
+}  // namespace roundtable::store

@@ -1,0 +1,171 @@
+// Store: the hub's embedded persistence. One SQLite database (WAL mode) in a
+// data directory holds, per document, the log of Yjs updates the hub accepted;
+// compaction replaces a log by the document's merged state.
+//
+//   StoreOptions opt;
+//   opt.dir = "/home/me/.roundtable";
+//   std::unique_ptr<Store> store;
+//   Status s = Store::Open(opt, &store);           // fails if another hub owns the dir
+//   std::vector<std::vector<uint8_t>> updates;
+//   s = store->load("plan-42", &updates);          // apply each to a fresh Y.Doc
+//   store->append("plan-42", update, [](const AppendResult& r) {
+//     // on the writer thread: post to your executor, then relay if r.status.ok()
+//   });
+//
+// Writes go through one queue and one writer thread. The writer takes every
+// queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
+// them in ONE SQLite transaction (group commit), then calls each job's `done`
+// on the writer thread, in queue order. A `done` that reports Ok means the
+// write is durable: on disk and fsynced when fsyncEachCommit, in the WAL
+// (surviving a crash of this process, not of the machine) otherwise.
+// If a commit fails, the whole batch is rolled back and every `done` of the
+// batch gets the error; later batches are tried afresh.
+//
+// Document names are UTF-8, 1 to kMaxDocNameBytes bytes; any other name
+// gives InvalidArgument (from load directly, through `done` from the queue).
+//
+// Every method is thread-safe. Callbacks must be quick and must not throw;
+// they may call append/compact/remove (which only queue) but not flush() or
+// load() (which wait for the writer thread that is running the callback).
+// docs/storage.md describes the schema and the durability argument.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "roundtable/base/status.h"
+
+namespace roundtable::store {
+
+inline constexpr size_t kMaxDocNameBytes = 1024;
+
+struct StoreOptions {
+  // Data directory; created with mode 0700 if missing. Holds roundtable.db
+  // (plus SQLite's -wal and -shm files) and hub.lock.
+  std::filesystem::path dir;
+  // true: SQLite synchronous=FULL, every commit is fsynced (survives power
+  // loss). false: synchronous=NORMAL, still WAL; a commit survives a crash of
+  // the process but the last commits may be lost on power loss or OS crash.
+  bool fsyncEachCommit = true;
+  // When an append leaves a doc's log at least this long, or this big, its
+  // AppendResult asks for compaction (see AppendResult::shouldCompact).
+  size_t compactAfterUpdates = 500;
+  size_t compactAfterBytes = 1 << 20;
+  // Pending bytes above which overloaded() is true. append() queues anyway;
+  // the hub is expected to stop reading from its peers until it drops.
+  size_t queueLimitBytes = size_t{256} << 20;
+  // One transaction takes queued jobs up to this many bytes (but always at
+  // least one job), which bounds the WAL growth of a single commit.
+  size_t maxBatchBytes = size_t{64} << 20;
+  // Largest database file SQLite may grow to (rounded up to whole pages);
+  // 0: no limit. Beyond it, commits fail with ResourceExhausted.
+  uint64_t maxDatabaseBytes = 0;
+};
+
+// The outcome of one append. On success, logUpdates and logBytes are the size
+// of the doc's log right after this append (rows and bytes of update data);
+// on failure they are 0 and shouldCompact is false.
+struct AppendResult {
+  Status status;
+  uint64_t logUpdates = 0;
+  uint64_t logBytes = 0;
+  // True when the log has at least two rows and either holds
+  // compactAfterUpdates rows or more, or holds compactAfterBytes bytes or more
+  // of which the rows after the oldest (the last compacted state) make at
+  // least half, so that a big document is not compacted after every append.
+  bool shouldCompact = false;
+};
+
+class Store {
+ public:
+  // Creates DIR if missing, takes DIR/hub.lock (see dir_lock.h), opens or
+  // creates DIR/roundtable.db, brings its schema up to date and starts the
+  // writer thread. Fails with FailedPrecondition and a message for a person
+  // when the directory is in use by another hub (in this process or
+  // another), cannot be created, or the database is unreadable, foreign or
+  // from a newer version. On failure *out is untouched and nothing is held.
+  static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
+
+  // Drains the queue (every queued job is committed or fails, and its `done`
+  // is called), stops the writer thread, closes the database and releases
+  // the directory lock. No other method may run concurrently with it.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Every stored update of `doc`, oldest first (after a compaction, the
+  // merged state first). Appends, compactions and removals of `doc` queued
+  // before this call are waited for, so the result includes every update
+  // whose append was called before and succeeds. An unknown doc gives Ok and
+  // an empty vector. May block (reads take a lock of their own, never the
+  // writer's). On failure *updates is empty.
+  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
+
+  // Queues `update` (an opaque, non-empty byte string) for `doc` and returns
+  // at once. Appends for one doc are stored in call order. `done` (may be
+  // empty) is called once, on the writer thread.
+  void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done);
+
+  // Queues a compaction: in one transaction, every row of `doc` in the log
+  // when the job runs (including rows of appends queued before this call) is
+  // replaced by the single row `state` (non-empty). After a crash the log
+  // holds either the old rows or the state, never neither. `done` may be
+  // empty.
+  void compact(std::string doc, std::vector<uint8_t> state, std::function<void(Status)> done);
+
+  // Queues the deletion of `doc` and its log. Removing an unknown doc is Ok.
+  void remove(std::string doc, std::function<void(Status)> done);
+
+  // Queues a change of StoreOptions::maxDatabaseBytes (0: no limit) that
+  // applies to every job queued after it.
+  void setMaxDatabaseBytes(uint64_t bytes, std::function<void(Status)> done);
+
+  // Returns once every job queued before this call is committed (or failed)
+  // and its `done` has returned.
+  void flush();
+
+  // Names of all stored docs, sorted by byte value. Sees committed data only.
+  Status listDocs(std::vector<std::string>* names);
+
+  // Bytes of update data queued and not yet committed, and whether that is
+  // above StoreOptions::queueLimitBytes.
+  size_t queuedBytes() const;
+  bool overloaded() const;
+
+  // Upper bounds (seconds) of the commit latency histogram, for Prometheus.
+  static constexpr std::array<double, 12> kCommitSecondsBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, std::numeric_limits<double>::infinity()};
+
+  struct Stats {
+    uint64_t commits = 0;        // transactions committed
+    uint64_t failedCommits = 0;  // transactions rolled back after an error
+    uint64_t appends = 0;        // appends committed
+    uint64_t compactions = 0;    // compactions committed
+    uint64_t removes = 0;        // removals committed
+    uint64_t bytesWritten = 0;   // update and state bytes committed
+    double lastCommitSeconds = 0, maxCommitSeconds = 0;
+    // Commit latency (BEGIN to COMMIT returned) of committed transactions:
+    // commitSecondsBuckets[i] counts commits that took at most
+    // kCommitSecondsBounds[i] (cumulative, the last is +Inf and equals
+    // commitSecondsCount).
+    std::array<uint64_t, kCommitSecondsBounds.size()> commitSecondsBuckets{};
+    double commitSecondsSum = 0;
+    uint64_t commitSecondsCount = 0;
+  };
+  Stats stats() const;
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace roundtable::store

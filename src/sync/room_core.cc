@@ -1,0 +1,108 @@
+#include "sync/room_core.h"
+
+#include "sync/message.h"
+
+namespace roundtable::sync {
+
+RoomCore::RoomCore(AwarenessLimits limits) : awareness_(limits) {
+  updateObserver_ = doc_.onUpdate([this](std::span<const uint8_t> update, const void*) {
+    if (capture_) capture_->emplace_back(update.begin(), update.end());
+  });
+}
+
+RoomCore::~RoomCore() { doc_.off(updateObserver_); }
+
+Status RoomCore::load(const std::vector<std::vector<uint8_t>>& updates) {
+  for (size_t i = 0; i < updates.size(); ++i) {
+    Status s = doc_.applyUpdate(updates[i]);
+    if (s.ok()) continue;
+    std::string why = "stored update " + std::to_string(i) + ": " + s.message();
+    return s.code() == StatusCode::kInternal ? Status::Internal(why) : Status::InvalidArgument(why);
+  }
+  return Status::Ok();
+}
+
+RoomEffects RoomCore::open(ConnId conn) {
+  controlled_[conn];
+  RoomEffects fx;
+  fx.reply.push_back(encodeSyncStep1(doc_.encodeStateVector()));
+  std::vector<uint64_t> known = awareness_.clientsWithState();
+  if (!known.empty()) fx.reply.push_back(encodeAwareness(awareness_.encodeUpdate(known)));
+  return fx;
+}
+
+RoomEffects RoomCore::applyUpdate(std::span<const uint8_t> update, ConnId origin) {
+  RoomEffects fx;
+  capture_ = &fx.docUpdates;
+  fx.status = doc_.applyUpdate(update, reinterpret_cast<const void*>(origin));
+  capture_ = nullptr;
+  return fx;
+}
+
+RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_t nowMs) {
+  Message message;
+  RoomEffects fx;
+  fx.status = decodeMessage(bytes, &message);
+  if (!fx.status.ok()) return fx;
+  switch (message.type) {
+    case MessageType::kSync:
+      switch (message.sync) {
+        case SyncType::kStep1: {
+          std::vector<uint8_t> update;
+          fx.status = doc_.encodeStateAsUpdate(message.payload, &update);
+          if (fx.status.ok()) fx.durableReply.push_back(encodeSyncStep2(update));
+          return fx;
+        }
+        case SyncType::kStep2:
+        case SyncType::kUpdate:
+          return applyUpdate(message.payload, conn);
+      }
+      break;
+    case MessageType::kAwareness: {
+      AwarenessChanges changes;
+      fx.status = awareness_.applyUpdate(message.payload, nowMs, &changes);
+      if (!fx.status.ok() || changes.empty()) return fx;
+      auto& mine = controlled_[conn];
+      for (uint64_t id : changes.added) mine.insert(id);
+      for (uint64_t id : changes.removed) mine.erase(id);
+      fx.awareness = awarenessMessage(changes.all());
+      return fx;
+    }
+    case MessageType::kQueryAwareness: {
+      std::vector<uint64_t> known = awareness_.clientsWithState();
+      fx.reply.push_back(encodeAwareness(awareness_.encodeUpdate(known)));
+      return fx;
+    }
+    case MessageType::kAuth:
+      // Permission messages flow from server to client; a client's is ignored.
+      return fx;
+  }
+  fx.status = Status::InvalidArgument("unknown message");
+  return fx;
+}
+
+RoomEffects RoomCore::close(ConnId conn, int64_t nowMs) {
+  RoomEffects fx;
+  auto it = controlled_.find(conn);
+  if (it == controlled_.end()) return fx;
+  std::vector<uint64_t> ids(it->second.begin(), it->second.end());
+  controlled_.erase(it);
+  std::vector<uint64_t> removed = awareness_.remove(ids, nowMs);
+  if (!removed.empty()) fx.awareness = awarenessMessage(removed);
+  return fx;
+}
+
+RoomEffects RoomCore::expireAwareness(int64_t nowMs, int64_t timeoutMs) {
+  RoomEffects fx;
+  std::vector<uint64_t> removed = awareness_.removeOutdated(nowMs, timeoutMs);
+  if (!removed.empty()) fx.awareness = awarenessMessage(removed);
+  return fx;
+}
+
+RoomEffects RoomCore::applyLocal(std::span<const uint8_t> update) { return applyUpdate(update, 0); }
+
+std::vector<uint8_t> RoomCore::awarenessMessage(const std::vector<uint64_t>& clients) const {
+  return encodeAwareness(awareness_.encodeUpdate(clients));
+}
+
+}  // namespace roundtable::sync

@@ -1,0 +1,75 @@
+// RoomCore: what the hub does with one document's y-websocket traffic, with
+// no sockets, threads or storage in sight (so it can be unit-tested and
+// fuzzed exactly as the hub runs it).
+//
+// It holds the document and its awareness table and turns each event (a
+// connection opens, a message arrives, a connection closes, time passes) into
+// Effects: replies for the sender, document updates to persist and then relay
+// to the others, and awareness messages for everyone. It behaves like the
+// y-websocket server (@y/websocket-server utils.js) except that an update is
+// relayed only after it is durable (the caller's job) and that malformed input
+// is an error that closes the connection instead of being logged and ignored.
+//
+// Not thread-safe: the hub runs each room on its own strand.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "roundtable/base/status.h"
+#include "roundtable/crdt/doc.h"
+#include "sync/awareness.h"
+
+namespace roundtable::sync {
+
+using ConnId = uint64_t;
+
+struct RoomEffects {
+  Status status;                                  // not ok: close the connection that caused it
+  std::vector<std::vector<uint8_t>> reply;        // to the sender, immediately
+  std::vector<std::vector<uint8_t>> durableReply; // to the sender, once every update so far is durable
+  std::vector<std::vector<uint8_t>> docUpdates;   // v1 updates that changed the doc: persist, then relay
+  std::vector<uint8_t> awareness;                 // an awareness message for every connection (empty: none)
+};
+
+class RoomCore {
+ public:
+  explicit RoomCore(AwarenessLimits limits = {});
+  ~RoomCore();
+
+  // Applies stored updates on load. Errors name the first update that failed;
+  // the ones before it are applied.
+  Status load(const std::vector<std::vector<uint8_t>>& updates);
+
+  // A connection joined: the server's sync step 1 and the known awareness states.
+  RoomEffects open(ConnId conn);
+  // One y-websocket message from `conn`.
+  RoomEffects handle(ConnId conn, std::span<const uint8_t> message, int64_t nowMs);
+  // The connection left: its awareness states become null for the others.
+  RoomEffects close(ConnId conn, int64_t nowMs);
+  // Awareness states not renewed within `timeoutMs` are removed.
+  RoomEffects expireAwareness(int64_t nowMs, int64_t timeoutMs);
+  // An edit made by the hub itself (e.g. an MCP tool), as a v1 update.
+  RoomEffects applyLocal(std::span<const uint8_t> update);
+
+  crdt::Doc& doc() { return doc_; }
+  const Awareness& awareness() const { return awareness_; }
+  size_t connections() const { return controlled_.size(); }
+
+ private:
+  RoomEffects applyUpdate(std::span<const uint8_t> update, ConnId origin);
+  std::vector<uint8_t> awarenessMessage(const std::vector<uint64_t>& clients) const;
+
+  crdt::Doc doc_;
+  Awareness awareness_;
+  // Awareness client ids each connection announced, removed when it leaves
+  // (the y-websocket server's `conns` map).
+  std::unordered_map<ConnId, std::unordered_set<uint64_t>> controlled_;
+  std::vector<std::vector<uint8_t>>* capture_ = nullptr;  // where onUpdate writes during applyUpdate
+  crdt::ObserverId updateObserver_ = 0;
+};
+
+}  // namespace roundtable::sync

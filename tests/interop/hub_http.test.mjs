@@ -1,0 +1,118 @@
+// The hub's plain HTTP side: /healthz, /metrics, /config.json, the web app's
+// HTML (with the SPA fallback), 404s, and no path traversal.
+import { test, before } from 'node:test'
+import {
+  useHarness, onlyHub, isReference, docName, waitFor, waitSynced, httpGet, assert
+} from './hub_harness.mjs'
+
+const h = useHarness()
+let hub
+before(async () => { hub = await h.startHub() })
+
+/** Parses Prometheus text: Map(metric name (labels included, as written) → number). */
+export const parseMetrics = text => {
+  const out = new Map()
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue
+    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?)\s+(\S+)/)
+    if (m) out.set(m[1], Number(m[2]))
+  }
+  return out
+}
+const metric = async name => parseMetrics((await httpGet(hub, '/metrics')).body).get(name)
+
+test('the server answers plain HTTP on its port', async () => {
+  const res = await httpGet(hub, '/healthz')
+  assert.equal(res.status, 200)
+  if (isReference) assert.equal(res.body, 'okay') // the reference answers every request with "okay"
+})
+
+test('GET /healthz → 200 ok', onlyHub('/healthz (it answers "okay" to everything)'), async () => {
+  const res = await httpGet(hub, '/healthz')
+  assert.equal(res.status, 200)
+  assert.equal(res.body.trim(), 'ok')
+})
+
+test('GET /metrics: Prometheus text whose numbers move', onlyHub('/metrics'), async () => {
+  const res = await httpGet(hub, '/metrics')
+  assert.equal(res.status, 200)
+  assert.match(res.headers['content-type'] ?? '', /^text\/plain/)
+  const m = parseMetrics(res.body)
+  for (const name of ['roundtable_connections', 'roundtable_documents_loaded', 'roundtable_updates_total']) {
+    assert.ok(m.has(name), `${name} in /metrics:\n${res.body}`)
+    assert.ok(Number.isFinite(m.get(name)) && m.get(name) >= 0, `${name} is a number ≥ 0`)
+  }
+
+  const updatesBefore = m.get('roundtable_updates_total')
+  const name = docName('metrics')
+  const a = h.provider(hub, name)
+  const b = h.provider(hub, name)
+  await Promise.all([a, b].map(p => waitSynced(p.provider)))
+  await waitFor(async () => (await metric('roundtable_connections')) >= 2, { message: 'roundtable_connections ≥ 2' })
+  assert.ok((await metric('roundtable_documents_loaded')) >= 1, 'roundtable_documents_loaded ≥ 1')
+  a.doc.getText('text').insert(0, 'counted')
+  a.doc.getMap('map').set('k', 'v')
+  await waitFor(() => b.doc.getMap('map').get('k') === 'v', { message: 'sync' })
+  await waitFor(async () => (await metric('roundtable_updates_total')) > updatesBefore, { message: 'roundtable_updates_total to grow' })
+
+  const connsWith = await metric('roundtable_connections')
+  a.provider.destroy(); b.provider.destroy()
+  await waitFor(async () => (await metric('roundtable_connections')) <= connsWith - 2, { message: 'roundtable_connections to drop when clients leave' })
+})
+
+test('GET /config.json: signaling URLs and ICE servers', onlyHub('/config.json'), async () => {
+  const res = await httpGet(hub, '/config.json')
+  assert.equal(res.status, 200)
+  assert.match(res.headers['content-type'] ?? '', /application\/json/)
+  const cfg = JSON.parse(res.body)
+  assert.ok(Array.isArray(cfg.signaling) && cfg.signaling.length >= 1, 'signaling is a non-empty array')
+  for (const url of cfg.signaling) assert.match(url, /^wss?:\/\/[^\s]+$/, 'each signaling entry is a ws(s) URL')
+  assert.ok(Array.isArray(cfg.iceServers), 'iceServers is an array')
+  for (const s of cfg.iceServers) {
+    assert.ok(typeof s.urls === 'string' || Array.isArray(s.urls), 'each ICE server has urls (RTCIceServer shape)')
+  }
+})
+
+test('GET / and /plan/<id> serve the web app (text/html, SPA fallback)', onlyHub('web app'), async () => {
+  for (const p of ['/', '/plan/x', `/plan/${docName('p')}`, '/plan/abc?d=N4Ig']) {
+    const res = await httpGet(hub, p)
+    assert.equal(res.status, 200, `${p} status`)
+    assert.match(res.headers['content-type'] ?? '', /^text\/html/, `${p} content-type`)
+    assert.match(res.body, /<html|<!doctype html/i, `${p} is an HTML page`)
+  }
+})
+
+test('unknown assets → 404', onlyHub('static file serving'), async () => {
+  for (const p of ['/assets/nope.js', '/assets/nope.css', '/assets/deep/nope.map']) {
+    const res = await httpGet(hub, p)
+    assert.equal(res.status, 404, `${p} status`)
+  }
+})
+
+test('path traversal never serves a file from outside the web root', onlyHub('static file serving'), async () => {
+  const paths = [
+    '/../../etc/passwd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/..%2f..%2f..%2f..%2fetc%2fpasswd',
+    '/assets/../../../../../../etc/passwd',
+    '/assets/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/assets/..%5c..%5c..%5c..%5cetc%5cpasswd',
+    '/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    '/assets/%252e%252e/%252e%252e/etc/passwd',
+    '/assets/....//....//....//etc/passwd'
+  ]
+  const index = (await httpGet(hub, '/')).body
+  for (const p of paths) {
+    const res = await httpGet(hub, p)
+    assert.doesNotMatch(res.body, /root:.*:0:0:/, `${p} served /etc/passwd`)
+    // refused, or at most the web app's own page (an SPA fallback), never another file
+    const refused = [400, 403, 404].includes(res.status)
+    const spaPage = res.status === 200 && /^text\/html/.test(res.headers['content-type'] ?? '') && res.body === index
+    assert.ok(refused || spaPage, `${p} → ${res.status} ${res.headers['content-type']}, expected 400/403/404 or the index page`)
+  }
+  // the two the contract names exactly: 404 or 400
+  for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd']) {
+    const res = await httpGet(hub, p)
+    assert.ok([400, 404].includes(res.status), `${p} → ${res.status}`)
+  }
+})
