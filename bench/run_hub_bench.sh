@@ -10,7 +10,9 @@
 # memory is a fresh process's, and the fanout ramp does not run on a heap that
 # the other scenario grew); the hub gets a fresh temporary data directory.
 # Builds the Release binaries in build-bench/ (or $BUILD_DIR); HUB_BIN=path runs
-# another roundtable binary as the hub (e.g. one built from a branch). Raw JSON lines
+# another roundtable binary as the hub (e.g. one built from a branch);
+# HUB_FLAGS="--no-fsync --threads 1" adds flags to its command line (for
+# diagnosis: the comparison itself uses the hub's defaults). Raw JSON lines
 # are kept in $BUILD_DIR/hub_bench.jsonl, server logs beside them. Every
 # server it starts is stopped on exit, including on error or Ctrl-C.
 set -euo pipefail
@@ -20,6 +22,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 JOBS=${JOBS:-2}
 REF_SERVER=$ROOT/tests/interop/node_modules/@y/websocket-server/src/server.js
 HUB_BIN=${HUB_BIN:-$BUILD_DIR/roundtable}
+read -r -a HUB_EXTRA <<< "${HUB_FLAGS:-}"
 BENCH_NICE=${BENCH_NICE:--10}
 NICE=()
 if nice -n "$BENCH_NICE" true 2>/dev/null; then NICE=(nice -n "$BENCH_NICE"); fi
@@ -102,7 +105,7 @@ start_server() {
   else
     DATA_DIR=$(mktemp -d /tmp/roundtable-hub-bench.XXXXXX)
     "${NICE[@]}" "$HUB_BIN" serve --host 127.0.0.1 --port 0 --data "$DATA_DIR" --max-conns-per-ip 100000 \
-      > "$log" 2>&1 &
+      "${HUB_EXTRA[@]}" > "$log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do
       SERVER_PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -1)
