@@ -136,7 +136,7 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
     metrics().updatesTotal++;
     metrics().updateBytesTotal += update.size();
     uint64_t seq = ++appended_;
-    held_.push_back({seq, 0, from, share(sync::encodeUpdate(update))});
+    held_.push_back({seq, 0, from, update, nullptr});
     store_.append(name_, std::move(update), [self = shared_from_this(), seq](const store::AppendResult& result) {
       asio::post(self->strand_, [self, seq, result] { self->onCommitted(seq, result); });
     });
@@ -145,7 +145,7 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
     if (appended_ == committed_) {
       deliver(from, 0, share(std::move(reply)));
     } else {
-      held_.push_back({appended_, from, 0, share(std::move(reply))});
+      held_.push_back({appended_, from, 0, {}, share(std::move(reply))});
     }
   }
   if (!fx.awareness.empty()) {
@@ -172,11 +172,7 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   }
   committed_ = seq;
   resumePaused();
-  while (!held_.empty() && held_.front().seq <= committed_) {
-    Held h = std::move(held_.front());
-    held_.pop_front();
-    deliver(h.to, h.except, h.bytes);
-  }
+  releaseCommitted();
   if (result.shouldCompact && !compacting_) {
     compacting_ = true;
     store_.compact(name_, core_.doc().encodeStateAsUpdate(), [self = shared_from_this()](Status s) {
@@ -188,6 +184,47 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
     });
   }
   if (conns_.empty()) scheduleUnload();
+}
+
+// Updates committed together go out together: consecutive updates are merged
+// into one message, so under load the number of frames per connection follows
+// the store's commit rate rather than the update rate (group commit batches
+// more as load grows). A sender may get its own update back inside a merged
+// message; applying it again changes nothing, as with the y-websocket server,
+// which echoes every update to its sender.
+void Room::releaseCommitted() {
+  std::vector<std::vector<uint8_t>> batch;
+  ConnId batchFrom = 0;
+  bool oneSender = true;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    if (batch.size() == 1) {
+      deliver(0, batchFrom, share(sync::encodeUpdate(batch[0])));
+    } else {
+      std::vector<uint8_t> merged;
+      Status s = crdt::mergeUpdates(batch, &merged);
+      if (s.ok()) {
+        deliver(0, oneSender ? batchFrom : 0, share(sync::encodeUpdate(merged)));
+      } else {  // cannot happen for updates the document produced; send them one by one
+        for (auto& update : batch) deliver(0, 0, share(sync::encodeUpdate(update)));
+      }
+    }
+    batch.clear();
+    oneSender = true;
+  };
+  while (!held_.empty() && held_.front().seq <= committed_) {
+    Held h = std::move(held_.front());
+    held_.pop_front();
+    if (h.to != 0) {
+      flush();
+      deliver(h.to, 0, h.reply);
+      continue;
+    }
+    if (!batch.empty() && h.from != batchFrom) oneSender = false;
+    batchFrom = h.from;
+    batch.push_back(std::move(h.update));
+  }
+  flush();
 }
 
 void Room::resumePaused() {

@@ -59,12 +59,16 @@ class Room : public std::enable_shared_from_this<Room> {
   friend class RoomRegistry;
   enum class State { kLoading, kReady, kFailed, kUnloaded };
 
+  // A message waiting for the store: either a document update for every
+  // connection but its sender, or a reply (sync step 2) for one connection.
   struct Held {
-    uint64_t seq;             // released once the store committed this sequence number
-    ConnId to;                // 0: every connection except `except`
-    ConnId except;
-    SharedBytes bytes;
+    uint64_t seq;                 // released once the store committed this sequence number
+    ConnId to;                    // a reply's connection; 0 for an update
+    ConnId from;                  // an update's sender
+    std::vector<uint8_t> update;  // an update, as applied
+    SharedBytes reply;
   };
+  void releaseCommitted();
 
   void load();
   void carryOut(ConnId from, RoomEffects fx);
