@@ -33,6 +33,7 @@ RoomEffects RoomCore::open(ConnId conn) {
 
 RoomEffects RoomCore::applyUpdate(std::span<const uint8_t> update, ConnId origin) {
   RoomEffects fx;
+  fx.received = update;
   capture_ = &fx.docUpdates;
   fx.status = doc_.applyUpdate(update, reinterpret_cast<const void*>(origin));
   capture_ = nullptr;

@@ -32,6 +32,7 @@ struct RoomEffects {
   std::vector<std::vector<uint8_t>> reply;        // to the sender, immediately
   std::vector<std::vector<uint8_t>> durableReply; // to the sender, once every update so far is durable
   std::vector<std::vector<uint8_t>> docUpdates;   // v1 updates that changed the doc: persist, then relay
+  std::span<const uint8_t> received;              // the update the sender sent (a view into its message)
   std::vector<uint8_t> awareness;                 // an awareness message for every connection (empty: none)
 };
 
