@@ -56,6 +56,8 @@ struct Hub::Impl {
         // Out of descriptors or similar: keep serving the connections we have.
       } else {
         boost::system::error_code addrEc;
+        // Relayed edits are small and latency-bound; Nagle would hold them for the peer's delayed ACK (40 ms).
+        socket.set_option(tcp::no_delay(true), addrEc);
         auto endpoint = socket.remote_endpoint(addrEc);
         std::string address = addrEc ? "?" : endpoint.address().to_string();
         ConnectionToken token;
