@@ -270,22 +270,22 @@ RoomRegistry::RoomRegistry(asio::any_io_executor executor, store::Store& store, 
 
 std::shared_ptr<Room> RoomRegistry::acquire(const std::string& name) {
   std::lock_guard lock(mutex_);
-  auto& room = rooms_[name];
-  if (!room) {
-    room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, *this, options_);
-    room->load();
-  }
-  return room;
+  return findOrLoad(name);
 }
 
 std::shared_ptr<Room> RoomRegistry::acquireForJoin(const std::string& name) {
   std::lock_guard lock(mutex_);
+  std::shared_ptr<Room> room = findOrLoad(name);
+  room->joinsInFlight_++;
+  return room;
+}
+
+std::shared_ptr<Room> RoomRegistry::findOrLoad(const std::string& name) {
   auto& room = rooms_[name];
   if (!room) {
     room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, *this, options_);
     room->load();
   }
-  room->joinsInFlight_++;
   return room;
 }
 

@@ -122,6 +122,7 @@ class RoomRegistry {
   friend class Room;
   // Called on the room's strand when it is idle; true if it was removed.
   bool tryUnload(Room* room);
+  std::shared_ptr<Room> findOrLoad(const std::string& name);  // with mutex_ held
   void joined(Room* room);
   void remove(Room* room);
 

@@ -1,14 +1,15 @@
-// Test helpers: hex strings <-> bytes. Used only by *_test.cc.
+// Test helpers: hex strings <-> bytes. Used only by tests and test drivers.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace roundtable::lib0::testhex {
 
-inline std::string toHex(const std::vector<uint8_t>& bytes) {
+inline std::string toHex(std::span<const uint8_t> bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (uint8_t b : bytes) {

@@ -20,6 +20,7 @@
 // A Status error answers {"ok":false,"code":"InvalidArgument","error":"..."};
 // a bad request answers {"ok":false,"error":"..."}.
 
+#include "crdt/lib0/hex_for_tests.h"
 #include "json_lines.h"
 #include <cstdint>
 #include <iostream>
@@ -40,16 +41,9 @@ namespace rs = roundtable::sync;  // not "sync": that is POSIX sync()
 
 namespace {
 
-std::string toHex(std::span<const uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
-  return out;
-}
+using roundtable::lib0::testhex::toHex;
 
+// Stricter than testhex::fromHex: the JavaScript side must send exact hex.
 std::vector<uint8_t> fromHex(const std::string& hex) {
   auto nibble = [](char c) {
     if (c >= '0' && c <= '9') return c - '0';
