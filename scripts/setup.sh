@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libboost-dev zlib1g-dev
+  libsqlite3-dev libboost-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
 )
 
 missing=()
