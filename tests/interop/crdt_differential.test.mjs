@@ -24,16 +24,9 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import readline from 'node:readline'
-import path from 'node:path'
-import fs from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { Driver } from './driver_client.mjs'
 import * as Y from 'yjs'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const buildDir = path.resolve(here, process.env.ROUNDTABLE_BUILD_DIR ?? '../../build')
-const driverPath = path.join(buildDir, 'roundtable_crdt_driver')
 
 const ROOTS = [['m', 'map'], ['a', 'array'], ['t', 'text'], ['x', 'xmlFragment']]
 const REMOTE = Symbol('remote')
@@ -55,38 +48,6 @@ function makeRng (seed) {
     pick: (arr) => arr[int(arr.length)],
     chance: (p) => next() < p,
     uint32: () => (Math.floor(next() * 0x10000) * 0x10000 + Math.floor(next() * 0x10000)) >>> 0
-  }
-}
-
-// --- the C++ driver process ---
-class Driver {
-  constructor () {
-    if (!fs.existsSync(driverPath)) throw new Error(`driver not found at ${driverPath}; build it or set ROUNDTABLE_BUILD_DIR`)
-    this.proc = spawn(driverPath, [], { stdio: ['pipe', 'pipe', 'inherit'] })
-    this.waiting = []
-    this.dead = null
-    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => {
-      const w = this.waiting.shift()
-      if (w) w.resolve(JSON.parse(line))
-    })
-    this.proc.on('exit', (code, signal) => {
-      this.dead = new Error(`driver exited (code ${code}, signal ${signal})`)
-      for (const w of this.waiting.splice(0)) w.reject(this.dead)
-    })
-  }
-
-  async call (req) {
-    if (this.dead) throw this.dead
-    const res = await new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject })
-      this.proc.stdin.write(JSON.stringify(req) + '\n')
-    })
-    if (!res.ok) throw new Error(`driver error for ${req.cmd}: ${res.error}`)
-    return res
-  }
-
-  close () {
-    this.proc.stdin.end()
   }
 }
 
@@ -539,7 +500,7 @@ async function simulate (seed, opsPerRun, driver, log) {
 }
 
 test('C++ CRDT and yjs converge and agree byte for byte', { timeout: 180_000 }, async (t) => {
-  const driver = new Driver()
+  const driver = new Driver('roundtable_crdt_driver')
   try {
     const runs = process.env.SEED ? 1 : Number(process.env.RUNS ?? 20)
     const opsPerRun = Number(process.env.OPS ?? 300)

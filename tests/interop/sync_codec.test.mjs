@@ -17,11 +17,7 @@
 
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import readline from 'node:readline'
-import path from 'node:path'
-import fs from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { Driver, hex, unhex } from './driver_client.mjs'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
@@ -29,9 +25,6 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as authProtocol from 'y-protocols/auth'
 import * as awarenessProtocol from 'y-protocols/awareness'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const buildDir = path.resolve(here, process.env.ROUNDTABLE_BUILD_DIR ?? '../../build')
-const driverPath = path.join(buildDir, 'roundtable_sync_driver')
 
 // y-websocket's message types.
 const messageSync = 0
@@ -39,40 +32,9 @@ const messageAwareness = 1
 const messageAuth = 2
 const messageQueryAwareness = 3
 
-const hex = (u8) => Buffer.from(u8).toString('hex')
-const unhex = (s) => new Uint8Array(Buffer.from(s, 'hex'))
 const frame = (f) => { const e = encoding.createEncoder(); f(e); return encoding.toUint8Array(e) }
 
-// --- the C++ side ---
-class Driver {
-  constructor () {
-    if (!fs.existsSync(driverPath)) throw new Error(`driver not found at ${driverPath}; build it or set ROUNDTABLE_BUILD_DIR`)
-    this.proc = spawn(driverPath, [], { stdio: ['pipe', 'pipe', 'inherit'] })
-    this.waiting = []
-    this.dead = null
-    readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)))
-    this.proc.on('exit', (code, signal) => {
-      this.dead = new Error(`driver exited (code ${code}, signal ${signal})`)
-      for (const w of this.waiting.splice(0)) w.reject(this.dead)
-    })
-  }
-
-  // Resolves to the response; {ok:false, code} for a Status error. A bad
-  // request (no code) is a test bug and throws.
-  async call (req) {
-    if (this.dead) throw this.dead
-    const res = await new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject })
-      this.proc.stdin.write(JSON.stringify(req) + '\n')
-    })
-    if (!res.ok && !res.code) throw new Error(`driver: bad request ${JSON.stringify(req)}: ${res.error}`)
-    return res
-  }
-
-  close () { this.proc.stdin.end() }
-}
-
-const driver = new Driver()
+const driver = new Driver('roundtable_sync_driver', { statusErrors: true })
 const toDestroy = []
 after(() => {
   driver.close()
