@@ -38,9 +38,16 @@ const std::vector<Vector>& knownVectors() {
        "rwbgA96WR3B4Nxf-eQLHcLAExCWO0w5jtA"},
       {"lone high surrogate", js(u"\xD800"), "gAbQ"},   // "\ud800"
       {"lone low surrogate", js(u"\xDC00" u"a"), "gA7EMg"},  // "\udc00a"
-      // "__proto__x__proto__y__proto__": the phrase the JavaScript dictionary
-      // cannot hold (see lz_string.cc)
       {"__proto__", "__proto__x__proto__y__proto__", "PrAOCcHsBdJAPEEZ2ATyVWIg"},
+      // "__proto__".repeat(50): long enough to build the phrase "__proto__",
+      // which the JavaScript dictionary cannot hold (see lz_string.cc); without
+      // that quirk the output ends "...zJ8pYpUS14jRSA".
+      {"__proto__ x50", [] {
+         std::string s;
+         for (int i = 0; i < 50; ++i) s += "__proto__";
+         return s;
+       }(),
+       "PrAOCcHsBdJEIzvRt5imlnkJ+1XDJA-bE8rPC6q4uw0m+oxy1s2j5trphzi37cBPQbyHth0qbL5zJfBRJXi1YjViA"},
       // '{"id":"p1","title":"Plan — étape 1","blocks":[]}'
       {"plan json", "{\"id\":\"p1\",\"title\":\"Plan \xE2\x80\x94 \xC3\xA9tape 1\",\"blocks\":[]}",
        "N4IglgJiBcIA4EYQBoQBcxoDYFMYgAUsBDAOwAJAUAnIEu1i4dylUAjLAewGMBrAZxgBtALoBfIA"},
