@@ -26,6 +26,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "crdt/lib0/utf.h"
@@ -88,58 +89,62 @@ class BitWriter {
   int filled_ = 0;
 };
 
-// The compressor's dictionary: (code of a phrase, next unit) -> code of the
-// longer phrase, one open-addressed table of integers, so that looking up a
-// phrase never builds a string. A single unit is the phrase (0, unit): code
-// 0 is never a phrase, so it stands for the empty one.
+// The compressor's dictionary for phrases of two units or more: (code of a
+// phrase, next unit) -> code of the longer phrase, in one open-addressed
+// table of 12-byte slots, so that looking a phrase up never builds a string.
+// Small slots matter: a fresh table's pages cost more to fault in than the
+// lookups cost (measured with bench/lz_string_bench.mjs).
 class PhraseTable {
  public:
   static constexpr uint32_t kMissing = UINT32_MAX;
 
   PhraseTable() { rehash(1024); }
 
-  static uint64_t key(uint32_t prefix, char16_t unit) { return (uint64_t{prefix} << 16) | unit; }
-
-  uint32_t find(uint64_t k) const {
-    for (size_t i = slotOf(k);; i = (i + 1) & mask_) {
-      if (slots_[i].key == k) return slots_[i].code;
-      if (slots_[i].key == kEmptyKey) return kMissing;
+  uint32_t find(uint32_t prefix, char16_t unit) const {
+    for (size_t i = slotOf(prefix, unit);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.prefix == prefix && s.unit == unit) return s.code;
+      if (s.prefix == kEmpty) return kMissing;
     }
   }
 
-  // Precondition: `k` is not in the table.
-  void insert(uint64_t k, uint32_t code) {
-    if (2 * (size_ + 1) > slots_.size()) rehash(2 * slots_.size());
-    place(k, code);
+  // Precondition: the phrase is not in the table.
+  void insert(uint32_t prefix, char16_t unit, uint32_t code) {
+    // Linear probing stays short up to a load of 3/4.
+    if (4 * (size_ + 1) > 3 * slots_.size()) rehash(2 * slots_.size());
+    place({prefix, code, unit});
     ++size_;
   }
 
  private:
-  // Keys are below 2^48 (a 32-bit code and a 16-bit unit).
-  static constexpr uint64_t kEmptyKey = UINT64_MAX;
+  // No phrase has this code as its prefix: codes count up from 3 and stay far
+  // below it.
+  static constexpr uint32_t kEmpty = UINT32_MAX;
   struct Slot {
-    uint64_t key;
+    uint32_t prefix;
     uint32_t code;
+    char16_t unit;
   };
 
-  size_t slotOf(uint64_t k) const {
+  size_t slotOf(uint32_t prefix, char16_t unit) const {
     // Fibonacci hashing: consecutive codes and units spread over the table.
+    const uint64_t k = (uint64_t{prefix} << 16) | unit;
     return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> shift_);
   }
 
-  void place(uint64_t k, uint32_t code) {
-    size_t i = slotOf(k);
-    while (slots_[i].key != kEmptyKey) i = (i + 1) & mask_;
-    slots_[i] = {k, code};
+  void place(const Slot& slot) {
+    size_t i = slotOf(slot.prefix, slot.unit);
+    while (slots_[i].prefix != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = slot;
   }
 
   void rehash(size_t capacity) {  // capacity: a power of two
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{kEmptyKey, 0});
+    slots_.assign(capacity, Slot{kEmpty, 0, 0});
     mask_ = capacity - 1;
     shift_ = 64 - std::countr_zero(capacity);
     for (const Slot& s : old) {
-      if (s.key != kEmptyKey) place(s.key, s.code);
+      if (s.prefix != kEmpty) place(s);
     }
   }
 
@@ -147,6 +152,24 @@ class PhraseTable {
   size_t size_ = 0;
   size_t mask_ = 0;
   int shift_ = 0;
+};
+
+// The code of each single unit seen so far: looked up once per input unit, so
+// an array rather than the hash table, in 256-unit pages made on first use
+// (text uses few pages; a flat 64 Ki array would cost more to clear than a
+// short text costs to compress).
+class UnitCodes {
+ public:
+  static constexpr uint32_t kMissing = 0;  // codes 0..2 are never entries
+
+  uint32_t& operator[](char16_t unit) {
+    std::unique_ptr<uint32_t[]>& page = pages_[unit >> 8];
+    if (!page) page = std::make_unique<uint32_t[]>(256);  // zeroed: kMissing
+    return page[unit & 0xFF];
+  }
+
+ private:
+  std::array<std::unique_ptr<uint32_t[]>, 256> pages_;
 };
 
 // True if the phrase ending at in[end] and `length` units long is
@@ -164,6 +187,7 @@ std::string compressToEncodedURIComponent(std::string_view text) {
   out.reserve(in.size() / 2 + 4);
   BitWriter bits(out);
   CodeWidth width{2, 2};  // enlargeIn 2, not 1: the first entry (the first unit) does not count
+  UnitCodes unitCodes;
   PhraseTable phrases;
   uint32_t dictSize = kFirstEntry;
   // Per code: a single unit that got its code but has not been written yet
@@ -196,11 +220,9 @@ std::string compressToEncodedURIComponent(std::string_view text) {
 
   for (size_t i = 0; i < in.size(); ++i) {
     const char16_t c = in[i];
-    const uint64_t unitKey = PhraseTable::key(0, c);
-    uint32_t cCode = phrases.find(unitKey);
-    if (cCode == PhraseTable::kMissing) {
+    uint32_t& cCode = unitCodes[c];
+    if (cCode == UnitCodes::kMissing) {
       cCode = dictSize++;
-      phrases.insert(unitKey, cCode);
       unwritten.push_back(true);
     }
     if (wLength == 0) {
@@ -209,15 +231,14 @@ std::string compressToEncodedURIComponent(std::string_view text) {
       wUnit = c;
       continue;
     }
-    const uint64_t wcKey = PhraseTable::key(w, c);
-    const uint32_t wc = phrases.find(wcKey);
+    const uint32_t wc = phrases.find(w, c);
     if (wc != PhraseTable::kMissing) {
       w = wc;
       ++wLength;
       continue;
     }
     emit();
-    if (!isProtoKey(in, i, wLength + 1)) phrases.insert(wcKey, dictSize);
+    if (!isProtoKey(in, i, wLength + 1)) phrases.insert(w, c, dictSize);
     ++dictSize;
     unwritten.push_back(false);
     w = cCode;
@@ -303,6 +324,11 @@ std::optional<std::string> decompressFromEncodedURIComponent(std::string_view da
   BitReader bits(data);
   std::u16string out;
   std::vector<Span> dict(kFirstEntry, Span{0, 0});  // codes 0..2 are not entries
+  // Sized for plan JSON (about 4 units per character, codes about 12 bits
+  // wide) to skip most of the growing; memory reserved but never written is
+  // not touched, and the cap still bounds what is.
+  out.reserve(std::min(maxTextUnits, data.size() * 4));
+  dict.reserve(data.size() / 2 + kFirstEntry);
   CodeWidth width{3, 4};  // the first unit and its code are already counted
 
   // Reads a new unit (after code 0 or 1) and appends it as a new entry.
