@@ -47,11 +47,27 @@ Value tableToJSON(const TableContent& t) {
     r.set("cells", Value::array(std::move(cells)));
     rows.push_back(Value(std::move(r)));
   }
+  // BlockNote counts header rows and columns from the cells: a row whose
+  // cells are all headers, a column (of the first row's width) that is a
+  // header in every row.
+  int headerRows = 0, headerCols = 0;
+  for (const TableRow& row : t.rows) {
+    bool all = true;
+    for (const TableCell& c : row.cells) all = all && c.header;
+    if (all && !row.cells.empty()) ++headerRows;
+  }
+  if (!t.rows.empty()) {
+    for (size_t col = 0; col < t.rows[0].cells.size(); ++col) {
+      bool all = true;
+      for (const TableRow& row : t.rows) all = all && col < row.cells.size() && row.cells[col].header;
+      if (all) ++headerCols;
+    }
+  }
   Value::Object o;
   o.set("type", "tableContent")
       .set("columnWidths", Value::array(std::move(widths)))
-      .set("headerRows", t.headerRows > 0 ? Value(t.headerRows) : Value())
-      .set("headerCols", t.headerCols > 0 ? Value(t.headerCols) : Value())
+      .set("headerRows", headerRows > 0 ? Value(headerRows) : Value())
+      .set("headerCols", headerCols > 0 ? Value(headerCols) : Value())
       .set("rows", Value::array(std::move(rows)));
   return Value(std::move(o));
 }

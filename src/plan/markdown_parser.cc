@@ -607,6 +607,9 @@ class Converter {
   }
 
   void addBlock(cmark_node* n, int depth, std::vector<Block>& out) {
+    if (depth > opts_.maxNesting) {
+      throw LimitError("markdown nested deeper than " + std::to_string(opts_.maxNesting) + " levels");
+    }
     switch (cmark_node_get_type(n)) {
       case CMARK_NODE_PARAGRAPH:
         if (!imageParagraph(n, out)) out.push_back(textBlock("paragraph", inlineNodes(n, cmark_node_get_start_line(n))));
