@@ -10,6 +10,8 @@
 //     blocksToYXmlFragment writes for BlockNote's blocks (ids normalised);
 //  4. the `content` array equals BlockNote's blocks (ids stripped), and its
 //     ids are the fragment's ids, all unique.
+// Also: given BlockNote's own blocks and the same client id, the C++ update
+// is byte-identical to the one yjs writes for BlockNote.
 // Run: node --test plan_markdown.test.mjs (ROUNDTABLE_BUILD_DIR, default ../../build)
 
 import { test, before, after } from 'node:test'
@@ -214,6 +216,22 @@ test('BlockNote JSON written back through fromBlocks reads as the same blocks', 
   Y.applyUpdate(doc, unhex(res.update))
   // Ids kept this time: the C++ side writes the ids it was given.
   assert.deepStrictEqual(editor.yXmlFragmentToBlocks(doc.getXmlFragment('document')), blocks)
+})
+
+test('same blocks, same client: the update bytes equal what BlockNote and yjs write', async () => {
+  // BlockNote's blocksToYXmlFragment then `content.push(blocks)` in one
+  // transaction, against writePlanContent given the same blocks (same ids).
+  for (const file of plans) {
+    const blocks = await editor.tryParseMarkdownToBlocks(fs.readFileSync(path.join(plansDir, file), 'utf8'))
+    const doc = new Y.Doc()
+    doc.clientID = 7
+    doc.transact(() => {
+      editor.blocksToYXmlFragment(blocks, doc.getXmlFragment('document'))
+      doc.getArray('content').push(blocks)
+    })
+    const res = await driver.call({ cmd: 'fromBlocks', blocks, clientId: 7 })
+    assert.equal(res.update, Buffer.from(Y.encodeStateAsUpdate(doc)).toString('hex'), `${file}: update bytes differ`)
+  }
 })
 
 test('timing: parse + write of the 200-block plan (printed, not asserted)', async () => {
