@@ -28,28 +28,15 @@
 #include "plan/plan_content.h"
 
 using roundtable::Status;
-using roundtable::StatusCode;
 using roundtable::lib0::Value;
 namespace plan = roundtable::plan;
 namespace crdt = roundtable::crdt;
 
 namespace {
 
-const char* codeName(StatusCode c) {
-  switch (c) {
-    case StatusCode::kOk: return "Ok";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case StatusCode::kResourceExhausted: return "ResourceExhausted";
-    case StatusCode::kInternal: return "Internal";
-  }
-  return "Unknown";
-}
-
 Value statusError(const Status& s) {
   Value::Object o;
-  o.set("ok", false).set("code", codeName(s.code())).set("error", s.message());
+  o.set("ok", false).set("code", roundtable::testing::statusCodeName(s.code())).set("error", s.message());
   return Value(std::move(o));
 }
 
