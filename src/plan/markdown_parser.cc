@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -560,9 +561,46 @@ class Converter {
     return b;
   }
 
-  // An HTML block: comments vanish; anything else gives one paragraph of its
-  // text with the inline tags applied (BlockNote hands the HTML to the
-  // browser; only this common case is reproduced).
+  // An HTML block: comments vanish; block-level tags separate paragraphs
+  // and each paragraph is its text with the inline tags applied (BlockNote
+  // hands the HTML to the browser; only these common cases are reproduced).
+  void flushHtmlParagraph(std::vector<InlineNode>& nodes, std::vector<Block>& out) {
+    // Leading and trailing blanks of a block are not text.
+    while (!nodes.empty() && !nodes.back().hardBreak) {
+      std::string& t = nodes.back().text;
+      while (!t.empty() && t.back() == ' ') t.pop_back();
+      if (!t.empty()) break;
+      nodes.pop_back();
+    }
+    while (!nodes.empty() && !nodes.front().hardBreak) {
+      std::string& t = nodes.front().text;
+      size_t lead = 0;
+      while (lead < t.size() && t[lead] == ' ') ++lead;
+      t.erase(0, lead);
+      if (!t.empty()) break;
+      nodes.erase(nodes.begin());
+    }
+    if (!nodes.empty() && htmlHeading_ > 0) {
+      Value::Object props;
+      props.set("level", htmlHeading_);
+      out.push_back(textBlock("heading", std::move(nodes), Value(std::move(props))));
+    } else if (!nodes.empty()) {
+      out.push_back(textBlock("paragraph", std::move(nodes)));
+    }
+    nodes.clear();
+    lastWasSpace_ = true;
+  }
+
+  static bool isBlockTag(const std::string& name) {
+    static const std::set<std::string, std::less<>> tags = {
+        "address", "article", "aside",  "blockquote", "details", "dialog", "dd",    "div",      "dl",
+        "dt",      "fieldset", "figcaption", "figure", "footer", "form",  "h1",    "h2",       "h3",
+        "h4",      "h5",      "h6",     "header",     "hr",      "li",     "main",  "nav",      "ol",
+        "p",       "pre",     "section", "summary",   "table",   "tbody",  "td",    "tfoot",    "th",
+        "thead",   "tr",      "ul"};
+    return tags.contains(name);
+  }
+
   void htmlBlock(cmark_node* n, std::vector<Block>& out) {
     std::string html = literal(n);
     std::vector<InlineNode> nodes;
@@ -581,7 +619,15 @@ class Converter {
       if (html[i] == '<') {
         size_t e = html.find('>', i);
         if (e == std::string::npos) e = html.size() - 1;
-        htmlInline(html.substr(i, e - i + 1), st);
+        std::string tag = html.substr(i, e - i + 1);
+        HtmlTag parsed = parseTag(tag);
+        if (isBlockTag(parsed.name)) {
+          flushHtmlParagraph(nodes, out);
+          const std::string& name = parsed.name;
+          htmlHeading_ = !parsed.closing && name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6' ? name[1] - '0' : 0;
+        } else {
+          htmlInline(tag, st);
+        }
         collapse_ = true;
         i = e + 1;
         continue;
@@ -591,19 +637,10 @@ class Converter {
       pushText(html.substr(i, e - i), st);
       i = e;
     }
+    flushHtmlParagraph(nodes, out);
+    htmlHeading_ = 0;
     nodes_ = nullptr;
     collapse_ = false;
-    // Leading and trailing blanks of the block are not text.
-    while (!nodes.empty() && !nodes.back().hardBreak) {
-      std::string& t = nodes.back().text;
-      while (!t.empty() && t.back() == ' ') t.pop_back();
-      if (!t.empty()) break;
-      nodes.pop_back();
-    }
-    if (!nodes.empty() && !nodes.front().hardBreak && nodes.front().text.starts_with(' ')) {
-      nodes.front().text.erase(0, 1);
-    }
-    if (!nodes.empty()) out.push_back(textBlock("paragraph", std::move(nodes)));
   }
 
   void addBlock(cmark_node* n, int depth, std::vector<Block>& out) {
@@ -669,6 +706,7 @@ class Converter {
   bool splitAtFirstBreak_ = false;
   bool afterSplit_ = false;
   std::vector<InlineNode> rest_;  // a list item's lines after the first
+  int htmlHeading_ = 0;  // level of the <hN> an HTML block is in; 0: none
   int htmlBold_ = 0, htmlItalic_ = 0, htmlUnderline_ = 0, htmlStrike_ = 0, htmlCode_ = 0;
 };
 
@@ -703,7 +741,16 @@ Status parseMarkdown(std::string_view markdown, std::vector<Block>* out, const M
   if (!opts.ids) opts.ids = randomBlockIds();
   try {
     Converter conv(markdown, opts);
-    *out = conv.blocks(doc.get(), 0);
+    std::vector<Block> blocks = conv.blocks(doc.get(), 0);
+    if (blocks.empty()) {
+      // A BlockNote document always holds a block: an empty one here.
+      Block b;
+      b.id = opts.ids();
+      b.type = "paragraph";
+      b.props = normalizedProps(b.type, Value::object());
+      blocks.push_back(std::move(b));
+    }
+    *out = std::move(blocks);
     return Status::Ok();
   } catch (const LimitError& e) {
     return Status::ResourceExhausted(e.what());

@@ -23,7 +23,9 @@
 //    item and only when it is not 1;
 //  * inline HTML <b> <strong> <i> <em> <u> <s> <del> <strike> <code> <br> <a>
 //    act as the marks they name, other tags are dropped (their text kept),
-//    comments disappear; an HTML block becomes one paragraph of its text.
+//    comments disappear; in an HTML block, block-level tags (<p>, <div>, ...)
+//    separate paragraphs of its text, <h1>..<h6> give headings;
+//  * markdown with no blocks at all gives one empty paragraph.
 // Where CommonMark keeps information BlockNote's hand-written parser loses,
 // this parser keeps it: autolinks (<https://x>, bare URLs) become links,
 // entities (&amp;) are decoded, indented code is a code block, reference
