@@ -1,0 +1,108 @@
+// Plan documents (SPEC §2): typed reads of the root types and the few writes
+// the web app makes (review status, the reviewer's name in `users`).
+import type * as Y from 'yjs'
+import type { Identity } from '../identity'
+
+export const STATUSES = ['draft', 'pending_review', 'approved', 'changes_requested'] as const
+export type PlanStatus = (typeof STATUSES)[number]
+
+export const isStatus = (v: unknown): v is PlanStatus => STATUSES.includes(v as PlanStatus)
+
+export const STATUS_LABEL: Record<PlanStatus, string> = {
+  draft: 'Draft',
+  pending_review: 'Pending review',
+  approved: 'Approved',
+  changes_requested: 'Changes requested',
+}
+
+export type PlanMeta = {
+  id: string
+  title: string
+  status: PlanStatus
+  repo: string | null
+  pr: number | string | null
+  createdAt: number | null
+  updatedAt: number | null
+  reviewedAt: number | null
+  reviewedBy: string | null
+  revision: number | null
+}
+
+export type PlanSummary = { id: string; title: string; status: PlanStatus; createdAt: number; updatedAt: number }
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+
+/** Reads plain metadata (from the Y.Map's JSON or a snapshot). */
+export const parseMeta = (raw: Record<string, unknown>, fallbackId: string): PlanMeta => ({
+  id: str(raw.id) ?? fallbackId,
+  title: str(raw.title) ?? 'Untitled plan',
+  status: isStatus(raw.status) ? raw.status : 'pending_review',
+  repo: str(raw.repo),
+  pr: num(raw.pr) ?? str(raw.pr),
+  createdAt: num(raw.createdAt),
+  updatedAt: num(raw.updatedAt),
+  reviewedAt: num(raw.reviewedAt),
+  reviewedBy: str(raw.reviewedBy),
+  revision: num(raw.revision),
+})
+
+export const metadataMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('metadata')
+export const documentFragment = (doc: Y.Doc): Y.XmlFragment => doc.getXmlFragment('document')
+export const threadsMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('threads')
+export const usersMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')
+
+export const readMeta = (doc: Y.Doc, planId: string): PlanMeta | null => {
+  const m = metadataMap(doc)
+  return m.size === 0 ? null : parseMeta(m.toJSON() as Record<string, unknown>, planId)
+}
+
+/** Plans in the index, newest first. */
+export const readIndex = (doc: Y.Doc): PlanSummary[] => {
+  const plans: PlanSummary[] = []
+  doc.getMap('plans').forEach((value, id) => {
+    if (typeof value !== 'object' || value === null) return
+    const m = parseMeta(value as Record<string, unknown>, id)
+    plans.push({ id, title: m.title, status: m.status, createdAt: m.createdAt ?? 0, updatedAt: m.updatedAt ?? 0 })
+  })
+  return plans.sort((a, b) => b.createdAt - a.createdAt || b.updatedAt - a.updatedAt || a.id.localeCompare(b.id))
+}
+
+export type UserInfo = { name: string; color: string }
+
+export const readUser = (doc: Y.Doc, userId: string): UserInfo | null => {
+  const v = usersMap(doc).get(userId)
+  if (typeof v !== 'object' || v === null) return null
+  const { name, color } = v as { name?: unknown; color?: unknown }
+  return typeof name === 'string' ? { name, color: typeof color === 'string' ? color : '#888888' } : null
+}
+
+/** Publishes the reviewer's name and colour in `users`, writing only when they changed. */
+export const publishUser = (doc: Y.Doc, me: Identity): void => {
+  const current = readUser(doc, me.id)
+  if (current?.name === me.name && current.color === me.color) return
+  usersMap(doc).set(me.id, { name: me.name, color: me.color })
+}
+
+export type ReviewDecision = 'approved' | 'changes_requested'
+
+/**
+ * Records a review decision in one transaction. It refuses (returns false)
+ * when the plan got a new revision after the reviewer opened the dialog, so a
+ * decision is never recorded against text the reviewer did not see.
+ */
+export const recordReview = (doc: Y.Doc, decision: ReviewDecision, me: Identity, seenRevision: number | null): boolean => {
+  const m = metadataMap(doc)
+  let ok = false
+  doc.transact(() => {
+    const revision = num(m.get('revision'))
+    if (revision !== seenRevision) return
+    const now = Date.now()
+    m.set('status', decision)
+    m.set('reviewedAt', now)
+    m.set('reviewedBy', me.name)
+    m.set('updatedAt', now)
+    ok = true
+  }, 'review')
+  return ok
+}

@@ -1,0 +1,115 @@
+// The BlockNote editor on a plan's `document` fragment, with comments on
+// `threads`. This is the only place that creates an editor on a shared
+// document, and it always includes CommentsExtension: an editor without it
+// deletes the comment marks it finds (see ../shared/BLOCKNOTE.md).
+import '@blocknote/core/fonts/inter.css'
+import '@blocknote/mantine/style.css'
+import { createUserStore, type User } from '@blocknote/core'
+import { CommentsExtension, DefaultThreadStoreAuth } from '@blocknote/core/comments'
+import { withCollaboration, YjsThreadStore } from '@blocknote/core/yjs'
+import { BlockNoteView } from '@blocknote/mantine'
+import { BlockNoteViewEditor, ThreadsSidebar, useCreateBlockNote } from '@blocknote/react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
+import type * as Y from 'yjs'
+import { documentFragment, readUser, threadsMap, usersMap } from '../collab/plan'
+import type { DocSession } from '../collab/session'
+import type { Identity } from '../identity'
+
+const toUser = (doc: Y.Doc, id: string): User | null => {
+  const u = readUser(doc, id)
+  return u ? { id, username: u.name, avatarUrl: '', color: u.color } : null
+}
+
+/** Comment authors by name, from the document's `users` map, kept current as it changes. */
+const useUserStore = (doc: Y.Doc) => {
+  const store = useMemo(
+    () => createUserStore(async (ids: string[]) => ids.map(id => toUser(doc, id)).filter((u): u is User => u !== null)),
+    [doc],
+  )
+  useEffect(() => {
+    const users = usersMap(doc)
+    const sync = () => {
+      const known: User[] = []
+      users.forEach((_v, id) => {
+        const u = toUser(doc, id)
+        if (u) known.push(u)
+      })
+      if (known.length > 0) store.setUser(known)
+    }
+    sync()
+    users.observe(sync)
+    return () => users.unobserve(sync)
+  }, [doc, store])
+  return store
+}
+
+export type CommentsFilter = 'open' | 'resolved' | 'all'
+
+export const PlanEditor = ({
+  session,
+  me,
+  theme,
+  commentsOpen,
+  commentsHeader,
+  filter,
+}: {
+  session: DocSession
+  me: Identity
+  theme: 'light' | 'dark'
+  commentsOpen: boolean
+  commentsHeader: ReactNode
+  filter: CommentsFilter
+}) => {
+  const { doc } = session
+  const userStore = useUserStore(doc)
+  const threadStore = useMemo(
+    () => new YjsThreadStore(me.id, threadsMap(doc), new DefaultThreadStoreAuth(me.id, 'comment')),
+    [doc, me.id],
+  )
+  const editor = useCreateBlockNote(
+    withCollaboration({
+      collaboration: {
+        fragment: documentFragment(doc),
+        provider: { awareness: session.awareness },
+        user: { id: me.id, name: me.name, color: me.color },
+        showCursorLabels: 'activity',
+      },
+      extensions: [CommentsExtension({ threadStore, resolveUsers: userStore })],
+    }),
+    [doc, threadStore, userStore],
+  )
+
+  // Name or colour changed: update the cursor without recreating the editor.
+  useEffect(() => {
+    const user = session.awareness.getLocalState()?.user as { name?: string; color?: string } | undefined
+    if (user && (user.name !== me.name || user.color !== me.color))
+      session.awareness.setLocalStateField('user', { ...user, name: me.name, color: me.color })
+  }, [session, me.name, me.color])
+
+  // Time to interactive: the first frame after the editor shows the plan.
+  const rootRef = useRef<HTMLDivElement>(null)
+  const [ready, setReady] = useState(false)
+  useEffect(() => {
+    const raf = requestAnimationFrame(() => {
+      if (!performance.getEntriesByName('rt:editor-ready').length) performance.mark('rt:editor-ready')
+      setReady(true)
+    })
+    return () => cancelAnimationFrame(raf)
+  }, [editor])
+
+  return (
+    <BlockNoteView editor={editor} theme={theme} renderEditor={false} className="plan-editor-root">
+      <div className={`plan-body${commentsOpen ? ' with-comments' : ''}`}>
+        <div className="editor-column" ref={rootRef} data-testid="plan-editor" data-ready={ready || undefined}>
+          <BlockNoteViewEditor />
+        </div>
+        {commentsOpen && (
+          <aside className="comments-panel" aria-label="Comments" data-testid="comments-panel">
+            {commentsHeader}
+            <ThreadsSidebar filter={filter} sort="position" />
+          </aside>
+        )}
+      </div>
+    </BlockNoteView>
+  )
+}
