@@ -13,11 +13,21 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type * as Y from 'yjs'
 import { documentFragment, readUser, threadsMap, usersMap } from '../collab/plan'
 import type { DocSession } from '../collab/session'
-import type { Identity } from '../identity'
+import { initials, type Identity } from '../identity'
+
+/** An avatar image (the initials on the reviewer's colour) for BlockNote's comment UI. */
+const avatarUrl = (name: string, color: string): string => {
+  const text = initials(name).replace(/[<&>]/g, '')
+  const fill = /^#[0-9a-f]{6}$/i.test(color) ? color : '#888888'
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="16" fill="${fill}"/>` +
+    `<text x="16" y="21" text-anchor="middle" font-family="system-ui,sans-serif" font-size="13" font-weight="600" fill="#fff">${text}</text></svg>`
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`
+}
 
 const toUser = (doc: Y.Doc, id: string): User | null => {
   const u = readUser(doc, id)
-  return u ? { id, username: u.name, avatarUrl: '', color: u.color } : null
+  return u ? { id, username: u.name, avatarUrl: avatarUrl(u.name, u.color), color: u.color } : null
 }
 
 /** Comment authors by name, from the document's `users` map, kept current as it changes. */

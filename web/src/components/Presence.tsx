@@ -11,7 +11,7 @@ export const Presence = ({ reviewers }: { reviewers: Reviewer[] }) => {
     <div className="presence" data-testid="presence" data-online={n}>
       <div className="avatar-stack">
         {shown.map(r => (
-          <Avatar key={r.id} name={r.self ? `${r.name} (you)` : r.name} color={r.color} ring />
+          <Avatar key={r.id} name={r.name} label={r.self ? `${r.name} (you)` : r.name} color={r.color} ring />
         ))}
         {n > MAX_SHOWN && <span className="avatar more">+{n - MAX_SHOWN}</span>}
       </div>

@@ -9,12 +9,25 @@ export const StatusBadge = ({ status }: { status: PlanStatus }) => (
   </span>
 )
 
-export const Avatar = ({ name, color, size = 28, ring }: { name: string; color: string; size?: number; ring?: boolean }) => (
+export const Avatar = ({
+  name,
+  color,
+  size = 28,
+  ring,
+  label,
+}: {
+  name: string
+  color: string
+  size?: number
+  ring?: boolean
+  /** Tooltip and accessible name, when more than the name. */
+  label?: string
+}) => (
   <span
     className={`avatar${ring ? ' ring' : ''}`}
     style={{ background: color, width: size, height: size, fontSize: size * 0.42 }}
-    title={name}
-    aria-label={name}
+    title={label ?? name}
+    aria-label={label ?? name}
   >
     {initials(name)}
   </span>

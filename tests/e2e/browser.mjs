@@ -1,0 +1,112 @@
+// Debian's Chromium driven by playwright-core, and what the e2e tests do in
+// it as a reviewer would. Nothing here talks to a public host: the hub's own
+// /signal relays signaling, the only ICE server is an unanswered loopback STUN
+// address (so the app's public defaults are not used), and the resolver maps
+// every name except the loopback ones to NOTFOUND.
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+
+const here = import.meta.dirname
+export const repoRoot = path.resolve(here, '../..')
+export const webDist = process.env.ROUNDTABLE_WEB_DIST || path.join(repoRoot, 'web/dist')
+export const screenshotDir = path.join(here, 'screenshots')
+export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
+
+/** Hub flags every e2e hub gets: this checkout's web app, a loopback-only ICE server. */
+export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:127.0.0.1:9', ...extra]
+
+/** Launches Chromium; `h` (the hub harness) closes it at cleanup. */
+export const launch = async h => {
+  if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`no web app at ${webDist}: run npm run build in web/`)
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      // Real host candidates instead of mDNS names (no mDNS responder here).
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
+  })
+  h.defer(() => browser.close())
+  return browser
+}
+
+/**
+ * Counts WebSockets the page opens and how many are open, per URL path kind
+ * (yjs / signal), to catch leaked providers and reconnect storms.
+ */
+const socketProbe = () => {
+  const Native = window.WebSocket
+  const stats = { created: { yjs: 0, signal: 0, other: 0 }, open: new Set() }
+  const kind = url => (String(url).includes('/yjs/') ? 'yjs' : String(url).includes('/signal') ? 'signal' : 'other')
+  class Probe extends Native {
+    constructor (url, protocols) {
+      super(url, protocols)
+      stats.created[kind(url)]++
+      stats.open.add(this)
+      this.addEventListener('close', () => stats.open.delete(this))
+    }
+  }
+  window.WebSocket = Probe
+  window.__sockets = () => {
+    const open = { yjs: 0, signal: 0, other: 0 }
+    for (const ws of stats.open) if (ws.readyState <= 1) open[kind(ws.url)]++
+    return { created: { ...stats.created }, open }
+  }
+}
+
+/**
+ * A reviewer: a browser context of its own (own localStorage and IndexedDB)
+ * with one page. `name` is typed into the first-visit dialog when it appears.
+ */
+export const newReviewer = async (browser, { name, viewport = { width: 1280, height: 860 }, colorScheme = 'light' } = {}) => {
+  const context = await browser.newContext({ viewport, colorScheme })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  await context.addInitScript(socketProbe)
+  const page = await context.newPage()
+  const errors = []
+  page.on('pageerror', e => errors.push(e.message))
+  page.on('console', m => {
+    if (m.type() === 'error') errors.push(m.text())
+    if (process.env.E2E_CONSOLE) console.log(`[${name}] ${m.type()}: ${m.text()}`)
+  })
+  return { name, context, page, errors }
+}
+
+/** Answers the first-visit identity dialog if it is showing. */
+export const answerIdentity = async (r, colorIndex = 0) => {
+  const input = r.page.getByTestId('identity-name')
+  await input.waitFor({ timeout: 10_000 })
+  await input.fill(r.name)
+  await r.page.getByRole('radio').nth(colorIndex).click()
+  await r.page.getByTestId('identity-save').click()
+  await input.waitFor({ state: 'detached' })
+}
+
+/** Waits until the plan's editor shows its blocks. */
+export const waitEditor = async (page, timeout = 15_000) => {
+  await page.locator('[data-testid="plan-editor"][data-ready] .bn-block-content').first().waitFor({ timeout })
+}
+
+export const onlineCount = page => page.getByTestId('presence').getAttribute('data-online').then(Number)
+
+export const waitUntil = async (pred, { timeout = 10_000, interval = 50, message = 'condition' } = {}) => {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const v = await pred()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${message}`)
+    await new Promise(r => setTimeout(r, interval))
+  }
+}
+
+/** Saves a screenshot under tests/e2e/screenshots/ (gitignored). */
+export const screenshot = async (page, file) => {
+  fs.mkdirSync(screenshotDir, { recursive: true })
+  await page.screenshot({ path: path.join(screenshotDir, file) })
+}
