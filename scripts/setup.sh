@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libboost-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+  chromium
 )
 
 missing=()
@@ -25,8 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# JavaScript reference implementations used by tests and benchmarks (pinned by the lockfile).
-for dir in tests/interop; do
+# JavaScript reference implementations used by tests and benchmarks, the web
+# app and its end-to-end tests (each pinned by its lockfile).
+for dir in tests/interop web tests/e2e; do
   if [ -f "$dir/package-lock.json" ]; then
     stamp="$dir/node_modules/.roundtable-lock"
     if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
@@ -35,3 +37,12 @@ for dir in tests/interop; do
     fi
   fi
 done
+
+# The web app the hub serves (web/dist), rebuilt when its sources changed.
+web_stamp="web/dist/.roundtable-sources"
+web_sum="$(cd web && find src public index.html vite.config.ts tsconfig.json package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)"
+if [ ! -f web/dist/index.html ] || [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_sum" ]; then
+  echo "setup: building the web app" >&2
+  (cd web && npm run build --silent)
+  echo "$web_sum" > "$web_stamp"
+fi

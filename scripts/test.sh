@@ -40,5 +40,11 @@ for target in sync_message:tests/fuzz/corpus/sync_message room_message:build-fuz
   grep -E "^(Done|stat::peak_rss_mb)" "$log"
 done
 
+echo "== web app: types and lint"
+(cd web && npx tsc --noEmit && npx eslint .)
+
 echo "== interop tests (real yjs)"
 (cd tests/interop && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test)
+
+echo "== end-to-end tests (Debian's Chromium against the hub; screenshots in tests/e2e/screenshots/)"
+(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1)

@@ -164,7 +164,7 @@ export const PlanPage = ({
           aria-pressed={showComments}
           data-testid="comments-toggle"
         >
-          💬 {threadCount.open > 0 ? `${threadCount.open} open` : 'Comments'}
+          {threadCount.open > 0 ? `${threadCount.open} open` : 'Comments'}
         </button>
       )}
       <footer className="plan-footer muted">
