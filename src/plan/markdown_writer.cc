@@ -572,7 +572,10 @@ class DocumentWriter {
         nextNumber = number + 1;
       }
       std::vector<std::string> lines = block(b, number, depth);
-      bool loose = looseAfter_;
+      // After a quote (a thread's, or a quote block in a list item) a blank
+      // line keeps the next item from reading as its continuation.
+      bool loose = !lines.empty() && lines.back().find_first_not_of(' ') != std::string::npos &&
+                   lines.back()[lines.back().find_first_not_of(' ')] == '>';
       if (lines.empty()) continue;
       if (!out.empty()) {
         bool tight = prev && sameList(prev->type, b.type) && !restart && !prevLoose;
@@ -658,7 +661,6 @@ class DocumentWriter {
     std::vector<std::string> own;
     std::string marker;
     bool list = isListItem(b.type);
-    looseAfter_ = false;
     if (list) {
       if (b.type == "numberedListItem") marker = std::to_string(number) + ". ";
       else if (b.type == "checkListItem") {
@@ -718,19 +720,14 @@ class DocumentWriter {
       // No nesting outside lists: what follows stands at the same level.
       if (own.empty() && !after.empty() && after.front().empty()) after.erase(after.begin());
       for (std::string& l : after) own.push_back(std::move(l));
-      looseAfter_ = annotated;
       return own;
     }
     std::string indent(marker.size(), ' ');
     for (std::string& l : after) own.push_back(l.empty() ? l : indent + l);
-    // After a list item holding a thread's quote, a blank line keeps the next
-    // item out of the quote.
-    looseAfter_ = annotated;
     return own;
   }
 
   bool annotate_ = false;
-  bool looseAfter_ = false;  // set by block(): what it wrote must be followed by a blank line
   std::map<std::string, const Thread*> threads_;
   std::map<std::string, std::vector<ThreadAnchor>> byBlock_;
   std::set<std::string> placed_;
