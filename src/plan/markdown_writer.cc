@@ -91,7 +91,23 @@ std::string guardHtml(const std::string& s, bool lineStart) {
   return out;
 }
 
+std::string escapeLine(std::string_view t, bool lineStart, Where where);
+
+// Text that may hold "\n" (written as `<br>`, which must not be guarded).
 std::string escapePlain(std::string_view t, bool lineStart, Where where) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t nl = t.find('\n', start);
+    out += escapeLine(t.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start),
+                      lineStart && start == 0, where);
+    if (nl == std::string_view::npos) return out;
+    out += "<br>";
+    start = nl + 1;
+  }
+}
+
+std::string escapeLine(std::string_view t, bool lineStart, Where where) {
   std::string out;
   size_t i = 0;
   if (lineStart && !t.empty()) {
@@ -131,12 +147,12 @@ std::string escapePlain(std::string_view t, bool lineStart, Where where) {
         out += c;
         break;
       case '#':
-        // A heading's closing sequence is `#`s after whitespace.
-        if (where == Where::kHeading && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t')) out += '\\';
+        // A heading's closing sequence: `#`s after whitespace, ending the line.
+        if (where == Where::kHeading && (i == 0 || t[i - 1] == ' ' || t[i - 1] == '\t') &&
+            t.find_first_not_of("# \t", i) == std::string_view::npos) {
+          out += '\\';
+        }
         out += c;
-        break;
-      case '\n':
-        out += "<br>";
         break;
       case '\r':
         out += ' ';  // a line ending for GFM; no escape exists

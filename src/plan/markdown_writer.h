@@ -42,7 +42,8 @@
 //
 // ("· resolved by Carol at 2025-…" replaces "· open" for resolved threads).
 // Inside a list item the quote is indented into the item. Threads whose marked
-// text is gone are listed at the end under "## Comments on removed text".
+// text is gone are listed at the end under "## Comments on removed text",
+// with "· anchor text removed" in place of the quote.
 // Deleted comments are left out, as the web UI leaves them out; threads with
 // no comment left, or soft-deleted, are left out entirely.
 #pragma once
