@@ -8,8 +8,22 @@
 
 #include "crdt/lib0/json.h"
 #include "crdt/lib0/value.h"
+#include "roundtable/base/status.h"
 
 namespace roundtable::testing {
+
+// The name a Node test sees in an answer's "code" for a Status error.
+inline const char* statusCodeName(StatusCode c) {
+  switch (c) {
+    case StatusCode::kOk: return "Ok";
+    case StatusCode::kInvalidArgument: return "InvalidArgument";
+    case StatusCode::kNotFound: return "NotFound";
+    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
+    case StatusCode::kResourceExhausted: return "ResourceExhausted";
+    case StatusCode::kInternal: return "Internal";
+  }
+  return "?";
+}
 
 inline int serveJsonLines(const std::function<lib0::Value(const lib0::Value&)>& handle) {
   std::ios::sync_with_stdio(false);

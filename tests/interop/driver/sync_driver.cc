@@ -56,18 +56,6 @@ std::vector<uint8_t> fromHex(const std::string& hex) {
   return out;
 }
 
-const char* codeName(StatusCode c) {
-  switch (c) {
-    case StatusCode::kOk: return "Ok";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case StatusCode::kResourceExhausted: return "ResourceExhausted";
-    case StatusCode::kInternal: return "Internal";
-  }
-  return "?";
-}
-
 const Value& field(const Value& req, const char* key) {
   const Value* v = req.asObject().get(key);
   if (!v) throw std::invalid_argument(std::string("missing ") + key);
@@ -94,7 +82,7 @@ Value ok(Value::Object o = {}) {
 Value failed(const Status& s) {
   Value::Object o;
   o.set("ok", false);
-  o.set("code", codeName(s.code()));
+  o.set("code", roundtable::testing::statusCodeName(s.code()));
   o.set("error", s.message());
   return Value(std::move(o));
 }
