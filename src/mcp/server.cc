@@ -57,6 +57,19 @@ void Server::handle(const Incoming& message, Emit emit) {
     emit(makeResult(message.id, listTools(message.params)), true);
   } else if (method == "tools/call") {
     callTool(message, std::move(emit));
+  } else if (method == "logging/setLevel") {
+    // Accepted so that clients may set it; this server sends no log
+    // messages (its logs go to the hub's stderr).
+    static const char* const kLevels[] = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+    auto level = message.params.is_object() ? message.params.find("level") : Json::const_iterator();
+    bool known = false;
+    if (message.params.is_object() && level != message.params.end() && level->is_string())
+      for (const char* l : kLevels) known = known || *level == l;
+    if (known) {
+      emit(makeResult(message.id, Json::object()), true);
+    } else {
+      emit(makeError(message.id, kInvalidParams, "logging/setLevel needs params.level, one of debug, info, notice, warning, error, critical, alert, emergency"), true);
+    }
   } else {
     emit(makeError(message.id, kMethodNotFound, "method not found: " + method), true);
   }
@@ -77,7 +90,7 @@ Json Server::initialize(const Json& params) {
   Json serverInfo{{"name", info_.name}, {"version", info_.version}};
   if (!info_.title.empty()) serverInfo["title"] = info_.title;
   Json result{{"protocolVersion", version},
-              {"capabilities", {{"tools", {{"listChanged", false}}}}},
+              {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", Json::object()}}},
               {"serverInfo", std::move(serverInfo)}};
   if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
   return result;

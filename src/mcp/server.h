@@ -6,7 +6,8 @@
 //   server.handle(message, [](Json reply, bool final) { write(reply); });
 //
 // Handles initialize (with version negotiation), ping, tools/list,
-// tools/call, notifications/initialized and notifications/cancelled;
+// tools/call, logging/setLevel, notifications/initialized and
+// notifications/cancelled;
 // anything else is -32601. Thread-safe.
 #pragma once
 

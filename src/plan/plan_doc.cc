@@ -162,7 +162,7 @@ std::vector<std::pair<size_t, size_t>> matchBlocks(const std::vector<BlockKey>& 
 void reconcile(crdt::XmlElement group, std::vector<Block>& wanted, ContentChange* change) {
   std::vector<Child> old = childrenOf(group);
   std::vector<BlockKey> oldKeys, newKeys;
-  for (const Child& c : old) oldKeys.push_back(c.block.type.empty() ? BlockKey{"\x01unreadable"} : keyOf(c.block));
+  for (const Child& c : old) oldKeys.push_back(c.block.type.empty() ? BlockKey{"\x01unreadable", Value(), {}, std::nullopt} : keyOf(c.block));
   for (const Block& b : wanted) newKeys.push_back(keyOf(b));
   auto pairs = matchBlocks(oldKeys, newKeys);
 
@@ -177,7 +177,7 @@ void reconcile(crdt::XmlElement group, std::vector<Block>& wanted, ContentChange
   auto eraseUpTo = [&](size_t end) {
     for (; oi < end; ++oi) {
       change->removed += old[oi].block.type.empty() ? 1 : 1 + countBlocks(old[oi].block.children);
-      group.erase(pos, 1);
+      (void)group.erase(pos, 1);
     }
   };
   for (auto [o, n] : pairs) {
@@ -186,18 +186,19 @@ void reconcile(crdt::XmlElement group, std::vector<Block>& wanted, ContentChange
     // Kept: same container, same id; its children are reconciled in turn.
     Block& kept = wanted[n];
     const Child& child = old[o];
+    crdt::XmlElement container = child.element;  // a handle: a view of the shared element
     kept.id = child.block.id;
     change->kept++;
     auto nested = nestedGroup(child.element);
     if (nested) {
       if (kept.children.empty()) {
         change->removed += countBlocks(child.block.children);
-        child.element.erase(nested->first, 1);
+        (void)container.erase(nested->first, 1);
       } else {
         reconcile(nested->second, kept.children, change);
       }
     } else if (!kept.children.empty()) {
-      crdt::XmlElement inner(child.element.insertElement(child.element.length(), "blockGroup").impl());
+      crdt::XmlElement inner(container.insertElement(container.length(), "blockGroup").impl());
       insertBlocks(inner, 0, kept.children);
       change->added += countBlocks(kept.children);
     }

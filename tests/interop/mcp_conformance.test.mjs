@@ -21,6 +21,7 @@ const suite = path.join(here, 'node_modules/@modelcontextprotocol/conformance/di
 const SCENARIOS = [
   'server-initialize',
   'ping',
+  'logging-set-level',
   'tools-list',
   'dns-rebinding-protection',
   'server-sse-multiple-streams'
