@@ -20,11 +20,11 @@ import { commentOn, reply } from './reviewer.mjs'
 const h = useHarness()
 
 /** An agent: the SDK client on `roundtable mcp` for the hub at `port`. */
-async function agent (port, dataDir, name = 'test-agent') {
+async function agent (port, dataDir, name = 'test-agent', { env = { ROUNDTABLE_NO_OPEN: '1' }, args = [] } = {}) {
   const transport = new StdioClientTransport({
     command: hubBinary,
-    args: ['mcp', '--port', String(port), '--data', dataDir],
-    env: { ...process.env, ROUNDTABLE_NO_OPEN: '1' },
+    args: ['mcp', '--port', String(port), '--data', dataDir, ...args],
+    env: { ...process.env, ...env },
     stderr: 'pipe'
   })
   let stderr = ''
@@ -163,4 +163,24 @@ test('stdout carries only MCP; stdin EOF ends the process', async () => {
   proc.stdin.end()
   const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')])
   assert.equal(code, 0)
+})
+
+test('create_plan opens the review page in $BROWSER, unless told not to', async () => {
+  const hub = await h.startHub()
+  const dir = h.tmpDir()
+  const opened = path.join(dir, 'opened.txt')
+  const browser = path.join(dir, 'browser.sh')
+  fs.writeFileSync(browser, `#!/bin/sh\necho "$1" >> ${opened}\n`, { mode: 0o755 })
+  const env = { BROWSER: browser, ROUNDTABLE_NO_OPEN: '' }
+  const { client } = await agent(hub.port, hub.dataDir, 'opener', { env })
+  const { url } = (await client.callTool({ name: 'create_plan', arguments: { title: 'Open me', content: 'x' } })).structuredContent
+  await waitFor(() => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').includes(url), { message: 'the browser to be asked to open the plan' })
+
+  const quiet = await agent(hub.port, hub.dataDir, 'quiet', { env, args: ['--no-open'] })
+  const quietUrl = (await quiet.client.callTool({ name: 'create_plan', arguments: { title: 'Do not open', content: 'x' } })).structuredContent.url
+  const envQuiet = await agent(hub.port, hub.dataDir, 'env-quiet', { env: { BROWSER: browser, ROUNDTABLE_NO_OPEN: '1' } })
+  const envQuietUrl = (await envQuiet.client.callTool({ name: 'create_plan', arguments: { title: 'Do not open either', content: 'x' } })).structuredContent.url
+  await sleep(500)
+  const lines = fs.readFileSync(opened, 'utf8').trim().split('\n')
+  assert.deepEqual(lines, [url], `only the first plan was opened (not ${quietUrl} or ${envQuietUrl})`)
 })
