@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/doc_command.h"
+#include "cli/mcp_command.h"
 #include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -10,6 +11,8 @@ int main(int argc, char** argv) {
   roundtable::cli::addServeCommand(app);
   roundtable::cli::addSignalCommand(app);
   roundtable::cli::addDocCommand(app);
+  roundtable::cli::addMcpCommand(app);
+  roundtable::cli::addOpenCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/environment.h"
 #include "hub/hub.h"
 
 namespace roundtable::cli {
@@ -25,24 +26,9 @@ struct ServeFlags {
   int64_t unloadGraceMs = 30000;
   int64_t awarenessTimeoutMs = 30000;
   bool noFsync = false;
+  int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
 };
-
-std::string defaultDataDir() {
-  if (const char* env = std::getenv("ROUNDTABLE_DATA"); env && *env) return env;
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.roundtable";
-}
-
-uint16_t defaultPort(uint16_t fallback) {
-  if (const char* env = std::getenv("ROUNDTABLE_PORT"); env && *env) {
-    char* end = nullptr;
-    long v = std::strtol(env, &end, 10);
-    if (end && *end == '\0' && v >= 0 && v <= 65535) return static_cast<uint16_t>(v);
-    std::cerr << "ignoring ROUNDTABLE_PORT='" << env << "': not a port number\n";
-  }
-  return fallback;
-}
 
 // The config file holds what is awkward on a command line (TURN credentials,
 // lists); flags add to it.
@@ -122,6 +108,7 @@ int runHub(ServeFlags& f, bool documents) {
     o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
     o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
     o.fsyncEachCommit = !f.noFsync;
+    o.mcpProgressInterval = std::chrono::milliseconds(std::max<int64_t>(f.mcpProgressMs, 10));
   }
   if (!f.webDir.empty()) o.webDir = f.webDir;
 
@@ -148,6 +135,8 @@ void addServeCommand(CLI::App& app) {
   cmd->add_option("--unload-grace-ms", f->unloadGraceMs, "Keep a document in memory this long after its last client leaves")
       ->capture_default_str();
   cmd->add_option("--awareness-timeout-ms", f->awarenessTimeoutMs, "Drop presence not renewed within this time")
+      ->capture_default_str();
+  cmd->add_option("--mcp-progress-ms", f->mcpProgressMs, "wait_for_review sends MCP progress at least this often")
       ->capture_default_str();
   cmd->add_flag("--no-fsync", f->noFsync,
                 "Commit without fsync: survives a crash of the hub, not of the machine; faster on slow disks");

@@ -6,6 +6,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <chrono>
 
+#include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
 #include "hub/router.h"
 #include "hub/websocket_session.h"
@@ -25,6 +26,13 @@ constexpr size_t kMaxHeaderBytes = 16 * 1024;
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<Router> router, ConnectionToken token,
                          bool overLimit)
     : stream_(std::move(socket)), router_(std::move(router)), token_(std::move(token)), overLimit_(overLimit) {
+  metrics().httpConnectionsOpen++;
+}
+
+HttpSession::HttpSession(beast::tcp_stream&& stream, beast::flat_buffer&& buffer, std::shared_ptr<Router> router,
+                         ConnectionToken token)
+    : stream_(std::move(stream)), buffer_(std::move(buffer)), router_(std::move(router)), token_(std::move(token)),
+      overLimit_(false) {
   metrics().httpConnectionsOpen++;
 }
 
@@ -82,6 +90,12 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     res->keep_alive(false);
     response_ = res;
     http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), false));
+    return;
+  }
+  if (auto mcp = router_->mcpFor(request)) {
+    // Streamable HTTP may answer over minutes (an event stream): the
+    // exchange owns the connection until then.
+    mcp->serve(std::move(stream_), std::move(buffer_), std::move(request), router_, std::move(token_));
     return;
   }
   auto res = std::make_shared<HttpResponse>(router_->handle(request));

@@ -20,6 +20,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // the session then answers its first request with 429 and closes.
   HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<Router> router, ConnectionToken token,
               bool overLimit);
+  // Continues a connection whose previous request another handler answered
+  // (an MCP exchange); `buffer` may hold the start of the next request.
+  HttpSession(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& buffer, std::shared_ptr<Router> router,
+              ConnectionToken token);
   ~HttpSession();
   void run();
 

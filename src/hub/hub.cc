@@ -12,9 +12,12 @@
 
 #include "hub/connection_limiter.h"
 #include "hub/http_session.h"
+#include "hub/mcp_endpoint.h"
+#include "hub/plan_service.h"
 #include "hub/room.h"
 #include "hub/router.h"
 #include "hub/signaling.h"
+#include "mcp/plan_tools.h"
 #include "store/store.h"
 
 namespace roundtable::hub {
@@ -34,6 +37,21 @@ void raiseFileLimit() {
   }
 }
 
+// Where people reach this hub's web app: the public URL if one is
+// configured, else this machine's own address.
+std::string baseUrl(const HubOptions& options, uint16_t port) {
+  if (!options.publicUrl.empty()) {
+    std::string url = options.publicUrl;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  std::string host = options.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 struct Hub::Impl {
@@ -45,6 +63,8 @@ struct Hub::Impl {
   std::shared_ptr<RoomRegistry> rooms;
   std::shared_ptr<SignalingRelay> signaling;
   std::shared_ptr<ConnectionLimiter> limiter;
+  std::shared_ptr<PlanService> plans;
+  std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
   uint16_t port = 0;
 
@@ -124,8 +144,15 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     std::error_code fsEc;
     opts.webDir = StaticFiles::locate(std::filesystem::read_symlink("/proc/self/exe", fsEc));
   }
+  if (impl->rooms) {
+    impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), baseUrl(opts, impl->port));
+    impl->plans->start();
+    mcp::PlanToolLimits toolLimits;
+    toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();
+    impl->mcp = std::make_shared<McpEndpoint>(mcp::makePlanTools(impl->plans, toolLimits));
+  }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
-                                                        impl->store.get(), impl->limiter});
+                                                        impl->store.get(), impl->limiter, impl->mcp});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }

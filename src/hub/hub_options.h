@@ -44,6 +44,9 @@ struct HubOptions {
   std::chrono::milliseconds awarenessTimeout{30000};
   bool fsyncEachCommit = true;
 
+  // MCP: wait_for_review reports progress at least this often.
+  std::chrono::milliseconds mcpProgressInterval{15000};
+
   // Runtime configuration handed to the web app through /config.json.
   std::vector<std::string> signalingUrls;  // in addition to this hub's own /signal
   std::vector<IceServer> iceServers;

@@ -55,6 +55,7 @@ void Room::load() {
     }
     self->state_ = State::kReady;
     spdlog::debug("document '{}' loaded ({} stored updates)", self->name_, updates.size());
+    if (self->registry_.changeHook_) self->registry_.changeHook_(self->name_, self->core_);
   });
 }
 
@@ -114,19 +115,57 @@ void Room::leave(std::shared_ptr<WebSocketSession> session) {
     if (!self->conns_.erase(id)) return;
     metrics().yjsConnections--;
     self->carryOut(id, self->core_.close(id, nowMs()));
-    if (self->conns_.empty()) self->scheduleUnload();
+    if (self->idle()) self->scheduleUnload();
   });
 }
 
-void Room::withCore(std::function<RoomEffects(RoomCore*)> f) {
-  asio::post(strand_, [self = shared_from_this(), f = std::move(f)] {
+void Room::withCore(std::function<RoomEffects(RoomCore*)> f, std::function<void(Status)> done) {
+  asio::post(strand_, [self = shared_from_this(), f = std::move(f), done = std::move(done)]() mutable {
     if (self->state_ != State::kReady) {
       f(nullptr);
+      if (done) done(Status::FailedPrecondition("document '" + self->name_ + "' is unavailable"));
       return;
     }
     self->carryOut(0, f(&self->core_));
-    if (self->conns_.empty()) self->scheduleUnload();
+    if (done) {
+      if (self->appended_ == self->committed_) {
+        done(Status::Ok());
+      } else {
+        self->commitWaiters_.emplace_back(self->appended_, std::move(done));
+      }
+    }
+    if (self->idle()) self->scheduleUnload();
   });
+}
+
+void Room::watch(uint64_t id, Watcher watcher) {
+  asio::post(strand_, [self = shared_from_this(), id, watcher = std::move(watcher)]() mutable {
+    if (self->state_ != State::kReady) {
+      watcher(nullptr);
+      return;
+    }
+    self->unloadTimer_.cancel();
+    watcher(&self->core_);
+    self->watchers_[id] = std::move(watcher);
+  });
+}
+
+void Room::unwatch(uint64_t id) {
+  asio::post(strand_, [self = shared_from_this(), id] {
+    if (self->watchers_.erase(id) && self->idle()) self->scheduleUnload();
+  });
+}
+
+// Tells the watchers and the registry's hook about committed changes.
+void Room::notifyChanged() {
+  if (!changedSinceNotify_) return;
+  changedSinceNotify_ = false;
+  if (registry_.changeHook_) registry_.changeHook_(name_, core_);
+  // A watcher may unwatch (erase itself) while called: iterate over a copy of the ids.
+  std::vector<uint64_t> ids;
+  for (auto& [id, w] : watchers_) ids.push_back(id);
+  for (uint64_t id : ids)
+    if (auto it = watchers_.find(id); it != watchers_.end()) it->second(&core_);
 }
 
 void Room::carryOut(ConnId from, RoomEffects fx) {
@@ -176,19 +215,27 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
     return;
   }
   committed_ = seq;
+  changedSinceNotify_ = true;
   resumePaused();
   releaseCommitted();
+  while (!commitWaiters_.empty() && commitWaiters_.front().first <= committed_) {
+    auto done = std::move(commitWaiters_.front().second);
+    commitWaiters_.pop_front();
+    done(Status::Ok());
+  }
+  // Once the store has caught up, so a burst of updates notifies once.
+  if (appended_ == committed_) notifyChanged();
   if (result.shouldCompact && !compacting_) {
     compacting_ = true;
     store_.compact(name_, core_.doc().encodeStateAsUpdate(), [self = shared_from_this()](Status s) {
       asio::post(self->strand_, [self, s] {
         self->compacting_ = false;
         if (!s.ok()) spdlog::warn("document '{}': compaction failed: {}", self->name_, s.message());
-        if (self->conns_.empty()) self->scheduleUnload();
+        if (self->idle()) self->scheduleUnload();
       });
     });
   }
-  if (conns_.empty()) scheduleUnload();
+  if (idle()) scheduleUnload();
 }
 
 // Releases, in order, every held message whose update is committed.
@@ -235,6 +282,11 @@ void Room::fail(const std::string& why) {
   conns_.clear();
   unloadTimer_.cancel();
   awarenessTimer_.cancel();
+  for (auto& [seq, done] : commitWaiters_) done(Status::FailedPrecondition("document '" + name_ + "': " + why));
+  commitWaiters_.clear();
+  auto watchers = std::move(watchers_);
+  watchers_.clear();
+  for (auto& [id, w] : watchers) w(nullptr);
   registry_.remove(this);
 }
 
@@ -243,7 +295,7 @@ void Room::scheduleUnload() {
   unloadTimer_.expires_after(options_.unloadGrace);
   unloadTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
-    if (!self->conns_.empty() || self->appended_ != self->committed_ || self->compacting_) return;
+    if (!self->idle() || self->appended_ != self->committed_ || self->compacting_) return;
     if (self->registry_.tryUnload(self.get())) {
       self->state_ = State::kUnloaded;
       self->awarenessTimer_.cancel();

@@ -53,7 +53,17 @@ class Room : public std::enable_shared_from_this<Room> {
   // Runs `f` on the room's strand with its loaded core; `f`'s RoomEffects are
   // carried out like a client's (document updates persisted, then relayed).
   // For edits the hub makes itself. `f` gets nullptr if the room failed to load.
-  void withCore(std::function<RoomEffects(RoomCore*)> f);
+  // `done`, if given, runs on the strand once the updates `f` made are
+  // durable (an error if storing them failed).
+  void withCore(std::function<RoomEffects(RoomCore*)> f, std::function<void(Status)> done = nullptr);
+
+  // Watchers see the document after every committed change (and once when
+  // added), on the room's strand; while any is registered the room stays
+  // loaded. A watcher is called with nullptr if the room fails (it is then
+  // dropped). Ids are the caller's, unique per room.
+  using Watcher = std::function<void(RoomCore*)>;
+  void watch(uint64_t id, Watcher watcher);
+  void unwatch(uint64_t id);
 
  private:
   friend class RoomRegistry;
@@ -78,6 +88,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void fail(const std::string& why);
   void scheduleUnload();
   void scheduleAwarenessSweep();
+  void notifyChanged();
+  bool idle() const { return conns_.empty() && watchers_.empty(); }
   static int64_t nowMs();
 
   const std::string name_;
@@ -99,6 +111,9 @@ class Room : public std::enable_shared_from_this<Room> {
   boost::asio::steady_timer resumeTimer_;
   boost::asio::steady_timer awarenessTimer_;
   bool awarenessTimerRunning_ = false;
+  std::deque<std::pair<uint64_t, std::function<void(Status)>>> commitWaiters_;  // by sequence number
+  std::unordered_map<uint64_t, Watcher> watchers_;
+  bool changedSinceNotify_ = false;
 
   // Joins announced by the registry but not yet handled; guarded by the registry's mutex.
   size_t joinsInFlight_ = 0;
@@ -114,6 +129,11 @@ class RoomRegistry {
   std::shared_ptr<Room> acquireForJoin(const std::string& name);
   // The room of `name` for an edit by the hub itself (loaded if needed).
   std::shared_ptr<Room> acquire(const std::string& name);
+  // Called on a room's strand when its document was loaded and after each
+  // committed change (the hub keeps the plan index with it). Set before the
+  // first room exists.
+  using ChangeHook = std::function<void(const std::string& name, RoomCore& core)>;
+  void setChangeHook(ChangeHook hook) { changeHook_ = std::move(hook); }
   size_t loaded() const;
   // Unloads every room now (shutdown).
   void clear();
@@ -131,6 +151,7 @@ class RoomRegistry {
   const RoomOptions options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
+  ChangeHook changeHook_;
 };
 
 }  // namespace roundtable::hub

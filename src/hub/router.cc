@@ -98,6 +98,14 @@ std::optional<HttpResponse> Router::checkPolicy(const HttpRequest& request, bool
   return std::nullopt;
 }
 
+std::shared_ptr<McpEndpoint> Router::mcpFor(const HttpRequest& request) const {
+  if (!parts_.mcp || targetPath(sv(request.target())) != "/mcp") return nullptr;
+  if (!policy_.hostAllowed(sv(request[http::field::host])) ||
+      !policy_.originAllowed(sv(request[http::field::origin]), sv(request[http::field::host]), false))
+    return nullptr;  // handle() answers 403
+  return parts_.mcp;
+}
+
 HttpResponse Router::tooManyConnections(const HttpRequest& request) const {
   metrics().limitRefusals++;
   auto res = makeResponse(request, http::status::too_many_requests, "text/plain; charset=utf-8",

@@ -4,6 +4,7 @@
 //   GET anything else                         the web app (StaticFiles)
 //   WebSocket /yjs/<docName>                  a document room (y-websocket)
 //   WebSocket /signal                         the y-webrtc signaling relay
+//   POST/GET/DELETE /mcp                      MCP over Streamable HTTP (McpEndpoint)
 //
 // Every request first passes the RequestPolicy (Host, Origin); refusals are 403.
 #pragma once
@@ -27,6 +28,7 @@ namespace roundtable::hub {
 class RoomRegistry;
 class SignalingRelay;
 class ConnectionLimiter;
+class McpEndpoint;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
@@ -40,6 +42,7 @@ class Router {
     std::shared_ptr<SignalingRelay> signaling;
     store::Store* store;                        // null in signal-only mode
     std::shared_ptr<ConnectionLimiter> limiter;
+    std::shared_ptr<McpEndpoint> mcp;           // null: no /mcp
   };
   explicit Router(Parts parts);
 
@@ -51,6 +54,10 @@ class Router {
     std::optional<HttpResponse> refusal;
   };
   Upgrade upgrade(const HttpRequest& request);
+
+  // The MCP endpoint for a request to /mcp that passed the Host/Origin
+  // policy; null otherwise (refusals and other paths go through handle()).
+  std::shared_ptr<McpEndpoint> mcpFor(const HttpRequest& request) const;
 
   SessionLimits sessionLimits() const;
   size_t bodyLimit() const { return parts_.options->maxHttpBodyBytes; }

@@ -102,6 +102,14 @@ RoomEffects RoomCore::expireAwareness(int64_t nowMs, int64_t timeoutMs) {
 
 RoomEffects RoomCore::applyLocal(std::span<const uint8_t> update) { return applyUpdate(update, 0); }
 
+RoomEffects RoomCore::edit(const std::function<void(crdt::Doc&)>& f) {
+  RoomEffects fx;
+  capture_ = &fx.docUpdates;
+  f(doc_);
+  capture_ = nullptr;
+  return fx;
+}
+
 std::vector<uint8_t> RoomCore::awarenessMessage(const std::vector<uint64_t>& clients) const {
   return encodeAwareness(awareness_.encodeUpdate(clients));
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -53,6 +54,9 @@ class RoomCore {
   RoomEffects close(ConnId conn, int64_t nowMs);
   // Awareness states not renewed within `timeoutMs` are removed.
   RoomEffects expireAwareness(int64_t nowMs, int64_t timeoutMs);
+  // An edit made by the hub itself: `f` changes the document directly; the
+  // updates it caused are to be persisted and relayed.
+  RoomEffects edit(const std::function<void(crdt::Doc&)>& f);
   // An edit made by the hub itself (e.g. an MCP tool), as a v1 update.
   RoomEffects applyLocal(std::span<const uint8_t> update);
 

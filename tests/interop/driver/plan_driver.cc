@@ -22,16 +22,34 @@
 //       -> {"ok":true,"parseMs":...,"writeMs":...,"blocks":count}: mean time
 //          to parse, and to write the parsed blocks into a fresh Doc and
 //          encode its update.
+//   {"cmd":"readBlocks","update":"<hex v1>"}
+//       -> {"ok":true,"blocks":[...],"unchanged":true}
+//      The `document` fragment read by block_xml_reader, as BlockNote block
+//      JSON (runs merged as BlockNote merges them: comment threads dropped).
+//      `unchanged`: reading did not alter the document (no update emitted).
+//   {"cmd":"toMarkdown","update":"<hex v1>","annotations":bool}
+//       -> {"ok":true,"markdown":"...","threads":[...],"anchors":[...]}
+//      markdown_writer over the blocks; with annotations, the threads of the
+//      `threads` map with names from `users` (threads.h). `threads` is what
+//      readThreads gives: [{id, createdAt, updatedAt, resolved, resolvedBy?,
+//      resolvedUpdatedAt?, deletedAt?, comments: [{id, userId, author, text,
+//      body?, createdAt, updatedAt, deletedAt?, reactions: [{emoji, userIds,
+//      userNames, createdAt}]}]}]; `anchors`: [{threadId, blockId, quote}].
 
 #include <chrono>
 #include <stdexcept>
 #include <string>
 
+#include "crdt/lib0/hex_for_tests.h"
 #include "json_lines.h"
 #include "plan/lz_string.h"
 #include "plan/block_json.h"
 #include "plan/markdown_parser.h"
 #include "plan/plan_content.h"
+#include "plan/block_xml_reader.h"
+#include "plan/markdown_writer.h"
+#include "plan/threads.h"
+#include "roundtable/crdt/doc.h"
 
 using roundtable::Status;
 using roundtable::lib0::Value;
@@ -89,6 +107,49 @@ Value writeAnswer(const Value& req, const std::vector<plan::Block>& blocks) {
   return Value(std::move(o));
 }
 
+Value millis(const plan::Millis& m) { return m ? Value(*m) : Value::null(); }
+
+Value threadsJSON(const std::vector<plan::Thread>& threads) {
+  Value::Array out;
+  for (const plan::Thread& t : threads) {
+    Value::Array comments;
+    for (const plan::Comment& c : t.comments) {
+      Value::Array reactions;
+      for (const plan::Reaction& r : c.reactions) {
+        Value::Array ids, names;
+        for (const std::string& u : r.userIds) ids.push_back(u);
+        for (const std::string& u : r.userNames) names.push_back(u);
+        Value::Object ro;
+        ro.set("emoji", r.emoji).set("userIds", Value::array(std::move(ids)));
+        ro.set("userNames", Value::array(std::move(names))).set("createdAt", millis(r.createdAt));
+        reactions.push_back(Value(std::move(ro)));
+      }
+      Value::Object co;
+      co.set("id", c.id).set("userId", c.userId).set("author", c.author).set("text", c.text);
+      if (!c.body.isUndefined()) co.set("body", c.body);
+      co.set("createdAt", millis(c.createdAt)).set("updatedAt", millis(c.updatedAt));
+      if (c.deletedAt) co.set("deletedAt", *c.deletedAt);
+      co.set("reactions", Value::array(std::move(reactions)));
+      comments.push_back(Value(std::move(co)));
+    }
+    Value::Object o;
+    o.set("id", t.id).set("createdAt", millis(t.createdAt)).set("updatedAt", millis(t.updatedAt));
+    o.set("resolved", t.resolved);
+    if (!t.resolvedBy.empty()) o.set("resolvedBy", t.resolvedBy).set("resolvedByName", t.resolvedByName);
+    if (t.resolvedUpdatedAt) o.set("resolvedUpdatedAt", *t.resolvedUpdatedAt);
+    if (t.deletedAt) o.set("deletedAt", *t.deletedAt);
+    o.set("comments", Value::array(std::move(comments)));
+    out.push_back(Value(std::move(o)));
+  }
+  return Value::array(std::move(out));
+}
+
+void load(crdt::Doc& doc, const Value& req) {
+  auto bytes = roundtable::lib0::testhex::fromHex(stringField(req, "update"));
+  roundtable::Status s = doc.applyUpdate(bytes);
+  if (!s.ok()) throw std::invalid_argument("applyUpdate: " + s.message());
+}
+
 Value handle(const Value& req) {
   if (!req.isObject()) throw std::invalid_argument("request is not an object");
   const std::string cmd = stringField(req, "cmd");
@@ -137,6 +198,36 @@ Value handle(const Value& req) {
     }
     Value::Object o;
     o.set("ok", true).set("parseMs", parseMs / n).set("writeMs", writeMs / n).set("blocks", count);
+    return Value(std::move(o));
+  }
+  if (cmd == "readBlocks") {
+    crdt::Doc doc;
+    load(doc, req);
+    bool changed = false;
+    doc.onUpdate([&](std::span<const uint8_t>, const void*) { changed = true; });
+    Value blocks = plan::blocksToJSON(plan::readDocument(doc.getXmlFragment("document")));
+    Value::Object o;
+    o.set("ok", true).set("blocks", blocks).set("unchanged", !changed);
+    return Value(std::move(o));
+  }
+  if (cmd == "toMarkdown") {
+    crdt::Doc doc;
+    load(doc, req);
+    const Value* ann = field(req, "annotations");
+    std::vector<plan::Block> blocks = plan::readDocument(doc.getXmlFragment("document"));
+    std::vector<plan::Thread> threads = plan::readThreads(doc.getMap("threads"), doc.getMap("users"));
+    plan::MarkdownOptions options;
+    options.includeAnnotations = ann && ann->truthy();
+    options.threads = &threads;
+    Value::Array anchors;
+    for (const plan::ThreadAnchor& a : plan::anchorThreads(blocks)) {
+      Value::Object a2;
+      a2.set("threadId", a.threadId).set("blockId", a.blockId).set("quote", a.quote);
+      anchors.push_back(Value(std::move(a2)));
+    }
+    Value::Object o;
+    o.set("ok", true).set("markdown", plan::toMarkdown(blocks, options));
+    o.set("threads", threadsJSON(threads)).set("anchors", Value::array(std::move(anchors)));
     return Value(std::move(o));
   }
   throw std::invalid_argument("unknown cmd " + cmd);

@@ -1,0 +1,15 @@
+// Defaults every subcommand shares: ROUNDTABLE_PORT and ROUNDTABLE_DATA stand
+// for --port and --data (flags win).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace roundtable::cli {
+
+// ROUNDTABLE_PORT if set (a warning on stderr if it is not a port), else `fallback`.
+uint16_t defaultPort(uint16_t fallback);
+// ROUNDTABLE_DATA if set, else ~/.roundtable.
+std::string defaultDataDir();
+
+}  // namespace roundtable::cli

@@ -1,0 +1,387 @@
+#include "hub/mcp_endpoint.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <random>
+
+#include "hub/http_session.h"
+#include "hub/metrics.h"
+#include "mcp/plan_tools.h"
+
+namespace roundtable::hub {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string randomSessionId() {
+  // 128 random bits: the session id is the only thing that ties a client's
+  // requests together, so it must not be guessable.
+  static thread_local std::random_device device;
+  std::string id;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 4; ++i) {
+    uint32_t word = device();
+    for (int j = 0; j < 8; ++j) id += kHex[(word >> (j * 4)) & 15];
+  }
+  return id;
+}
+
+bool accepts(std::string_view accept, std::string_view type) {
+  return accept.empty() || accept.find(type) != std::string_view::npos || accept.find("*/*") != std::string_view::npos;
+}
+
+std::string sseEvent(const mcp::Json& message) { return "event: message\ndata: " + message.dump() + "\n\n"; }
+
+}  // namespace
+
+// One request to /mcp: owns the connection until its response is complete.
+class McpExchange : public std::enable_shared_from_this<McpExchange> {
+ public:
+  McpExchange(std::shared_ptr<McpEndpoint> endpoint, beast::tcp_stream stream, beast::flat_buffer buffer,
+              HttpRequest request, std::shared_ptr<Router> router, ConnectionToken token)
+      : endpoint_(std::move(endpoint)), stream_(std::move(stream)), buffer_(std::move(buffer)),
+        request_(std::move(request)), router_(std::move(router)), token_(std::move(token)),
+        keepAliveTimer_(stream_.get_executor()) {}
+
+  void run() {
+    switch (request_.method()) {
+      case http::verb::post: return post();
+      case http::verb::get: return get();
+      case http::verb::delete_: return remove();
+      default: {
+        auto res = plain(http::status::method_not_allowed, "method not allowed\n");
+        res.set(http::field::allow, "GET, POST, DELETE");
+        return respond(std::move(res));
+      }
+    }
+  }
+
+ private:
+  enum class Mode { kPending, kStream, kDone };
+
+  HttpResponse plain(http::status status, std::string body) {
+    return makeResponse(request_, status, "text/plain; charset=utf-8", std::move(body));
+  }
+
+  HttpResponse jsonResponse(http::status status, const mcp::Json& body) {
+    auto res = makeResponse(request_, status, "application/json", body.dump());
+    if (!sessionId_.empty()) res.set("Mcp-Session-Id", sessionId_);
+    res.set(http::field::cache_control, "no-store");
+    return res;
+  }
+
+  // A JSON-RPC error with an HTTP status, for requests that never reach a session.
+  void rejectRpc(http::status status, int code, const std::string& message, const mcp::Json& id = nullptr) {
+    respond(jsonResponse(status, mcp::makeError(id, code, message)));
+  }
+
+  // The session a request names, or an error response already sent.
+  std::shared_ptr<McpEndpoint::Session> session(const mcp::Json& id = nullptr) {
+    std::string header(sv(request_["Mcp-Session-Id"]));
+    if (header.empty()) {
+      rejectRpc(http::status::bad_request, mcp::kInvalidRequest, "Mcp-Session-Id header is required (initialize first)", id);
+      return nullptr;
+    }
+    auto s = endpoint_->findSession(header);
+    if (!s) {
+      rejectRpc(http::status::not_found, mcp::kInvalidRequest, "unknown or expired session; initialize again", id);
+      return nullptr;
+    }
+    sessionId_ = header;
+    std::string version(sv(request_["MCP-Protocol-Version"]));
+    if (!version.empty() && !mcp::supportsVersion(version)) {
+      rejectRpc(http::status::bad_request, mcp::kInvalidRequest, "unsupported MCP-Protocol-Version: " + version, id);
+      return nullptr;
+    }
+    return s;
+  }
+
+  void post() {
+    std::string_view contentType = sv(request_[http::field::content_type]);
+    if (contentType.find("application/json") == std::string_view::npos)
+      return respond(plain(http::status::unsupported_media_type, "Content-Type must be application/json\n"));
+    std::string_view accept = sv(request_[http::field::accept]);
+    if (!accepts(accept, "application/json") && !accepts(accept, "text/event-stream"))
+      return respond(plain(http::status::not_acceptable, "Accept must include application/json and text/event-stream\n"));
+    sse_ = accepts(accept, "text/event-stream");
+    mcp::Incoming message = mcp::parseMessage(request_.body());
+    if (message.kind == mcp::Incoming::Kind::kInvalid)
+      return rejectRpc(http::status::bad_request, message.errorCode, message.errorMessage, message.id);
+
+    std::shared_ptr<McpEndpoint::Session> s;
+    if (message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize") {
+      sessionId_ = endpoint_->createSession(&s);
+      if (sessionId_.empty())
+        return rejectRpc(http::status::service_unavailable, mcp::kInternalError, "too many MCP sessions; try again later",
+                         message.id);
+    } else {
+      s = session(message.id);
+      if (!s) return;
+    }
+    if (message.kind != mcp::Incoming::Kind::kRequest) {
+      s->server->handle(message, [](mcp::Json, bool) {});
+      auto res = makeResponse(request_, http::status::accepted, "text/plain; charset=utf-8", "");
+      return respond(std::move(res));
+    }
+    // A long call (wait_for_review) must not hit the read timeout.
+    stream_.expires_never();
+    s->server->handle(message, [self = shared_from_this()](mcp::Json reply, bool final) {
+      asio::post(self->stream_.get_executor(), [self, reply = std::move(reply), final]() mutable {
+        self->emit(std::move(reply), final);
+      });
+    });
+  }
+
+  // A message of the request in flight: the response, or a notification before it.
+  void emit(mcp::Json message, bool final) {
+    if (mode_ == Mode::kDone) return;
+    if (mode_ == Mode::kPending) {
+      if (final && !message.is_null()) {
+        mode_ = Mode::kDone;
+        return respond(jsonResponse(http::status::ok, message));
+      }
+      if (!sse_) {
+        if (final) {  // cancelled, and the client takes no stream: an empty answer
+          mode_ = Mode::kDone;
+          respond(makeResponse(request_, http::status::accepted, "text/plain; charset=utf-8", ""));
+        }
+        return;  // notifications cannot reach a client that takes no stream
+      }
+      startStream();
+    }
+    if (!message.is_null()) enqueue(sseEvent(message));
+    if (final) finishStream();
+  }
+
+  void startStream() {
+    mode_ = Mode::kStream;
+    auto header = std::make_shared<http::response<http::empty_body>>(http::status::ok, request_.version());
+    header->set(http::field::server, "roundtable");
+    header->set(http::field::content_type, "text/event-stream");
+    header->set(http::field::cache_control, "no-store");
+    if (!sessionId_.empty()) header->set("Mcp-Session-Id", sessionId_);
+    header->keep_alive(request_.keep_alive());
+    header->chunked(true);
+    keepAlive_ = request_.keep_alive();
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*header);
+    writing_ = true;
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), header, serializer](beast::error_code ec, size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->abort();
+                               self->writeNext();
+                             });
+  }
+
+  void enqueue(std::string chunk) {
+    queue_.push_back(std::move(chunk));
+    if (!writing_) writeNext();
+  }
+
+  void finishStream() {
+    finishing_ = true;
+    if (!writing_) writeNext();
+  }
+
+  void writeNext() {
+    if (writing_ || broken_) return;
+    if (queue_.empty()) {
+      if (finishing_ && !finished_) {
+        finished_ = true;
+        writing_ = true;
+        asio::async_write(stream_, http::make_chunk_last(), [self = shared_from_this()](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          if (ec) return self->abort();
+          self->mode_ = Mode::kDone;
+          self->keepAliveTimer_.cancel();
+          self->handBack(self->keepAlive_);
+        });
+      }
+      return;
+    }
+    auto chunk = std::make_shared<std::string>(std::move(queue_.front()));
+    queue_.pop_front();
+    writing_ = true;
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*chunk)),
+                      [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->abort();
+                        self->writeNext();
+                      });
+  }
+
+  // The client went away mid-stream. Disconnection is not cancellation (the
+  // spec says so); the call runs on, its result is dropped.
+  void abort() {
+    broken_ = true;
+    mode_ = Mode::kDone;
+    keepAliveTimer_.cancel();
+    if (getSession_) {
+      std::lock_guard lock(endpoint_->mutex_);
+      getSession_->streamOpen = false;
+    }
+    beast::error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
+
+  void get() {
+    std::string_view accept = sv(request_[http::field::accept]);
+    if (accept.find("text/event-stream") == std::string_view::npos) {
+      auto res = plain(http::status::method_not_allowed, "GET /mcp opens an event stream: Accept: text/event-stream\n");
+      res.set(http::field::allow, "GET, POST, DELETE");
+      return respond(std::move(res));
+    }
+    auto s = session();
+    if (!s) return;
+    bool busy;
+    {
+      std::lock_guard lock(endpoint_->mutex_);
+      busy = s->streamOpen;
+      if (!busy) s->streamOpen = true;
+    }
+    if (busy) return respond(plain(http::status::conflict, "this session already has an event stream open\n"));
+    getSession_ = s;
+    stream_.expires_never();
+    sse_ = true;
+    startStream();
+    keepStreamAlive();
+  }
+
+  void keepStreamAlive() {
+    keepAliveTimer_.expires_after(endpoint_->limits_.keepAliveInterval);
+    keepAliveTimer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->mode_ == Mode::kDone) return;
+      // The session may have ended (DELETE, expiry): then the stream ends too.
+      if (!self->endpoint_->findSession(self->sessionId_)) {
+        self->finishStream();
+        return;
+      }
+      self->enqueue(": keepalive\n\n");
+      self->keepStreamAlive();
+    });
+  }
+
+  void remove() {
+    auto s = session();
+    if (!s) return;
+    endpoint_->removeSession(sessionId_);
+    respond(makeResponse(request_, http::status::ok, "text/plain; charset=utf-8", ""));
+  }
+
+  void respond(HttpResponse res) {
+    mode_ = Mode::kDone;
+    auto shared = std::make_shared<HttpResponse>(std::move(res));
+    bool keepAlive = shared->keep_alive();
+    http::async_write(stream_, *shared, [self = shared_from_this(), shared, keepAlive](beast::error_code ec, size_t) {
+      if (ec) return;
+      self->handBack(keepAlive);
+    });
+  }
+
+  // The exchange is over: the next request on this connection goes to a new HttpSession.
+  void handBack(bool keepAlive) {
+    if (getSession_) {
+      std::lock_guard lock(endpoint_->mutex_);
+      getSession_->streamOpen = false;
+    }
+    if (!keepAlive) {
+      beast::error_code ec;
+      stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+      return;
+    }
+    std::make_shared<HttpSession>(std::move(stream_), std::move(buffer_), router_, std::move(token_))->run();
+  }
+
+  std::shared_ptr<McpEndpoint> endpoint_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpRequest request_;
+  std::shared_ptr<Router> router_;
+  ConnectionToken token_;
+  asio::steady_timer keepAliveTimer_;
+  std::string sessionId_;
+  std::shared_ptr<McpEndpoint::Session> getSession_;  // for a GET stream
+  Mode mode_ = Mode::kPending;
+  bool sse_ = false;
+  bool keepAlive_ = true;
+  bool writing_ = false, finishing_ = false, finished_ = false, broken_ = false;
+  std::deque<std::string> queue_;
+};
+
+McpEndpoint::McpEndpoint(std::shared_ptr<const mcp::ToolSet> tools, McpLimits limits)
+    : tools_(std::move(tools)), limits_(limits) {}
+
+void McpEndpoint::serve(beast::tcp_stream stream, beast::flat_buffer buffer, HttpRequest request,
+                        std::shared_ptr<Router> router, ConnectionToken token) {
+  metrics().httpRequestsTotal++;
+  std::make_shared<McpExchange>(shared_from_this(), std::move(stream), std::move(buffer), std::move(request),
+                                std::move(router), std::move(token))
+      ->run();
+}
+
+std::shared_ptr<McpEndpoint::Session> McpEndpoint::findSession(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return nullptr;
+  it->second->lastUsed = std::chrono::steady_clock::now();
+  return it->second;
+}
+
+std::string McpEndpoint::createSession(std::shared_ptr<Session>* out) {
+  expireIdle();
+  std::lock_guard lock(mutex_);
+  if (sessions_.size() >= limits_.maxSessions) return {};
+  auto session = std::make_shared<Session>();
+  session->server = std::make_shared<mcp::Server>(mcp::roundtableServerInfo(), tools_);
+  session->lastUsed = std::chrono::steady_clock::now();
+  std::string id = randomSessionId();
+  sessions_[id] = session;
+  *out = session;
+  return id;
+}
+
+bool McpEndpoint::removeSession(const std::string& id) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    session = std::move(it->second);
+    sessions_.erase(it);
+  }
+  session->server->cancelAll();
+  return true;
+}
+
+void McpEndpoint::expireIdle() {
+  std::vector<std::shared_ptr<Session>> expired;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (now - it->second->lastUsed > limits_.idleTimeout && !it->second->streamOpen) {
+        expired.push_back(std::move(it->second));
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) s->server->cancelAll();
+}
+
+size_t McpEndpoint::sessionCount() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+}  // namespace roundtable::hub

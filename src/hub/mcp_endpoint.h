@@ -1,0 +1,67 @@
+// McpEndpoint: MCP over Streamable HTTP (revision 2025-11-25) at /mcp.
+//
+//   POST /mcp     one JSON-RPC message. A request is answered with
+//                 application/json, or with text/event-stream when messages
+//                 precede its response (progress of wait_for_review);
+//                 notifications and responses get 202. `initialize` creates a
+//                 session (Mcp-Session-Id header); every later request names it.
+//   GET /mcp      an event stream for server-initiated messages (this server
+//                 sends none yet; it holds the stream open with comments).
+//   DELETE /mcp   ends the session, cancelling its calls in flight.
+//
+// Requests have already passed the hub's Host/Origin policy (DNS rebinding).
+// An unknown session is 404 (the client re-initializes); an unsupported
+// MCP-Protocol-Version header is 400.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/core.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "hub/connection_limiter.h"
+#include "hub/router.h"
+#include "mcp/server.h"
+
+namespace roundtable::hub {
+
+struct McpLimits {
+  size_t maxSessions = 1000;
+  // A session no request has used for this long is forgotten.
+  std::chrono::seconds idleTimeout{24 * 3600};
+  std::chrono::seconds keepAliveInterval{20};  // comments on idle event streams
+};
+
+class McpEndpoint : public std::enable_shared_from_this<McpEndpoint> {
+ public:
+  McpEndpoint(std::shared_ptr<const mcp::ToolSet> tools, McpLimits limits = {});
+
+  // Takes over the connection for one request to /mcp; hands it back to a new
+  // HttpSession afterwards when it stays open.
+  void serve(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer, HttpRequest request,
+             std::shared_ptr<Router> router, ConnectionToken token);
+
+  size_t sessionCount() const;
+
+ private:
+  friend class McpExchange;
+  struct Session {
+    std::shared_ptr<mcp::Server> server;
+    std::chrono::steady_clock::time_point lastUsed;
+    bool streamOpen = false;  // a GET stream is attached
+  };
+  std::shared_ptr<Session> findSession(const std::string& id);
+  std::string createSession(std::shared_ptr<Session>* out);  // empty id when over the limit
+  bool removeSession(const std::string& id);
+  void expireIdle();
+
+  const std::shared_ptr<const mcp::ToolSet> tools_;
+  const McpLimits limits_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+}  // namespace roundtable::hub

@@ -1,0 +1,303 @@
+#include "hub/plan_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <random>
+
+#include "plan/plan_doc.h"
+#include "plan/plan_index.h"
+
+namespace roundtable::hub {
+
+namespace asio = boost::asio;
+
+namespace {
+
+double nowMs() {
+  using namespace std::chrono;
+  return static_cast<double>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+Status unknownPlan(const std::string& planId) {
+  return Status::NotFound("no plan with id '" + planId + "'; list_plans shows the ids of every plan");
+}
+
+mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
+  return mcp::Feedback{metadata, plan::planFeedback(core.doc())};
+}
+
+}  // namespace
+
+PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string baseUrl)
+    : rooms_(std::move(rooms)), executor_(std::move(executor)), baseUrl_(std::move(baseUrl)) {}
+
+void PlanService::start() {
+  std::weak_ptr<PlanService> weak = shared_from_this();
+  rooms_->setChangeHook([weak](const std::string& name, RoomCore& core) {
+    if (auto self = weak.lock()) self->onDocumentChanged(name, core);
+  });
+}
+
+std::string PlanService::newPlanId() const {
+  // 12 characters of a 32-letter alphabet without look-alikes: 60 bits, so a
+  // collision is never expected (and createPlan checks anyway).
+  static constexpr char kAlphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string id;
+  for (int i = 0; i < 12; ++i) id += kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  return id;
+}
+
+template <typename T>
+void PlanService::withPlan(const std::string& planId, std::function<T(RoomCore&, const plan::PlanMetadata&)> read,
+                           mcp::Reply<T> reply) {
+  if (planId == plan::kIndexDocName) return reply({unknownPlan(planId)});
+  rooms_->acquire(planId)->withCore([planId, read = std::move(read), reply = std::move(reply)](RoomCore* core) {
+    if (!core) {
+      reply({Status::FailedPrecondition("plan '" + planId + "' could not be loaded; try again")});
+    } else if (auto metadata = plan::readMetadata(core->doc()); !metadata) {
+      reply({unknownPlan(planId)});
+    } else {
+      reply({Status::Ok(), read(*core, *metadata)});
+    }
+    return RoomEffects{};
+  });
+}
+
+void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> reply) {
+  plan::PlanMetadata metadata;
+  metadata.id = newPlanId();
+  metadata.title = std::move(request.title);
+  metadata.status = "pending_review";
+  metadata.repo = std::move(request.repo);
+  metadata.pr = request.pr;
+  metadata.createdAt = metadata.updatedAt = nowMs();
+  metadata.revision = 1;
+  auto self = shared_from_this();
+  auto room = rooms_->acquire(metadata.id);
+  auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
+  room->withCore(
+      [metadata, content = std::move(request.content), result, this](RoomCore* core) {
+        if (!core) {
+          result->status = Status::FailedPrecondition("the plan store is unavailable; try again");
+          return RoomEffects{};
+        }
+        if (plan::readMetadata(core->doc())) {
+          result->status = Status::Internal("plan id collision; try again");
+          return RoomEffects{};
+        }
+        size_t blocks = 0;
+        RoomEffects fx = core->edit(
+            [&](crdt::Doc& doc) { result->status = plan::createPlanContent(doc, metadata, content, &blocks); });
+        if (result->status.ok()) {
+          result->value = {metadata.id, baseUrl_ + "/plan/" + metadata.id,
+                           baseUrl_ + "/plan?d=" + plan::snapshotParameter(core->doc()), blocks};
+        }
+        return fx;
+      },
+      [self, result, metadata, reply = std::move(reply)](Status stored) mutable {
+        if (!stored.ok()) result->status = stored;
+        if (!result->status.ok()) return reply(std::move(*result));
+        // Listed before the agent hears back, so list_plans by anyone sees it.
+        self->index(plan::summaryOf(metadata), [result, reply = std::move(reply)](Status indexed) mutable {
+          if (!indexed.ok()) spdlog::warn("plan index: {}", indexed.message());
+          reply(std::move(*result));
+        });
+      });
+}
+
+void PlanService::listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) {
+  rooms_->acquire(plan::kIndexDocName)->withCore([status, reply = std::move(reply)](RoomCore* core) {
+    if (!core) {
+      reply({Status::FailedPrecondition("the plan index could not be loaded; try again")});
+      return RoomEffects{};
+    }
+    std::vector<plan::PlanSummary> plans = plan::readIndex(core->doc());
+    if (!status.empty()) std::erase_if(plans, [&](const plan::PlanSummary& p) { return p.status != status; });
+    reply({Status::Ok(), std::move(plans)});
+    return RoomEffects{};
+  });
+}
+
+void PlanService::readPlan(std::string planId, bool includeAnnotations, mcp::Reply<mcp::PlanText> reply) {
+  withPlan<mcp::PlanText>(
+      planId,
+      [includeAnnotations](RoomCore& core, const plan::PlanMetadata& metadata) {
+        return mcp::PlanText{metadata, plan::planMarkdown(core.doc(), includeAnnotations)};
+      },
+      std::move(reply));
+}
+
+void PlanService::getFeedback(std::string planId, mcp::Reply<mcp::Feedback> reply) {
+  withPlan<mcp::Feedback>(planId, feedbackOf, std::move(reply));
+}
+
+void PlanService::updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan> reply) {
+  if (change.planId == plan::kIndexDocName) return reply({unknownPlan(change.planId)});
+  auto self = shared_from_this();
+  auto result = std::make_shared<mcp::Outcome<mcp::UpdatedPlan>>();
+  rooms_->acquire(change.planId)->withCore(
+      [change = std::move(change), result](RoomCore* core) {
+        if (!core) {
+          result->status = Status::FailedPrecondition("plan '" + change.planId + "' could not be loaded; try again");
+          return RoomEffects{};
+        }
+        auto metadata = plan::readMetadata(core->doc());
+        if (!metadata) {
+          result->status = unknownPlan(change.planId);
+          return RoomEffects{};
+        }
+        return core->edit([&](crdt::Doc& doc) {
+          doc.transact([&](crdt::Transaction&) {
+            plan::ContentChange content;
+            if (change.content) {
+              result->status = plan::replacePlanContent(doc, *change.content, &content);
+              if (!result->status.ok()) return;
+              metadata->revision++;
+              metadata->status = "pending_review";  // a new revision needs a new review
+              metadata->reviewedAt.reset();
+              metadata->reviewedBy.reset();
+            }
+            if (change.title) metadata->title = *change.title;
+            if (change.status) metadata->status = *change.status;
+            metadata->updatedAt = nowMs();
+            plan::writeMetadata(doc, *metadata);
+            result->value = {*metadata, content.kept, content.added, content.removed};
+          });
+        });
+      },
+      [self, result, reply = std::move(reply)](Status stored) mutable {
+        if (!stored.ok() && result->status.ok()) result->status = stored;
+        if (!result->status.ok()) return reply(std::move(*result));
+        self->index(plan::summaryOf(result->value.metadata), [result, reply = std::move(reply)](Status) mutable {
+          reply(std::move(*result));
+        });
+      });
+}
+
+// One wait_for_review in flight. Ends exactly once: by a decision, the
+// timeout, a failure, or cancellation.
+struct ReviewWait : std::enable_shared_from_this<ReviewWait> {
+  ReviewWait(asio::any_io_executor executor, std::shared_ptr<Room> room, uint64_t watcherId,
+             mcp::Reply<mcp::Feedback> reply)
+      : strand(asio::make_strand(executor)), timeout(strand), ticker(strand), room(std::move(room)),
+        watcherId(watcherId), reply(std::move(reply)) {}
+
+  // Returns the reply function if this call ends the wait.
+  mcp::Reply<mcp::Feedback> end() {
+    std::lock_guard lock(mutex);
+    if (ended) return nullptr;
+    ended = true;
+    room->unwatch(watcherId);
+    asio::post(strand, [self = shared_from_this()] {
+      self->timeout.cancel();
+      self->ticker.cancel();
+    });
+    return std::move(reply);
+  }
+
+  void scheduleTick(std::function<void(int64_t)> tick, int64_t tickMs, std::chrono::steady_clock::time_point start) {
+    ticker.expires_after(std::chrono::milliseconds(tickMs));
+    ticker.async_wait([self = shared_from_this(), tick = std::move(tick), tickMs, start](boost::system::error_code ec) {
+      if (ec) return;
+      {
+        std::lock_guard lock(self->mutex);
+        if (self->ended) return;
+      }
+      using namespace std::chrono;
+      tick(duration_cast<milliseconds>(steady_clock::now() - start).count());
+      self->scheduleTick(std::move(tick), tickMs, start);
+    });
+  }
+
+  asio::strand<asio::any_io_executor> strand;
+  asio::steady_timer timeout, ticker;
+  std::shared_ptr<Room> room;
+  const uint64_t watcherId;
+  std::mutex mutex;
+  bool ended = false;
+  mcp::Reply<mcp::Feedback> reply;
+};
+
+std::function<void()> PlanService::waitForReview(std::string planId, int64_t timeoutMs, int64_t tickMs,
+                                                 std::function<void(int64_t)> tick, mcp::Reply<mcp::Feedback> reply) {
+  if (planId == plan::kIndexDocName) {
+    reply({unknownPlan(planId)});
+    return [] {};
+  }
+  auto room = rooms_->acquire(planId);
+  auto wait = std::make_shared<ReviewWait>(executor_, room, nextWatcherId_++, std::move(reply));
+  room->watch(wait->watcherId, [wait, planId](RoomCore* core) {
+    if (!core) {
+      if (auto reply = wait->end()) reply({Status::FailedPrecondition("plan '" + planId + "' became unavailable; try again")});
+      return;
+    }
+    auto metadata = plan::readMetadata(core->doc());
+    if (!metadata) {
+      if (auto reply = wait->end()) reply({unknownPlan(planId)});
+    } else if (plan::isReviewDecision(metadata->status)) {
+      if (auto reply = wait->end()) reply({Status::Ok(), feedbackOf(*core, *metadata)});
+    }
+  });
+  asio::post(wait->strand, [wait, timeoutMs, tickMs, tick = std::move(tick), planId] {
+    wait->timeout.expires_after(std::chrono::milliseconds(timeoutMs));
+    wait->timeout.async_wait([wait, planId](boost::system::error_code ec) {
+      if (ec) return;
+      // Timed out: answer the feedback as it stands (status pending_review).
+      wait->room->withCore([wait, planId](RoomCore* core) {
+        auto reply = wait->end();
+        if (!reply) return RoomEffects{};
+        auto metadata = core ? plan::readMetadata(core->doc()) : std::nullopt;
+        if (!metadata) {
+          reply({unknownPlan(planId)});
+        } else {
+          reply({Status::Ok(), feedbackOf(*core, *metadata)});
+        }
+        return RoomEffects{};
+      });
+    });
+    wait->scheduleTick(tick, tickMs, std::chrono::steady_clock::now());
+  });
+  return [wait] { wait->end(); };
+}
+
+void PlanService::index(const plan::PlanSummary& summary, std::function<void(Status)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = indexed_.try_emplace(summary.id, summary);
+    if (!inserted) {
+      if (it->second == summary) {
+        if (done) done(Status::Ok());
+        return;
+      }
+      it->second = summary;
+    }
+  }
+  rooms_->acquire(plan::kIndexDocName)->withCore(
+      [summary](RoomCore* core) {
+        if (!core) return RoomEffects{};
+        return core->edit([&](crdt::Doc& doc) { plan::upsertIndex(doc, summary); });
+      },
+      [this, self = shared_from_this(), id = summary.id, done = std::move(done)](Status s) {
+        if (!s.ok()) {
+          // Forget it, so the next change of this plan writes the entry again.
+          std::lock_guard lock(mutex_);
+          indexed_.erase(id);
+        }
+        if (done) done(s);
+      });
+}
+
+void PlanService::onDocumentChanged(const std::string& name, RoomCore& core) {
+  if (name == plan::kIndexDocName) return;
+  auto metadata = plan::readMetadata(core.doc());
+  // A document whose metadata names another id is not that plan (a client
+  // wrote a copy under a new name); it is not listed.
+  if (!metadata || metadata->id != name) return;
+  index(plan::summaryOf(*metadata), nullptr);
+}
+
+}  // namespace roundtable::hub

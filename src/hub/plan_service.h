@@ -1,0 +1,57 @@
+// PlanService: the MCP tools' operations (mcp::PlanBackend) on the hub's own
+// documents. Every read and edit runs on the plan's room strand, so an agent's
+// edit reaches the store and the browsers exactly like a client's update.
+//
+// It also keeps the `plan-index` document current: whenever a plan document is
+// loaded or changes (whoever changed it: a browser approving, an agent
+// updating), its title, status and times are written to the index.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "mcp/plan_backend.h"
+#include "hub/room.h"
+
+namespace roundtable::hub {
+
+class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this<PlanService> {
+ public:
+  // `baseUrl`: where the web app is reached, e.g. http://127.0.0.1:4141.
+  PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string baseUrl);
+
+  // Registers the index keeper with the registry; call before serving.
+  void start();
+
+  void createPlan(mcp::NewPlan plan, mcp::Reply<mcp::CreatedPlan> reply) override;
+  void listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) override;
+  void readPlan(std::string planId, bool includeAnnotations, mcp::Reply<mcp::PlanText> reply) override;
+  void updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan> reply) override;
+  void getFeedback(std::string planId, mcp::Reply<mcp::Feedback> reply) override;
+  std::function<void()> waitForReview(std::string planId, int64_t timeoutMs, int64_t tickMs,
+                                      std::function<void(int64_t)> tick, mcp::Reply<mcp::Feedback> reply) override;
+
+ private:
+  // Runs `read` on the plan's strand if the document is a plan; NotFound otherwise.
+  template <typename T>
+  void withPlan(const std::string& planId, std::function<T(RoomCore&, const plan::PlanMetadata&)> read,
+                mcp::Reply<T> reply);
+  // Writes the summary to the index (if it differs from what was last
+  // written); `done` once it is durable.
+  void index(const plan::PlanSummary& summary, std::function<void(Status)> done);
+  void onDocumentChanged(const std::string& name, RoomCore& core);
+  std::string newPlanId() const;
+
+  std::shared_ptr<RoomRegistry> rooms_;
+  boost::asio::any_io_executor executor_;
+  const std::string baseUrl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
+  std::atomic<uint64_t> nextWatcherId_{1};
+};
+
+}  // namespace roundtable::hub

@@ -1,0 +1,87 @@
+// PlanBackend: the plan operations behind Roundtable's MCP tools. The hub
+// implements it on its documents; the tools (plan_tools.h) validate the
+// agent's arguments, call it and word the results.
+//
+// Every operation answers through its callback, possibly on another thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/metadata.h"
+#include "plan/plan_doc.h"
+#include "plan/plan_index.h"
+#include "roundtable/base/status.h"
+
+namespace roundtable::mcp {
+
+template <typename T>
+struct Outcome {
+  Status status;  // not ok: nothing else is set
+  T value{};
+};
+template <typename T>
+using Reply = std::function<void(Outcome<T>)>;
+
+using plan::PlanMetadata;
+using plan::PlanSummary;
+
+struct NewPlan {
+  std::string title, content;  // content: markdown
+  std::optional<std::string> repo;
+  std::optional<int64_t> pr;
+};
+
+struct CreatedPlan {
+  std::string planId, url, snapshotUrl;
+  size_t blocks = 0;
+};
+
+struct PlanText {
+  PlanMetadata metadata;
+  std::string markdown;
+};
+
+struct PlanChange {
+  std::string planId;
+  std::optional<std::string> title, status, content;
+};
+
+struct UpdatedPlan {
+  PlanMetadata metadata;
+  // For a content change: blocks kept as they were (with their comments),
+  // added and removed.
+  size_t kept = 0, added = 0, removed = 0;
+};
+
+using plan::FeedbackComment;
+using plan::FeedbackThread;
+
+struct Feedback {
+  PlanMetadata metadata;
+  std::vector<FeedbackThread> threads;
+};
+
+class PlanBackend {
+ public:
+  virtual ~PlanBackend() = default;
+  virtual void createPlan(NewPlan plan, Reply<CreatedPlan> reply) = 0;
+  // Newest first; `status` empty lists every plan.
+  virtual void listPlans(std::string status, Reply<std::vector<PlanSummary>> reply) = 0;
+  virtual void readPlan(std::string planId, bool includeAnnotations, Reply<PlanText> reply) = 0;
+  virtual void updatePlan(PlanChange change, Reply<UpdatedPlan> reply) = 0;
+  virtual void getFeedback(std::string planId, Reply<Feedback> reply) = 0;
+
+  // Waits until the plan's status is approved or changes_requested (at once
+  // if it already is), then answers its feedback; after `timeoutMs` answers
+  // it as it stands. `tick` is called at least every `tickMs` while waiting.
+  // The returned function cancels the wait (no reply follows).
+  virtual std::function<void()> waitForReview(std::string planId, int64_t timeoutMs, int64_t tickMs,
+                                              std::function<void(int64_t waitedMs)> tick,
+                                              Reply<Feedback> reply) = 0;
+};
+
+}  // namespace roundtable::mcp

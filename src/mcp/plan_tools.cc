@@ -1,0 +1,471 @@
+#include "mcp/plan_tools.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <set>
+#include <sstream>
+
+namespace roundtable::mcp {
+
+namespace {
+
+const char* const kStatuses[] = {"draft", "pending_review", "approved", "changes_requested"};
+
+// --- arguments ---
+
+// Reads a tool's arguments against what its schema allows, collecting the
+// first mistake as a message addressed to the agent.
+class Args {
+ public:
+  Args(std::string tool, const Json& args, std::set<std::string> allowed) : tool_(std::move(tool)), args_(args) {
+    for (auto& [key, value] : args.items()) {
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail("unknown argument '" + key + "' (" + tool_ + " takes: " + list + ")");
+        break;
+      }
+    }
+  }
+
+  std::optional<std::string> string(const std::string& name, bool required, size_t maxBytes, bool nonEmpty = true) {
+    auto it = args_.find(name);
+    if (it == args_.end() || it->is_null()) {
+      if (required) fail("'" + name + "' is required (a string)");
+      return std::nullopt;
+    }
+    if (!it->is_string()) {
+      fail("'" + name + "' must be a string, not " + std::string(it->type_name()));
+      return std::nullopt;
+    }
+    std::string s = it->get<std::string>();
+    if (nonEmpty && s.find_first_not_of(" \t\r\n") == std::string::npos) {
+      fail("'" + name + "' must not be empty");
+      return std::nullopt;
+    }
+    if (s.size() > maxBytes) {
+      fail("'" + name + "' is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(maxBytes));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<int64_t> integer(const std::string& name, int64_t min, int64_t max) {
+    auto it = args_.find(name);
+    if (it == args_.end() || it->is_null()) return std::nullopt;
+    double v = 0;
+    if (it->is_number()) {
+      v = it->get<double>();
+    } else {
+      fail("'" + name + "' must be a number, not " + std::string(it->type_name()));
+      return std::nullopt;
+    }
+    if (!std::isfinite(v) || v != std::floor(v) || v < static_cast<double>(min) || v > static_cast<double>(max)) {
+      fail("'" + name + "' must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(v);
+  }
+
+  std::optional<double> number(const std::string& name, double min, double max) {
+    auto it = args_.find(name);
+    if (it == args_.end() || it->is_null()) return std::nullopt;
+    if (!it->is_number()) {
+      fail("'" + name + "' must be a number, not " + std::string(it->type_name()));
+      return std::nullopt;
+    }
+    double v = it->get<double>();
+    if (!(v >= min && v <= max)) {
+      std::ostringstream msg;
+      msg << "'" << name << "' must be between " << min << " and " << max;
+      fail(msg.str());
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> boolean(const std::string& name) {
+    auto it = args_.find(name);
+    if (it == args_.end() || it->is_null()) return std::nullopt;
+    if (!it->is_boolean()) {
+      fail("'" + name + "' must be true or false, not " + std::string(it->type_name()));
+      return std::nullopt;
+    }
+    return it->get<bool>();
+  }
+
+  std::optional<std::string> status(const std::string& name) {
+    auto s = string(name, false, 64);
+    if (s && !isPlanStatus(*s)) {
+      fail("'" + name + "' must be one of draft, pending_review, approved, changes_requested (got '" + *s + "')");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<std::string> planId() {
+    auto id = string("planId", true, 128);
+    if (id && id->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+                  std::string::npos) {
+      fail("'planId' is not a plan id (letters, digits, '-' and '_'); list_plans shows the ids");
+      return std::nullopt;
+    }
+    return id;
+  }
+
+  bool ok() const { return error_.empty(); }
+  ToolResult error() const { return ToolResult::error(tool_ + ": " + error_); }
+
+ private:
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+  std::string tool_;
+  const Json& args_;
+  std::string error_;
+};
+
+// --- wording ---
+
+std::string isoTime(double ms) {
+  if (ms <= 0) return "";
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Json metadataJson(const PlanMetadata& m) {
+  Json j{{"id", m.id},           {"title", m.title},         {"status", m.status},
+         {"createdAt", m.createdAt}, {"updatedAt", m.updatedAt}, {"revision", m.revision}};
+  if (m.repo) j["repo"] = *m.repo;
+  if (m.pr) j["pr"] = *m.pr;
+  if (m.reviewedAt) j["reviewedAt"] = *m.reviewedAt;
+  if (m.reviewedBy) j["reviewedBy"] = *m.reviewedBy;
+  return j;
+}
+
+std::string metadataLine(const PlanMetadata& m) {
+  std::string line = "Status: " + m.status + " · revision " + std::to_string(m.revision);
+  if (m.repo) line += " · repo " + *m.repo;
+  if (m.pr) line += " · PR #" + std::to_string(*m.pr);
+  if (m.updatedAt > 0) line += " · updated " + isoTime(m.updatedAt);
+  if (m.reviewedBy) line += " · reviewed by " + *m.reviewedBy;
+  if (m.reviewedAt) line += " at " + isoTime(*m.reviewedAt);
+  return line;
+}
+
+ToolResult feedbackResult(const Feedback& f) {
+  Json threads = Json::array();
+  std::string text = "Plan \"" + f.metadata.title + "\" (" + f.metadata.id + "): " + f.metadata.status;
+  if (f.metadata.reviewedBy) text += " by " + *f.metadata.reviewedBy;
+  if (f.metadata.reviewedAt) text += " at " + isoTime(*f.metadata.reviewedAt);
+  text += "\n";
+  size_t open = 0;
+  for (const FeedbackThread& t : f.threads) open += t.resolved ? 0 : 1;
+  text += std::to_string(f.threads.size()) + " comment thread" + (f.threads.size() == 1 ? "" : "s") + " (" +
+          std::to_string(open) + " open)\n";
+  for (const FeedbackThread& t : f.threads) {
+    Json comments = Json::array();
+    text += "\n## Thread " + t.id + (t.resolved ? " (resolved)" : "") + "\n";
+    if (!t.quote.empty()) text += "On: \"" + t.quote + "\"\n";
+    for (const FeedbackComment& c : t.comments) {
+      comments.push_back({{"author", c.author}, {"body", c.body}, {"createdAt", c.createdAt}});
+      text += "- " + c.author + " (" + isoTime(c.createdAt) + "): " + c.body + "\n";
+    }
+    threads.push_back({{"id", t.id},
+                       {"blockId", t.blockId},
+                       {"quote", t.quote},
+                       {"resolved", t.resolved},
+                       {"comments", std::move(comments)}});
+  }
+  Json structured{{"planId", f.metadata.id}, {"status", f.metadata.status}, {"threads", std::move(threads)}};
+  if (f.metadata.reviewedBy) structured["reviewedBy"] = *f.metadata.reviewedBy;
+  if (f.metadata.reviewedAt) structured["reviewedAt"] = *f.metadata.reviewedAt;
+  return {text, structured, false};
+}
+
+// Finishes `call` with the outcome: a backend error becomes an isError result.
+template <typename T, typename F>
+Reply<T> answer(std::shared_ptr<ToolCall> call, F&& format) {
+  return [call, format = std::forward<F>(format)](Outcome<T> outcome) {
+    if (!outcome.status.ok()) {
+      call->finish(ToolResult::error(outcome.status.message()));
+      return;
+    }
+    call->finish(format(outcome.value));
+  };
+}
+
+// --- schemas ---
+
+Json stringProp(const std::string& description) { return {{"type", "string"}, {"description", description}}; }
+
+Json statusProp(const std::string& description) {
+  return {{"type", "string"}, {"enum", Json::array({kStatuses[0], kStatuses[1], kStatuses[2], kStatuses[3]})},
+          {"description", description}};
+}
+
+Json objectSchema(Json properties, std::vector<std::string> required) {
+  Json schema{{"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+Json annotations(const std::string& title, bool readOnly, bool idempotent) {
+  Json a{{"title", title}, {"readOnlyHint", readOnly}, {"openWorldHint", false}};
+  if (!readOnly) {
+    a["destructiveHint"] = false;
+    a["idempotentHint"] = idempotent;
+  }
+  return a;
+}
+
+Json summarySchema() {
+  return objectSchema({{"id", {{"type", "string"}}},
+                       {"title", {{"type", "string"}}},
+                       {"status", statusProp("review status")},
+                       {"createdAt", {{"type", "number"}, {"description", "ms since the epoch"}}},
+                       {"updatedAt", {{"type", "number"}, {"description", "ms since the epoch"}}}},
+                      {"id", "title", "status", "createdAt", "updatedAt"});
+}
+
+Json metadataSchema() {
+  return objectSchema({{"id", {{"type", "string"}}},
+                       {"title", {{"type", "string"}}},
+                       {"status", statusProp("review status")},
+                       {"repo", {{"type", "string"}}},
+                       {"pr", {{"type", "integer"}}},
+                       {"createdAt", {{"type", "number"}}},
+                       {"updatedAt", {{"type", "number"}}},
+                       {"reviewedAt", {{"type", "number"}}},
+                       {"reviewedBy", {{"type", "string"}}},
+                       {"revision", {{"type", "integer"}}}},
+                      {"id", "title", "status", "createdAt", "updatedAt", "revision"});
+}
+
+Json feedbackSchema() {
+  Json comment = objectSchema({{"author", stringProp("the commenter's display name")},
+                               {"body", stringProp("the comment as plain text")},
+                               {"createdAt", {{"type", "number"}, {"description", "ms since the epoch"}}}},
+                              {"author", "body", "createdAt"});
+  Json thread = objectSchema({{"id", {{"type", "string"}}},
+                              {"blockId", stringProp("id of the block the thread is anchored in (empty if its text is gone)")},
+                              {"quote", stringProp("the commented text")},
+                              {"resolved", {{"type", "boolean"}}},
+                              {"comments", {{"type", "array"}, {"items", comment}}}},
+                             {"id", "blockId", "quote", "resolved", "comments"});
+  return objectSchema({{"planId", {{"type", "string"}}},
+                       {"status", statusProp("review status; pending_review when wait_for_review timed out")},
+                       {"reviewedBy", stringProp("who approved or requested changes")},
+                       {"reviewedAt", {{"type", "number"}}},
+                       {"threads", {{"type", "array"}, {"items", thread}}}},
+                      {"planId", "status", "threads"});
+}
+
+Json toolDefinition(const std::string& name, const std::string& title, const std::string& description, Json input,
+                    Json output, Json annotations) {
+  return {{"name", name},
+          {"title", title},
+          {"description", description},
+          {"inputSchema", std::move(input)},
+          {"outputSchema", std::move(output)},
+          {"annotations", std::move(annotations)}};
+}
+
+}  // namespace
+
+bool isPlanStatus(const std::string& status) {
+  for (const char* s : kStatuses)
+    if (status == s) return true;
+  return false;
+}
+
+ServerInfo roundtableServerInfo() {
+  ServerInfo info;
+  info.version = "0.1.0";
+  info.instructions =
+      "Roundtable puts your implementation plan in front of people for review. Write the plan as markdown and call "
+      "create_plan; reviewers comment on it in their browser and approve it or request changes. Call "
+      "wait_for_review to block until they decide (set a long tool timeout), or get_feedback to read comments so "
+      "far. Revise with update_plan, which keeps unchanged blocks and their comments.";
+  return info;
+}
+
+std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backend, PlanToolLimits limits) {
+  auto tools = std::make_shared<ToolSet>();
+
+  tools->push_back(Tool{
+      toolDefinition(
+          "create_plan", "Create a plan for review",
+          "Publish an implementation plan (markdown: headings, lists, check lists, code blocks, tables, links, "
+          "images) for people to review. Opens it in the browser and returns its id and links. Then call "
+          "wait_for_review or get_feedback with the planId.",
+          objectSchema({{"title", stringProp("the plan's title")},
+                        {"content", stringProp("the plan as markdown (CommonMark with GitHub extensions)")},
+                        {"repo", stringProp("repository the plan is about, e.g. owner/name")},
+                        {"pr", {{"type", "integer"}, {"minimum", 1}, {"description", "pull request number"}}}},
+                       {"title", "content"}),
+          objectSchema({{"planId", {{"type", "string"}}},
+                        {"url", stringProp("live review page")},
+                        {"snapshotUrl", stringProp("read-only copy carried in the URL itself")}},
+                       {"planId", "url", "snapshotUrl"}),
+          annotations("Create a plan for review", false, false)),
+      [backend, limits](std::shared_ptr<ToolCall> call) {
+        Args args("create_plan", call->arguments(), {"title", "content", "repo", "pr"});
+        NewPlan plan;
+        auto title = args.string("title", true, limits.maxTitleBytes);
+        auto content = args.string("content", true, limits.maxContentBytes, /*nonEmpty=*/false);
+        plan.repo = args.string("repo", false, limits.maxRepoBytes);
+        plan.pr = args.integer("pr", 1, INT32_MAX);
+        if (!args.ok()) return call->finish(args.error());
+        plan.title = *title;
+        plan.content = *content;
+        backend->createPlan(std::move(plan), answer<CreatedPlan>(call, [](const CreatedPlan& c) {
+          std::string text = "Created plan " + c.planId + " (" + std::to_string(c.blocks) +
+                             " blocks).\nReview page: " + c.url + "\nRead-only snapshot: " + c.snapshotUrl +
+                             "\nNext: wait_for_review with planId \"" + c.planId + "\" to get the reviewers' decision.";
+          return ToolResult{text, Json{{"planId", c.planId}, {"url", c.url}, {"snapshotUrl", c.snapshotUrl}}, false};
+        }));
+      }});
+
+  tools->push_back(Tool{
+      toolDefinition("list_plans", "List plans", "List every plan, newest first, optionally only those with a status.",
+                     objectSchema({{"status", statusProp("only plans with this status")}}, {}),
+                     objectSchema({{"plans", {{"type", "array"}, {"items", summarySchema()}}}}, {"plans"}),
+                     annotations("List plans", true, true)),
+      [backend](std::shared_ptr<ToolCall> call) {
+        Args args("list_plans", call->arguments(), {"status"});
+        auto status = args.status("status");
+        if (!args.ok()) return call->finish(args.error());
+        backend->listPlans(status.value_or(""), answer<std::vector<PlanSummary>>(call, [](const auto& plans) {
+          Json list = Json::array();
+          std::string text = plans.empty() ? "No plans.\n" : std::to_string(plans.size()) + " plan(s), newest first:\n";
+          for (const PlanSummary& p : plans) {
+            list.push_back({{"id", p.id},
+                            {"title", p.title},
+                            {"status", p.status},
+                            {"createdAt", p.createdAt},
+                            {"updatedAt", p.updatedAt}});
+            text += "- " + p.id + " [" + p.status + "] " + p.title + " (updated " + isoTime(p.updatedAt) + ")\n";
+          }
+          return ToolResult{text, Json{{"plans", std::move(list)}}, false};
+        }));
+      }});
+
+  tools->push_back(Tool{
+      toolDefinition(
+          "read_plan", "Read a plan",
+          "The plan as markdown with its metadata. With includeAnnotations, each comment thread follows the block it "
+          "is anchored in, with the quoted text, authors, times, replies and resolved state.",
+          objectSchema({{"planId", stringProp("the plan's id")},
+                        {"includeAnnotations",
+                         {{"type", "boolean"}, {"description", "place the comment threads in the text"}, {"default", false}}}},
+                       {"planId"}),
+          objectSchema({{"metadata", metadataSchema()}, {"markdown", {{"type", "string"}}}}, {"metadata", "markdown"}),
+          annotations("Read a plan", true, true)),
+      [backend](std::shared_ptr<ToolCall> call) {
+        Args args("read_plan", call->arguments(), {"planId", "includeAnnotations"});
+        auto planId = args.planId();
+        auto annotate = args.boolean("includeAnnotations");
+        if (!args.ok()) return call->finish(args.error());
+        backend->readPlan(*planId, annotate.value_or(false), answer<PlanText>(call, [](const PlanText& p) {
+          std::string text = "# " + p.metadata.title + "\n\n" + metadataLine(p.metadata) + "\n\n---\n\n" + p.markdown;
+          return ToolResult{text, Json{{"metadata", metadataJson(p.metadata)}, {"markdown", p.markdown}}, false};
+        }));
+      }});
+
+  tools->push_back(Tool{
+      toolDefinition(
+          "update_plan", "Update a plan",
+          "Change a plan's title or status, or replace its content with new markdown. Blocks whose text did not "
+          "change are kept (with their comments); a content change bumps the revision and puts the plan back to "
+          "pending_review.",
+          objectSchema({{"planId", stringProp("the plan's id")},
+                        {"title", stringProp("new title")},
+                        {"status", statusProp("new status")},
+                        {"content", stringProp("the whole plan as new markdown")}},
+                       {"planId"}),
+          objectSchema({{"metadata", metadataSchema()},
+                        {"blocksKept", {{"type", "integer"}}},
+                        {"blocksAdded", {{"type", "integer"}}},
+                        {"blocksRemoved", {{"type", "integer"}}}},
+                       {"metadata"}),
+          annotations("Update a plan", false, false)),
+      [backend, limits](std::shared_ptr<ToolCall> call) {
+        Args args("update_plan", call->arguments(), {"planId", "title", "status", "content"});
+        PlanChange change;
+        auto planId = args.planId();
+        change.title = args.string("title", false, limits.maxTitleBytes);
+        change.status = args.status("status");
+        change.content = args.string("content", false, limits.maxContentBytes, /*nonEmpty=*/false);
+        if (!args.ok()) return call->finish(args.error());
+        if (!change.title && !change.status && !change.content)
+          return call->finish(ToolResult::error("update_plan: give at least one of 'title', 'status', 'content'"));
+        change.planId = *planId;
+        bool contentChanged = change.content.has_value();
+        backend->updatePlan(std::move(change), answer<UpdatedPlan>(call, [contentChanged](const UpdatedPlan& u) {
+          std::string text = "Updated plan " + u.metadata.id + ". " + metadataLine(u.metadata) + "\n";
+          Json structured{{"metadata", metadataJson(u.metadata)}};
+          if (contentChanged) {
+            text += "Blocks kept: " + std::to_string(u.kept) + ", added: " + std::to_string(u.added) +
+                    ", removed: " + std::to_string(u.removed) + "\n";
+            structured["blocksKept"] = u.kept;
+            structured["blocksAdded"] = u.added;
+            structured["blocksRemoved"] = u.removed;
+          }
+          return ToolResult{text, structured, false};
+        }));
+      }});
+
+  tools->push_back(Tool{
+      toolDefinition("get_feedback", "Get review feedback",
+                     "The plan's review status and every comment thread: quoted text, authors' names, bodies, resolved "
+                     "state.",
+                     objectSchema({{"planId", stringProp("the plan's id")}}, {"planId"}), feedbackSchema(),
+                     annotations("Get review feedback", true, true)),
+      [backend](std::shared_ptr<ToolCall> call) {
+        Args args("get_feedback", call->arguments(), {"planId"});
+        auto planId = args.planId();
+        if (!args.ok()) return call->finish(args.error());
+        backend->getFeedback(*planId, answer<Feedback>(call, feedbackResult));
+      }});
+
+  tools->push_back(Tool{
+      toolDefinition(
+          "wait_for_review", "Wait for the review",
+          "Block until the reviewers approve the plan or request changes, then return the feedback as get_feedback "
+          "does. Returns status pending_review after timeoutSeconds (default 600). Sends progress notifications "
+          "while waiting when the request has a progressToken; set the client's tool timeout above timeoutSeconds.",
+          objectSchema({{"planId", stringProp("the plan's id")},
+                        {"timeoutSeconds",
+                         {{"type", "number"},
+                          {"exclusiveMinimum", 0},
+                          {"maximum", limits.maxWaitSeconds},
+                          {"default", limits.defaultWaitSeconds},
+                          {"description", "give up after this long and return the current status"}}}},
+                       {"planId"}),
+          feedbackSchema(), annotations("Wait for the review", true, true)),
+      [backend, limits](std::shared_ptr<ToolCall> call) {
+        Args args("wait_for_review", call->arguments(), {"planId", "timeoutSeconds"});
+        auto planId = args.planId();
+        auto timeout = args.number("timeoutSeconds", 0.001, static_cast<double>(limits.maxWaitSeconds));
+        if (!args.ok()) return call->finish(args.error());
+        const int64_t timeoutMs = static_cast<int64_t>(timeout.value_or(static_cast<double>(limits.defaultWaitSeconds)) * 1000);
+        auto tick = [call, timeoutMs](int64_t waitedMs) {
+          call->progress(static_cast<double>(waitedMs) / 1000, static_cast<double>(timeoutMs) / 1000,
+                         "waiting for the reviewers (" + std::to_string(waitedMs / 1000) + " s)");
+        };
+        auto cancelWait = backend->waitForReview(*planId, timeoutMs, limits.progressIntervalMs, tick,
+                                                 answer<Feedback>(call, feedbackResult));
+        call->onCancel(std::move(cancelWait));
+      }});
+
+  return tools;
+}
+
+}  // namespace roundtable::mcp

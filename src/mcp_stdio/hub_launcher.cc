@@ -1,0 +1,99 @@
+#include "mcp_stdio/hub_launcher.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+namespace roundtable::mcp_stdio {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  boost::system::error_code ec;
+  auto ip = asio::ip::make_address(address.host, ec);
+  if (ec) return false;
+  bool ok = false;
+  stream.expires_after(timeout);
+  http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+  req.set(http::field::host, address.host + ":" + std::to_string(address.port));
+  http::response<http::string_body> res;
+  beast::flat_buffer buffer;
+  stream.async_connect(asio::ip::tcp::endpoint(ip, address.port), [&](beast::error_code ec) {
+    if (ec) return;
+    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
+      if (ec) return;
+      http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
+        ok = !ec && res.result() == http::status::ok && res[http::field::server] == "roundtable";
+      });
+    });
+  });
+  ioc.run();
+  return ok;
+}
+
+namespace {
+
+// Starts the hub detached from this process (its own session, stdio away
+// from the agent's pipe, reparented to init), so it outlives this front and
+// never writes to the MCP stdout.
+Status spawnHub(const HubAddress& address, const std::string& dataDir, const std::string& executable) {
+  std::error_code fsEc;
+  std::filesystem::create_directories(dataDir, fsEc);
+  std::string log = dataDir + "/hub.log";
+  std::vector<std::string> args = {executable, "serve", "--host", address.host, "--port", std::to_string(address.port),
+                                   "--data", dataDir};
+  pid_t child = fork();
+  if (child < 0) return Status::FailedPrecondition("cannot start the hub: fork failed");
+  if (child == 0) {
+    setsid();
+    if (fork() != 0) _exit(0);  // the grandchild runs the hub; init adopts it
+    int in = open("/dev/null", O_RDONLY);
+    int out = open("/dev/null", O_WRONLY);
+    int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (in >= 0) dup2(in, 0);
+    if (out >= 0) dup2(out, 1);
+    dup2(err >= 0 ? err : out, 2);
+    for (int fd = 3; fd < 1024; ++fd) close(fd);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(executable.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ensureHub(const HubAddress& address, const std::string& dataDir, const std::string& executable,
+                 std::chrono::milliseconds startTimeout) {
+  using namespace std::chrono;
+  if (hubAnswers(address, milliseconds(1000))) return Status::Ok();
+  Status s = spawnHub(address, dataDir, executable);
+  if (!s.ok()) return s;
+  auto deadline = steady_clock::now() + startTimeout;
+  while (steady_clock::now() < deadline) {
+    if (hubAnswers(address, milliseconds(500))) return Status::Ok();
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return Status::FailedPrecondition("no Roundtable hub answers on " + address.host + ":" + std::to_string(address.port) +
+                                    " and starting one failed; see " + dataDir + "/hub.log");
+}
+
+}  // namespace roundtable::mcp_stdio

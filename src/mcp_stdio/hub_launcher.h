@@ -1,0 +1,28 @@
+// Finding the hub an MCP front talks to, and starting one when none answers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "roundtable/base/status.h"
+
+namespace roundtable::mcp_stdio {
+
+struct HubAddress {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4141;
+};
+
+// Whether a Roundtable hub answers /healthz at `address` within `timeout`.
+bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout);
+
+// Makes sure a hub answers at `address`: if none does, starts
+// `executable serve --port P --data DIR` detached in the background (its log
+// in DIR/hub.log) and waits for it. Several fronts may call this at once: the
+// hubs that lose the race for the port or the data directory exit, and every
+// caller ends up with the one that won.
+Status ensureHub(const HubAddress& address, const std::string& dataDir, const std::string& executable,
+                 std::chrono::milliseconds startTimeout = std::chrono::seconds(15));
+
+}  // namespace roundtable::mcp_stdio

@@ -1,0 +1,59 @@
+// A plan document as the agent's tools see it (SPEC sections 2 and 4):
+// created from markdown, read back as markdown with its comment threads,
+// revised by a minimal edit, summarised as review feedback.
+//
+// All functions work on a loaded crdt::Doc and change it only where they say.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan/metadata.h"
+#include "roundtable/base/status.h"
+#include "roundtable/crdt/doc.h"
+
+namespace roundtable::plan {
+
+// Writes a new plan into an empty document: metadata, the BlockNote
+// `document` fragment and the `content` array, in one transaction. Sets
+// *blocks to the number of top-level blocks. Markdown over the parser's
+// limits is InvalidArgument and leaves the document untouched.
+Status createPlanContent(crdt::Doc& doc, const PlanMetadata& metadata, std::string_view markdown, size_t* blocks);
+
+struct ContentChange {
+  size_t kept = 0, added = 0, removed = 0;  // blocks, nested ones included
+};
+
+// Replaces the plan's text with `markdown` by a minimal edit of the
+// `document` fragment: blocks whose content did not change keep their ids,
+// their place and the comment marks in their text; only the others are
+// removed or inserted. The `content` array is rewritten to match. Metadata
+// is not touched (the caller bumps the revision).
+Status replacePlanContent(crdt::Doc& doc, std::string_view markdown, ContentChange* change);
+
+// The plan's blocks as markdown; with annotations, each comment thread after
+// the block it is anchored in.
+std::string planMarkdown(crdt::Doc& doc, bool includeAnnotations);
+
+struct FeedbackComment {
+  std::string author, body;  // author: the display name from `users`
+  double createdAt = 0;
+};
+
+struct FeedbackThread {
+  std::string id;
+  std::string blockId;  // the block holding the commented text; empty when it is gone
+  std::string quote;    // the commented text
+  bool resolved = false;
+  std::vector<FeedbackComment> comments;
+};
+
+// Every comment thread of the plan, in document order (orphans last).
+std::vector<FeedbackThread> planFeedback(crdt::Doc& doc);
+
+// The `d` parameter of a snapshot URL (/plan?d=...): the metadata and
+// blocks as JSON, lz-string compressed for a URI component.
+std::string snapshotParameter(crdt::Doc& doc);
+
+}  // namespace roundtable::plan
