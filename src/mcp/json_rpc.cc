@@ -52,7 +52,43 @@ Incoming classify(const Json& message) {
   return in;
 }
 
+namespace {
+
+// nlohmann::json copies, compares and prints nested values recursively, so a
+// message nested a hundred thousand levels deep (well within a body limit)
+// would exhaust the stack. MCP messages are a few levels deep: the nesting is
+// checked on the text, before anything is built.
+bool nestingWithin(std::string_view text, int maxDepth) {
+  int depth = 0;
+  bool inString = false, escaped = false;
+  for (char c : text) {
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > maxDepth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Incoming parseMessage(std::string_view text) {
+  if (!nestingWithin(text, kMaxNesting)) {
+    Incoming in;
+    in.errorMessage = "the message is nested deeper than " + std::to_string(kMaxNesting) + " levels";
+    return in;
+  }
   Json message = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded()) {
     Incoming in;

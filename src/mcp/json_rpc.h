@@ -29,9 +29,13 @@ struct Incoming {
   std::string errorMessage;
 };
 
+// Deepest nesting of arrays and objects parseMessage accepts.
+inline constexpr int kMaxNesting = 64;
+
 // Classifies one message already parsed from JSON.
 Incoming classify(const Json& message);
-// Parses and classifies text; malformed JSON gives kInvalid with kParseError.
+// Parses and classifies text; malformed JSON gives kInvalid with kParseError,
+// nesting deeper than kMaxNesting kInvalid with kInvalidRequest.
 Incoming parseMessage(std::string_view text);
 
 Json makeResult(const Json& id, Json result);

@@ -124,9 +124,15 @@ TEST_F(ServerTest, StandardErrors) {
 TEST_F(ServerTest, DeepInputDoesNotCrash) {
   std::string deep(100000, '[');
   EXPECT_EQ(send(deep)[0]["error"]["code"], kParseError);
-  std::string nested = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":)" + std::string(5000, '[') +
-                       std::string(5000, ']') + "}}";
-  EXPECT_EQ(send(nested)[0]["result"], Json::object());
+  auto nested = [](int depth) {
+    return R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":)" + std::string(depth, '[') +
+           std::string(depth, ']') + "}}";
+  };
+  EXPECT_EQ(send(nested(200000))[0]["error"]["code"], kInvalidRequest);
+  EXPECT_EQ(send(nested(60))[0]["result"], Json::object());  // 62 levels with the envelope
+  EXPECT_EQ(send(nested(63))[0]["error"]["code"], kInvalidRequest);
+  // Brackets inside strings do not count.
+  EXPECT_EQ(send(R"({"jsonrpc":"2.0","id":2,"method":"ping","params":{"s":")" + std::string(1000, '[') + R"("}})")[0]["id"], 2);
 }
 
 TEST_F(ServerTest, ToolsListHasSchemasAndAnnotations) {
