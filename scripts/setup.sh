@@ -8,8 +8,9 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libboost-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+  libsqlite3-dev libboost-dev libssl-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   chromium
+  iproute2 iptables coturn tcpdump
 )
 
 missing=()

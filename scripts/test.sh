@@ -49,4 +49,5 @@ echo "== interop tests (real yjs)"
 (cd tests/interop && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test)
 
 echo "== end-to-end tests (Debian's Chromium against the hub; screenshots in tests/e2e/screenshots/)"
-(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1)
+(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 ./*.test.mjs)
+

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -22,13 +23,50 @@ struct ServeFlags {
   std::string configFile;
   std::string webDir;
   std::vector<std::string> stun;
-  std::string turnUrl, turnUsername, turnCredential;
+  std::string turnUrl, turnUsername, turnCredential, turnSecret, turnSecretFile;
+  int64_t turnTtlSeconds = 86400;
   int64_t unloadGraceMs = 30000;
   int64_t awarenessTimeoutMs = 30000;
   bool noFsync = false;
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
 };
+
+// A TURN secret kept in a file (so that it is not visible in `ps`): its
+// first line.
+bool readSecretFile(const std::string& path, std::string* secret) {
+  std::ifstream in(path);
+  if (!in || !std::getline(in, *secret) || secret->empty()) {
+    std::cerr << "cannot read a TURN secret from " << path << " (its first line holds it)\n";
+    return false;
+  }
+  if (!secret->empty() && secret->back() == '\r') secret->pop_back();
+  return true;
+}
+
+// "turn": one object or a list of them, each {urls, secret | secretFile, ttlSeconds?}.
+bool readTurnRestServers(const nlohmann::json& turn, hub::HubOptions* options) {
+  const nlohmann::json list = turn.is_array() ? turn : nlohmann::json::array({turn});
+  for (const auto& server : list) {
+    hub::TurnRestServer rest;
+    const auto& urls = server.at("urls");
+    if (urls.is_string()) rest.urls.push_back(urls.get<std::string>());
+    else rest.urls = urls.get<std::vector<std::string>>();
+    if (server.contains("secretFile")) {
+      if (!readSecretFile(server["secretFile"].get<std::string>(), &rest.secret)) return false;
+    } else {
+      rest.secret = server.at("secret").get<std::string>();
+    }
+    int64_t ttl = server.value("ttlSeconds", int64_t{86400});
+    if (ttl <= 0 || rest.urls.empty() || rest.secret.empty()) {
+      std::cerr << "config file: each \"turn\" entry needs urls, a non-empty secret and a positive ttlSeconds\n";
+      return false;
+    }
+    rest.ttl = std::chrono::seconds(ttl);
+    options->turnRestServers.push_back(std::move(rest));
+  }
+  return true;
+}
 
 // The config file holds what is awkward on a command line (TURN credentials,
 // lists); flags add to it.
@@ -57,6 +95,7 @@ bool readConfigFile(const std::string& path, hub::HubOptions* options) {
       ice.credential = server.value("credential", "");
       options->iceServers.push_back(std::move(ice));
     }
+    if (json.contains("turn") && !readTurnRestServers(json["turn"], options)) return false;
   } catch (const nlohmann::json::exception& e) {
     std::cerr << "config file " << path << ": " << e.what() << "\n";
     return false;
@@ -69,7 +108,9 @@ void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
   cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", o.port, "Port to listen on (0: any free port)");
   cmd->add_option("--threads", o.threads, "Worker threads")->capture_default_str();
-  cmd->add_option("--config", f->configFile, "JSON file with signaling, iceServers, allowOrigins, allowHosts, publicUrl");
+  cmd->add_option("--config", f->configFile,
+                  "JSON file with signaling, iceServers, turn, allowOrigins, allowHosts, publicUrl "
+                  "(serve: DATA/config.json when present)");
   cmd->add_option("--allow-origin", o.allowOrigins, "Also accept requests from pages of this origin (repeatable)");
   cmd->add_option("--allow-host", o.allowHosts, "Also answer to this host name (repeatable)");
   cmd->add_option("--public-url", o.publicUrl, "Public address of the review site that share links point to");
@@ -78,6 +119,12 @@ void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
   cmd->add_option("--turn", f->turnUrl, "TURN server URL for the web app");
   cmd->add_option("--turn-username", f->turnUsername, "TURN username");
   cmd->add_option("--turn-credential", f->turnCredential, "TURN password");
+  cmd->add_option("--turn-secret", f->turnSecret,
+                  "Secret shared with the TURN server (coturn static-auth-secret): hand out credentials that expire");
+  cmd->add_option("--turn-secret-file", f->turnSecretFile, "File whose first line is that secret (not shown by ps)");
+  cmd->add_option("--turn-ttl", f->turnTtlSeconds, "Lifetime of handed-out TURN credentials, in seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-message-bytes", o.maxMessageBytes, "Largest WebSocket message accepted")->capture_default_str();
   cmd->add_option("--max-queued-bytes", o.maxQueuedBytes,
                   "Bytes queued for one slow client before it is disconnected")->capture_default_str();
@@ -91,6 +138,13 @@ int runHub(ServeFlags& f, bool documents) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(f.logLevel));
   hub::HubOptions& o = f.options;
+  // A hub that `roundtable mcp` starts gets no flags: a team's public review
+  // site and TURN server live in the data directory's config.json.
+  if (documents && f.configFile.empty() && !f.dataDir.empty()) {
+    std::error_code ec;
+    std::filesystem::path beside = std::filesystem::path(f.dataDir) / "config.json";
+    if (std::filesystem::is_regular_file(beside, ec)) f.configFile = beside.string();
+  }
   if (!f.configFile.empty()) {
     hub::HubOptions fromFile;
     if (!readConfigFile(f.configFile, &fromFile)) return 2;
@@ -98,10 +152,20 @@ int runHub(ServeFlags& f, bool documents) {
     o.allowOrigins.insert(o.allowOrigins.end(), fromFile.allowOrigins.begin(), fromFile.allowOrigins.end());
     o.allowHosts.insert(o.allowHosts.end(), fromFile.allowHosts.begin(), fromFile.allowHosts.end());
     o.iceServers = fromFile.iceServers;
+    o.turnRestServers = fromFile.turnRestServers;
     if (o.publicUrl.empty()) o.publicUrl = fromFile.publicUrl;
   }
   for (const auto& url : f.stun) o.iceServers.push_back({{url}, "", ""});
-  if (!f.turnUrl.empty()) o.iceServers.push_back({{f.turnUrl}, f.turnUsername, f.turnCredential});
+  if (!f.turnSecretFile.empty() && !readSecretFile(f.turnSecretFile, &f.turnSecret)) return 2;
+  if (!f.turnSecret.empty()) {
+    if (f.turnUrl.empty() || !f.turnUsername.empty() || !f.turnCredential.empty()) {
+      std::cerr << "--turn-secret needs --turn URL and replaces --turn-username/--turn-credential\n";
+      return 2;
+    }
+    o.turnRestServers.push_back({{f.turnUrl}, f.turnSecret, std::chrono::seconds(f.turnTtlSeconds)});
+  } else if (!f.turnUrl.empty()) {
+    o.iceServers.push_back({{f.turnUrl}, f.turnUsername, f.turnCredential});
+  }
   o.serveDocuments = documents;
   if (documents) {
     o.dataDir = f.dataDir;

@@ -37,19 +37,23 @@ void raiseFileLimit() {
   }
 }
 
-// Where people reach this hub's web app: the public URL if one is
-// configured, else this machine's own address.
-std::string baseUrl(const HubOptions& options, uint16_t port) {
-  if (!options.publicUrl.empty()) {
-    std::string url = options.publicUrl;
-    while (!url.empty() && url.back() == '/') url.pop_back();
-    return url;
-  }
+// Where the author reaches this hub's web app: this machine's own address
+// (the live page needs the hub; remote reviewers get a share link from it).
+std::string localUrl(const HubOptions& options, uint16_t port) {
   std::string host = options.host;
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   return "http://" + host + ":" + std::to_string(port);
+}
+
+// Where a link that needs no hub (a URL snapshot) is best opened: the public
+// review site if there is one.
+std::string shareableUrl(const HubOptions& options, uint16_t port) {
+  if (options.publicUrl.empty()) return localUrl(options, port);
+  std::string url = options.publicUrl;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace
@@ -145,7 +149,8 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     opts.webDir = StaticFiles::locate(std::filesystem::read_symlink("/proc/self/exe", fsEc));
   }
   if (impl->rooms) {
-    impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), baseUrl(opts, impl->port));
+    impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
+                                                shareableUrl(opts, impl->port));
     impl->plans->start();
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();

@@ -17,6 +17,14 @@ struct IceServer {
   std::string credential;
 };
 
+// A TURN server that shares a secret with this process: /config.json hands out
+// credentials that expire (turn_credentials.h) instead of a fixed password.
+struct TurnRestServer {
+  std::vector<std::string> urls;  // turn:host:3478?transport=udp, turns:host:5349, ...
+  std::string secret;             // coturn's static-auth-secret
+  std::chrono::seconds ttl{86400};
+};
+
 struct HubOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 4141;            // 0 picks a free port (logged when listening)
@@ -50,6 +58,7 @@ struct HubOptions {
   // Runtime configuration handed to the web app through /config.json.
   std::vector<std::string> signalingUrls;  // in addition to this hub's own /signal
   std::vector<IceServer> iceServers;
+  std::vector<TurnRestServer> turnRestServers;
   std::string publicUrl;                   // where share links point (issue 7)
 };
 

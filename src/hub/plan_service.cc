@@ -31,8 +31,12 @@ mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
 
 }  // namespace
 
-PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string baseUrl)
-    : rooms_(std::move(rooms)), executor_(std::move(executor)), baseUrl_(std::move(baseUrl)) {}
+PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string liveUrl,
+                         std::string snapshotBaseUrl)
+    : rooms_(std::move(rooms)),
+      executor_(std::move(executor)),
+      liveUrl_(std::move(liveUrl)),
+      snapshotBaseUrl_(std::move(snapshotBaseUrl)) {}
 
 void PlanService::start() {
   std::weak_ptr<PlanService> weak = shared_from_this();
@@ -93,8 +97,8 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
         RoomEffects fx = core->edit(
             [&](crdt::Doc& doc) { result->status = plan::createPlanContent(doc, metadata, content, &blocks); });
         if (result->status.ok()) {
-          result->value = {metadata.id, baseUrl_ + "/plan/" + metadata.id,
-                           baseUrl_ + "/plan?d=" + plan::snapshotParameter(core->doc()), blocks};
+          result->value = {metadata.id, liveUrl_ + "/plan/" + metadata.id,
+                           snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(core->doc()), blocks};
         }
         return fx;
       },

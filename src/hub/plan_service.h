@@ -21,8 +21,10 @@ namespace roundtable::hub {
 
 class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this<PlanService> {
  public:
-  // `baseUrl`: where the web app is reached, e.g. http://127.0.0.1:4141.
-  PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string baseUrl);
+  // `liveUrl`: where the author opens live plans, e.g. http://127.0.0.1:4141;
+  // `snapshotBaseUrl`: where snapshot links open (the public review site if any).
+  PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string liveUrl,
+              std::string snapshotBaseUrl);
 
   // Registers the index keeper with the registry; call before serving.
   void start();
@@ -48,7 +50,8 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
 
   std::shared_ptr<RoomRegistry> rooms_;
   boost::asio::any_io_executor executor_;
-  const std::string baseUrl_;
+  const std::string liveUrl_;
+  const std::string snapshotBaseUrl_;
   std::mutex mutex_;
   std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
   std::atomic<uint64_t> nextWatcherId_{1};

@@ -9,6 +9,7 @@
 #include "hub/metrics.h"
 #include "hub/room.h"
 #include "hub/signaling.h"
+#include "hub/turn_credentials.h"
 #include "hub/url.h"
 #include "crdt/lib0/utf.h"
 #include "store/store.h"
@@ -177,24 +178,61 @@ HttpResponse Router::handle(const HttpRequest& request) {
   return res;
 }
 
+namespace {
+
+// "https://review.example.com/x" -> "wss://review.example.com/signal".
+std::string signalingUrlOf(std::string_view siteUrl) {
+  size_t scheme = siteUrl.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view rest = siteUrl.substr(scheme + 3);
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.empty()) return {};
+  return std::string(siteUrl.substr(0, scheme) == "https" ? "wss://" : "ws://") + std::string(authority) + "/signal";
+}
+
+}  // namespace
+
 HttpResponse Router::configJson(const HttpRequest& request) const {
+  const HubOptions& options = *parts_.options;
   nlohmann::ordered_json config;
   auto signaling = nlohmann::ordered_json::array();
-  for (const auto& url : parts_.options->signalingUrls) signaling.push_back(url);
-  // The hub's own relay, as the browser reaches it (same origin).
+  auto addSignaling = [&](const std::string& url) {
+    if (url.empty()) return;
+    for (const auto& known : signaling)
+      if (known == url) return;
+    signaling.push_back(url);
+  };
+  for (const auto& url : options.signalingUrls) addSignaling(url);
+  // The public review site's relay: the author's browser must meet remote
+  // reviewers there (issue 7), in the room their share link names.
+  if (!options.publicUrl.empty() && parts_.rooms != nullptr) addSignaling(signalingUrlOf(options.publicUrl));
+  // This process's own relay, as the browser reaches it (same origin; behind a
+  // TLS proxy that says so, over wss).
   std::string host(request[http::field::host]);
-  if (parts_.signaling && !host.empty()) signaling.push_back("ws://" + host + "/signal");
+  if (parts_.signaling && !host.empty()) {
+    bool tls = boost::beast::iequals(request["X-Forwarded-Proto"], "https");
+    addSignaling(std::string(tls ? "wss://" : "ws://") + host + "/signal");
+  }
   config["signaling"] = signaling;
   auto ice = nlohmann::ordered_json::array();
-  for (const auto& server : parts_.options->iceServers) {
+  for (const auto& server : options.iceServers) {
     nlohmann::ordered_json s;
     s["urls"] = server.urls;
     if (!server.username.empty()) s["username"] = server.username;
     if (!server.credential.empty()) s["credential"] = server.credential;
     ice.push_back(std::move(s));
   }
+  for (const auto& server : options.turnRestServers) {
+    TurnCredentials credentials =
+        makeTurnCredentials(server.secret, "roundtable", std::chrono::system_clock::now(), server.ttl);
+    nlohmann::ordered_json s;
+    s["urls"] = server.urls;
+    s["username"] = credentials.username;
+    s["credential"] = credentials.credential;
+    ice.push_back(std::move(s));
+  }
   config["iceServers"] = ice;
-  config["publicUrl"] = parts_.options->publicUrl;
+  config["publicUrl"] = options.publicUrl;
   config["documents"] = parts_.rooms != nullptr;
   auto res = makeResponse(request, http::status::ok, "application/json", config.dump() + "\n");
   res.set(http::field::cache_control, "no-store");

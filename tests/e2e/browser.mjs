@@ -16,18 +16,26 @@ export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
 /** Hub flags every e2e hub gets: this checkout's web app, a loopback-only ICE server. */
 export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:127.0.0.1:9', ...extra]
 
-/** Launches Chromium; `h` (the hub harness) closes it at cleanup. */
-export const launch = async h => {
+/**
+ * Launches Chromium; `h` (the hub harness) closes it at cleanup.
+ * `executablePath` runs another Chromium command (the network bed's, inside a
+ * namespace); `reachable` lists IP addresses besides loopback the pages load;
+ * `secureOrigins` are http origins treated as the https a deployment has
+ * (WebCrypto, which y-webrtc's room encryption needs, exists only there).
+ */
+export const launch = async (h, { executablePath = chromiumPath, reachable = [], secureOrigins = [] } = {}) => {
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`no web app at ${webDist}: run npm run build in web/`)
+  const exclude = ['127.0.0.1', 'localhost', ...reachable].map(a => `EXCLUDE ${a}`).join(', ')
   const browser = await chromium.launch({
-    executablePath: chromiumPath,
+    executablePath,
     headless: true,
     args: [
       '--no-sandbox',
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+      `--host-resolver-rules=MAP * ~NOTFOUND, ${exclude}`,
+      ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
       // Real host candidates instead of mDNS names (no mDNS responder here).
       '--disable-features=WebRtcHideLocalIpsWithMdns',
     ],
@@ -109,4 +117,36 @@ export const waitUntil = async (pred, { timeout = 10_000, interval = 50, message
 export const screenshot = async (page, file) => {
   fs.mkdirSync(screenshotDir, { recursive: true })
   await page.screenshot({ path: path.join(screenshotDir, file) })
+}
+
+/**
+ * Selects `text` inside the editor of `page` (as a drag would) and opens a
+ * comment on it with `body` typed in; resolves with the function that saves it.
+ */
+export const commentOn = async (page, text, body) => {
+  await page.evaluate(text => {
+    const root = document.querySelector('.bn-editor')
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const i = n.data.indexOf(text)
+      if (i < 0) continue
+      const range = document.createRange()
+      range.setStart(n, i)
+      range.setEnd(n, i + text.length)
+      root.focus({ preventScroll: true })
+      const sel = window.getSelection()
+      sel.removeAllRanges()
+      sel.addRange(range)
+      // The toolbar floats by the selection: it must be on screen.
+      n.parentElement.scrollIntoView({ block: 'center' })
+      return
+    }
+    throw new Error(`text not found: ${text}`)
+  }, text)
+  await page.getByRole('button', { name: 'Add comment' }).click()
+  const composer = page.locator('.bn-thread .bn-editor').first()
+  await composer.waitFor()
+  await composer.click()
+  await page.keyboard.type(body)
+  return async () => page.getByRole('button', { name: 'Save' }).click()
 }

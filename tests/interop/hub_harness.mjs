@@ -127,7 +127,7 @@ process.setMaxListeners(200) // every WebsocketProvider adds a process 'exit' li
 process.on('exit', () => { for (const c of liveChildren) { try { c.kill('SIGKILL') } catch {} } })
 
 /** One child process with its output collected and its exit awaited. */
-class Child {
+export class Child {
   constructor (cmd, args, env, label) {
     this.label = label
     this.output = ''
@@ -197,8 +197,14 @@ class Child {
  *   dataDir   the --data directory
  */
 export class Hub {
-  constructor ({ flags = [], dataDir, port = 0, env = {} } = {}) {
+  /**
+   * `host` is the address it listens on (and the tests reach it at); `prefix`
+   * a command it runs under, such as ['ip', 'netns', 'exec', NS].
+   */
+  constructor ({ flags = [], dataDir, port = 0, env = {}, host = '127.0.0.1', prefix = [] } = {}) {
     this.flags = flags
+    this.host = host
+    this.prefix = prefix
     this.dataDir = dataDir
     this.requestedPort = port
     this.env = env
@@ -214,17 +220,18 @@ export class Hub {
     if (!fs.existsSync(hubBinary)) {
       throw new Error(`no hub binary at ${hubBinary}: build it (cmake --build build) or set ROUNDTABLE_BUILD_DIR, or run with HUB_IMPL=reference`)
     }
-    const args = ['serve', '--host', '127.0.0.1', '--port', String(this.requestedPort), '--data', this.dataDir, ...this.flags]
-    const child = new Child(hubBinary, args, this.env, `hub#${this.starts}`)
+    const args = ['serve', '--host', this.host, '--port', String(this.requestedPort), '--data', this.dataDir, ...this.flags]
+    const [cmd, ...cmdArgs] = [...this.prefix, hubBinary, ...args]
+    const child = new Child(cmd, cmdArgs, this.env, `hub#${this.starts}`)
     this.child = child
     this.children = [child]
     const m = await child.waitOutput(/listening on (http:\/\/[^\s]+)/)
     const url = new URL(m[1])
     this.port = Number(url.port)
     this.requestedPort = this.port // a restart comes back on the same port
-    this.httpUrl = `http://127.0.0.1:${this.port}`
-    this.wsBase = `ws://127.0.0.1:${this.port}/yjs`
-    this.signalUrl = `ws://127.0.0.1:${this.port}/signal`
+    this.httpUrl = `http://${this.host}:${this.port}`
+    this.wsBase = `ws://${this.host}:${this.port}/yjs`
+    this.signalUrl = `ws://${this.host}:${this.port}/signal`
     return this
   }
 

@@ -73,6 +73,62 @@ test('GET /config.json: signaling URLs and ICE servers', onlyHub('/config.json')
   }
 })
 
+test('a public review site: DATA/config.json gives share links, the public relay and expiring TURN credentials', onlyHub('/config.json'), async () => {
+  const { default: crypto } = await import('node:crypto')
+  const fs = await import('node:fs')
+  const path = await import('node:path')
+  const dataDir = h.tmpDir()
+  const secretFile = path.join(dataDir, 'turn-secret')
+  fs.writeFileSync(secretFile, 'north-wind\n')
+  fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({
+    publicUrl: 'https://review.example.com',
+    iceServers: [{ urls: 'stun:review.example.com:3478' }],
+    turn: { urls: ['turn:review.example.com:3478?transport=udp'], secretFile, ttlSeconds: 600 }
+  }))
+  const site = await h.startHub({ dataDir })
+  const before = Math.floor(Date.now() / 1000)
+  const cfg = JSON.parse((await httpGet(site, '/config.json')).body)
+  assert.deepEqual(cfg.signaling, ['wss://review.example.com/signal', `ws://127.0.0.1:${site.port}/signal`],
+    'the public relay first, then the hub\'s own')
+  assert.equal(cfg.publicUrl, 'https://review.example.com')
+  assert.equal(cfg.documents, true)
+  assert.deepEqual(cfg.iceServers[0], { urls: ['stun:review.example.com:3478'] })
+  const turn = cfg.iceServers[1]
+  assert.deepEqual(turn.urls, ['turn:review.example.com:3478?transport=udp'])
+  const [expiry, user] = turn.username.split(':')
+  assert.equal(user, 'roundtable')
+  assert.ok(Number(expiry) >= before + 600 && Number(expiry) <= before + 602, `expires in 600 s: ${turn.username}`)
+  // What coturn's use-auth-secret checks.
+  assert.equal(turn.credential, crypto.createHmac('sha1', 'north-wind').update(turn.username).digest('base64'))
+  assert.doesNotMatch(JSON.stringify(cfg), /north-wind/, 'the secret itself is never handed out')
+
+  // The agent's link opens the live plan on this hub; the snapshot opens anywhere, so it points at the public site.
+  const { mcpSession } = await import('./mcp_harness.mjs')
+  const mcp = await mcpSession(site)
+  const { structuredContent: created } = await mcp.tool('create_plan', { title: 'T', content: 'x' })
+  assert.equal(created.url, `http://127.0.0.1:${site.port}/plan/${created.planId}`)
+  assert.ok(created.snapshotUrl.startsWith('https://review.example.com/plan?d='), created.snapshotUrl)
+})
+
+test('roundtable signal --web: the relay serves its own /config.json (no documents; wss behind a TLS proxy)', onlyHub('roundtable signal'), async () => {
+  const { spawn } = await import('node:child_process')
+  const { hubBinary, freePort, sleep } = await import('./hub_harness.mjs')
+  const port = await freePort()
+  const relay = spawn(hubBinary, ['signal', '--host', '127.0.0.1', '--port', String(port), '--web', '--public-url', 'https://review.example.com',
+    '--turn', 'turn:review.example.com:3478', '--turn-secret', 's', '--turn-ttl', '60'], { stdio: 'ignore' })
+  h.defer(() => relay.kill('SIGKILL'))
+  let res
+  for (let i = 0; i < 100 && !res; i++) {
+    res = await httpGet(`http://127.0.0.1:${port}`, '/config.json', { headers: { host: 'review.example.com', 'x-forwarded-proto': 'https' } }).catch(() => null)
+    if (!res) await sleep(50)
+  }
+  const cfg = JSON.parse(res.body)
+  assert.deepEqual(cfg.signaling, ['wss://review.example.com/signal'])
+  assert.equal(cfg.documents, false)
+  assert.equal(cfg.iceServers.length, 1)
+  assert.match(cfg.iceServers[0].username, /^\d+:roundtable$/)
+})
+
 test('GET / and /plan/<id> serve the web app (text/html, SPA fallback)', onlyHub('web app'), async () => {
   for (const p of ['/', '/plan/x', `/plan/${docName('p')}`, '/plan/abc?d=N4Ig']) {
     const res = await httpGet(hub, p)

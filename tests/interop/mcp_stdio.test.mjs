@@ -11,8 +11,7 @@
 import { test } from 'node:test'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import { startAgent } from './mcp_agent.mjs'
 import { useHarness, assert, hubBinary, freePort, waitFor, sleep } from './hub_harness.mjs'
 import { openPlan, review } from './mcp_harness.mjs'
 import { commentOn, reply } from './reviewer.mjs'
@@ -21,18 +20,9 @@ const h = useHarness()
 
 /** An agent: the SDK client on `roundtable mcp` for the hub at `port`. */
 async function agent (port, dataDir, name = 'test-agent', { env = { ROUNDTABLE_NO_OPEN: '1' }, args = [] } = {}) {
-  const transport = new StdioClientTransport({
-    command: hubBinary,
-    args: ['mcp', '--port', String(port), '--data', dataDir, ...args],
-    env: { ...process.env, ...env },
-    stderr: 'pipe'
-  })
-  let stderr = ''
-  transport.stderr?.on('data', d => { stderr += d })
-  const client = new Client({ name, version: '1.0.0' })
-  await client.connect(transport)
-  h.defer(() => client.close())
-  return { client, transport, stderr: () => stderr }
+  const a = await startAgent({ command: hubBinary, args: ['mcp', '--port', String(port), '--data', dataDir, ...args], env, name })
+  h.defer(() => a.close())
+  return a
 }
 
 const text = result => result.content.map(c => c.text).join('\n')
