@@ -16,8 +16,8 @@ export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
 /** Hub flags every e2e hub gets: this checkout's web app, a loopback-only ICE server. */
 export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:127.0.0.1:9', ...extra]
 
-/** Launches Chromium; `h` (the hub harness) closes it at cleanup. */
-export const launch = async h => {
+/** Launches Chromium; `h` (the hub harness) closes it at cleanup. `args`: more command-line switches. */
+export const launch = async (h, { args = [] } = {}) => {
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`no web app at ${webDist}: run npm run build in web/`)
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -30,6 +30,7 @@ export const launch = async h => {
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
       // Real host candidates instead of mDNS names (no mDNS responder here).
       '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...args,
     ],
   })
   h.defer(() => browser.close())
@@ -61,13 +62,37 @@ const socketProbe = () => {
 }
 
 /**
+ * A network that lets no WebRTC path through and has no TURN server: this
+ * page's peer connections neither send their ICE candidates nor take the
+ * other side's (in trickle messages or in descriptions), so no connectivity
+ * check ever runs and ICE cannot succeed, whatever the other peer does.
+ */
+const blockIce = () => {
+  const Native = window.RTCPeerConnection
+  const strip = sdp => sdp.split('\r\n').filter(l => !/^a=(candidate|end-of-candidates)/.test(l)).join('\r\n')
+  class Blocked extends Native {
+    addIceCandidate () { return Promise.resolve() }
+    setRemoteDescription (d) { return super.setRemoteDescription(d && d.sdp ? { type: d.type, sdp: strip(d.sdp) } : d) }
+    get localDescription () {
+      const d = super.localDescription
+      return d && new RTCSessionDescription({ type: d.type, sdp: strip(d.sdp) })
+    }
+    set onicecandidate (fn) { super.onicecandidate = fn && (e => { if (!e.candidate) fn(e) }) }
+    get onicecandidate () { return super.onicecandidate }
+  }
+  window.RTCPeerConnection = Blocked
+}
+
+/**
  * A reviewer: a browser context of its own (own localStorage and IndexedDB)
  * with one page. `name` is typed into the first-visit dialog when it appears.
+ * `unreachable`: its WebRTC connections can never connect (see blockIce).
  */
-export const newReviewer = async (browser, { name, viewport = { width: 1280, height: 860 }, colorScheme = 'light' } = {}) => {
+export const newReviewer = async (browser, { name, viewport = { width: 1280, height: 860 }, colorScheme = 'light', unreachable = false } = {}) => {
   const context = await browser.newContext({ viewport, colorScheme })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   await context.addInitScript(socketProbe)
+  if (unreachable) await context.addInitScript(blockIce)
   const page = await context.newPage()
   const errors = []
   page.on('pageerror', e => errors.push(e.message))
@@ -109,4 +134,31 @@ export const waitUntil = async (pred, { timeout = 10_000, interval = 50, message
 export const screenshot = async (page, file) => {
   fs.mkdirSync(screenshotDir, { recursive: true })
   await page.screenshot({ path: path.join(screenshotDir, file) })
+}
+
+/** Selects `text` inside the editor of `page` (as a drag would) and comments on it. */
+export const commentOn = async (page, text, body) => {
+  await page.evaluate(text => {
+    const root = document.querySelector('.bn-editor')
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const i = n.data.indexOf(text)
+      if (i < 0) continue
+      const range = document.createRange()
+      range.setStart(n, i)
+      range.setEnd(n, i + text.length)
+      root.focus()
+      const sel = window.getSelection()
+      sel.removeAllRanges()
+      sel.addRange(range)
+      return
+    }
+    throw new Error(`text not found: ${text}`)
+  }, text)
+  await page.getByRole('button', { name: 'Add comment' }).click()
+  const composer = page.locator('.bn-thread .bn-editor').first()
+  await composer.waitFor()
+  await composer.click()
+  await page.keyboard.type(body)
+  return async () => page.getByRole('button', { name: 'Save' }).click()
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { useHarness, hubBinary, freePort, sleep } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, hubFlags, screenshot } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, hubFlags, screenshot, commentOn } from './browser.mjs'
 
 const PLAN_MD = `# Cache the pricing API
 
@@ -103,33 +103,6 @@ test('2. B opens the share link in its own context; both show 2 online, connecte
   const names = await A.page.locator('.presence .avatar').evaluateAll(els => els.map(e => e.getAttribute('title')))
   assert.deepEqual(names, ['Alice (you)', 'Bob'])
 })
-
-/** Selects `text` inside the editor of `page` (as a drag would) and comments on it. */
-const commentOn = async (page, text, body) => {
-  await page.evaluate(text => {
-    const root = document.querySelector('.bn-editor')
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const i = n.data.indexOf(text)
-      if (i < 0) continue
-      const range = document.createRange()
-      range.setStart(n, i)
-      range.setEnd(n, i + text.length)
-      root.focus()
-      const sel = window.getSelection()
-      sel.removeAllRanges()
-      sel.addRange(range)
-      return
-    }
-    throw new Error(`text not found: ${text}`)
-  }, text)
-  await page.getByRole('button', { name: 'Add comment' }).click()
-  const composer = page.locator('.bn-thread .bn-editor').first()
-  await composer.waitFor()
-  await composer.click()
-  await page.keyboard.type(body)
-  return async () => page.getByRole('button', { name: 'Save' }).click()
-}
 
 test('3. B comments on selected text; A shows it within 1 s; get_feedback names B and quotes the text', async () => {
   const submit = await commentOn(B.page, QUOTE, COMMENT)
