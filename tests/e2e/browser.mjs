@@ -21,9 +21,10 @@ export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:1
  * `executablePath` runs another Chromium command (the network bed's, inside a
  * namespace); `reachable` lists IP addresses besides loopback the pages load;
  * `secureOrigins` are http origins treated as the https a deployment has
- * (WebCrypto, which y-webrtc's room encryption needs, exists only there).
+ * (WebCrypto, which y-webrtc's room encryption needs, exists only there);
+ * `args`: more command-line switches.
  */
-export const launch = async (h, { executablePath = chromiumPath, reachable = [], secureOrigins = [] } = {}) => {
+export const launch = async (h, { executablePath = chromiumPath, reachable = [], secureOrigins = [], args = [] } = {}) => {
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`no web app at ${webDist}: run npm run build in web/`)
   const exclude = ['127.0.0.1', 'localhost', ...reachable].map(a => `EXCLUDE ${a}`).join(', ')
   const browser = await chromium.launch({
@@ -38,6 +39,7 @@ export const launch = async (h, { executablePath = chromiumPath, reachable = [],
       ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
       // Real host candidates instead of mDNS names (no mDNS responder here).
       '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...args,
     ],
   })
   h.defer(() => browser.close())
@@ -69,13 +71,37 @@ const socketProbe = () => {
 }
 
 /**
+ * A network that lets no WebRTC path through and has no TURN server: this
+ * page's peer connections neither send their ICE candidates nor take the
+ * other side's (in trickle messages or in descriptions), so no connectivity
+ * check ever runs and ICE cannot succeed, whatever the other peer does.
+ */
+const blockIce = () => {
+  const Native = window.RTCPeerConnection
+  const strip = sdp => sdp.split('\r\n').filter(l => !/^a=(candidate|end-of-candidates)/.test(l)).join('\r\n')
+  class Blocked extends Native {
+    addIceCandidate () { return Promise.resolve() }
+    setRemoteDescription (d) { return super.setRemoteDescription(d && d.sdp ? { type: d.type, sdp: strip(d.sdp) } : d) }
+    get localDescription () {
+      const d = super.localDescription
+      return d && new RTCSessionDescription({ type: d.type, sdp: strip(d.sdp) })
+    }
+    set onicecandidate (fn) { super.onicecandidate = fn && (e => { if (!e.candidate) fn(e) }) }
+    get onicecandidate () { return super.onicecandidate }
+  }
+  window.RTCPeerConnection = Blocked
+}
+
+/**
  * A reviewer: a browser context of its own (own localStorage and IndexedDB)
  * with one page. `name` is typed into the first-visit dialog when it appears.
+ * `unreachable`: its WebRTC connections can never connect (see blockIce).
  */
-export const newReviewer = async (browser, { name, viewport = { width: 1280, height: 860 }, colorScheme = 'light' } = {}) => {
+export const newReviewer = async (browser, { name, viewport = { width: 1280, height: 860 }, colorScheme = 'light', unreachable = false } = {}) => {
   const context = await browser.newContext({ viewport, colorScheme })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   await context.addInitScript(socketProbe)
+  if (unreachable) await context.addInitScript(blockIce)
   const page = await context.newPage()
   const errors = []
   page.on('pageerror', e => errors.push(e.message))

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { loadConfig, type RuntimeConfig } from './api/config'
 import { ErrorBoundary } from './components/ErrorBoundary'
 import { IdentityDialog } from './components/IdentityDialog'
-import { PlanList } from './components/PlanList'
+import { PlanList, ReviewSiteHome } from './components/PlanList'
 import { PlanPage } from './components/PlanPage'
 import { SnapshotPage } from './components/SnapshotPage'
 import { Avatar } from './components/ui'
@@ -65,7 +65,7 @@ export const App = () => {
         ) : !config ? (
           <div className="plan-skeleton" aria-busy />
         ) : route.kind === 'list' ? (
-          <PlanList config={config} />
+          config.documents ? <PlanList config={config} /> : <ReviewSiteHome />
         ) : route.kind === 'plan' ? (
           me ? (
             <PlanPage key={route.planId} planId={route.planId} config={config} me={me} theme={theme} />

@@ -1,7 +1,9 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
-import { liveSessionNames } from './collab/session'
+import ChunkedPeer from './collab/chunkedPeer'
+import * as p2pFraming from './collab/p2pFraming'
+import { iceRoutes, liveSessionNames } from './collab/session'
 import './styles.css'
 
 const container = document.getElementById('root')!
@@ -14,12 +16,24 @@ const render = () =>
   )
 render()
 
-// Unmounts and remounts the whole app synchronously, as React StrictMode does
-// in development: the end-to-end tests use it to check that providers survive
-// it (no "room already exists" from y-webrtc, no leaked connections).
+// Debug hooks, used by the end-to-end tests:
+// - remount: unmounts and remounts the whole app synchronously, as React
+//   StrictMode does in development, to check that providers survive it (no
+//   "room already exists" from y-webrtc, no leaked connections);
+// - sessions: the documents with live providers;
+// - iceRoutes: each connected WebRTC peer's selected ICE candidate pair
+//   ({local, remote: {type, address, port, protocol}}, relayed if TURN);
+// - p2pFraming, P2pPeer: the chunking of large WebRTC messages and the
+//   simple-peer subclass y-webrtc uses, to test limits and back-pressure.
 declare global {
   interface Window {
-    __roundtable?: { remount: () => void; sessions: () => string[] }
+    __roundtable?: {
+      remount: () => void
+      sessions: () => string[]
+      iceRoutes: typeof iceRoutes
+      p2pFraming: typeof p2pFraming
+      P2pPeer: typeof ChunkedPeer
+    }
   }
 }
 window.__roundtable = {
@@ -29,6 +43,9 @@ window.__roundtable = {
     render()
   },
   sessions: liveSessionNames,
+  iceRoutes,
+  p2pFraming,
+  P2pPeer: ChunkedPeer,
 }
 
 // The app shell is cached by a service worker so that a plan saved in this

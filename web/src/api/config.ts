@@ -12,6 +12,12 @@ export type RuntimeConfig = {
   publicUrl: string | null
   /** Base URL of the hub's y-websocket endpoint (documents are appended). */
   websocketUrl: string
+  /**
+   * The site syncs and stores documents (a hub). False on a review site that
+   * only relays signaling and serves the app (`roundtable signal --web`):
+   * there plans come from other reviewers' browsers over WebRTC alone.
+   */
+  documents: boolean
 }
 
 /** Google's public STUN servers, as the user's milestone has them (SPEC §5). */
@@ -31,6 +37,7 @@ export const defaultConfig = (): RuntimeConfig => ({
   iceServers: DEFAULT_ICE_SERVERS,
   publicUrl: null,
   websocketUrl: `${wsOrigin()}/yjs`,
+  documents: true,
 })
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(s => typeof s === 'string')
@@ -54,6 +61,8 @@ export const parseConfig = (raw: unknown): RuntimeConfig => {
     iceServers: ice && ice.length > 0 ? ice : base.iceServers,
     publicUrl: typeof r.publicUrl === 'string' && r.publicUrl !== '' ? r.publicUrl : null,
     websocketUrl: base.websocketUrl,
+    // Only an explicit false turns the hub off (older hubs do not send it).
+    documents: r.documents !== false,
   }
 }
 

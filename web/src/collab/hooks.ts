@@ -25,6 +25,10 @@ const idle: SessionState = {
   local: 'loading',
   localCheck: null,
   peers: 0,
+  peersSynced: 0,
+  peersUnreachable: 0,
+  p2pRoute: 'none',
+  routes: [],
   signaling: false,
 }
 const noop = () => () => {}

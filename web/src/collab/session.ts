@@ -2,9 +2,12 @@
 // (as BlockNote's collaboration examples do) and shared by every component
 // that shows the document.
 //
-//   y-websocket  -> the hub (ws://HOST/yjs/<name>)
+//   y-websocket  -> the hub (ws://HOST/yjs/<name>); none on a review site
+//                   that serves no documents (/config.json "documents": false,
+//                   `roundtable signal --web`): there peers are the only source
 //   y-indexeddb  -> this browser's copy (checked first, see localStore.ts)
 //   y-webrtc     -> other reviewers, in the encrypted room roundtable-<planId>
+//                   (large messages split by chunkedPeer.ts)
 //
 // All three share one Y.Doc and one Awareness, so a peer reachable both
 // through the hub and directly is one awareness entry, counted once.
@@ -21,9 +24,14 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RuntimeConfig } from '../api/config'
+import { selectedRoute, summarizeRoutes, type IceRoute, type P2pRoute } from './iceRoute'
 import { LOCAL_SCHEMA_VERSION, SCHEMA_KEY, checkLocalStore, deleteLocalStore, localDbName, type LocalCheck } from './localStore'
 
-export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline'
+/** 'none': this site has no hub for documents (peer-to-peer only). */
+export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'none'
+
+/** A connected peer and the way its connection goes. */
+export type PeerRoute = { peerId: string } & IceRoute
 
 export type SessionState = {
   hub: HubStatus
@@ -35,6 +43,18 @@ export type SessionState = {
   localCheck: LocalCheck | null
   /** Directly connected WebRTC peers. */
   peers: number
+  /** Connected peers that have sent their copy of the document. */
+  peersSynced: number
+  /**
+   * Peers the signaling relay found but WebRTC could not connect to (an
+   * attempt failed, or none succeeded for UNREACHABLE_AFTER_MS): usually
+   * networks that need a TURN server.
+   */
+  peersUnreachable: number
+  /** How the connected peers are reached (from getStats' selected candidate pairs). */
+  p2pRoute: P2pRoute
+  /** Connected peers whose route is known, one entry each. */
+  routes: PeerRoute[]
   /** The signaling relay answers (P2P can find new peers). */
   signaling: boolean
 }
@@ -50,6 +70,35 @@ const MAX_BACKOFF_MS = 10_000
 /** How long an unused session lives on (StrictMode remounts, quick navigation). */
 const RELEASE_GRACE_MS = 1_500
 
+/** A peer still not connected after this long counts as unreachable. */
+const UNREACHABLE_AFTER_MS = 10_000
+/**
+ * A connection attempt still not connected after this long is closed: y-webrtc
+ * then announces itself again and, if the other side is still there, tries
+ * anew (ICE itself may never give up when it has no candidate pair to check).
+ */
+const GIVE_UP_ATTEMPT_MS = 30_000
+/** A peer that failed and has not been seen again for this long is forgotten (it left). */
+const FORGET_PEER_MS = 30_000
+/** How often the connected peers' routes are read (getStats). */
+const ROUTE_POLL_MS = 2_000
+
+/** What the session remembers of one remote peer (by y-webrtc peer id). */
+type PeerTrack = {
+  /** When it was last seen in the room's connections. */
+  lastSeen: number
+  /** Since when it has been waiting for a connection (reset on connect). */
+  waitingSince: number
+  /** When the current connection attempt began. */
+  attemptSince: number
+  /** Connected at the last look. */
+  connected: boolean
+  /** Attempts that ended without ever connecting, since the last success. */
+  failures: number
+  /** Present in the room's connections at the last look. */
+  present: boolean
+}
+
 /** Rooms whose provider is being destroyed: opening them again waits for this. */
 const closingRooms = new Map<string, Promise<void>>()
 
@@ -59,7 +108,8 @@ export class DocSession {
   readonly name: string
   readonly doc = new Y.Doc()
   readonly awareness: Awareness
-  readonly ws: WebsocketProvider
+  /** The hub's document sync; null on a site without documents. */
+  readonly ws: WebsocketProvider | null
   idb: IndexeddbPersistence | null = null
   rtc: WebrtcProvider | null = null
 
@@ -69,8 +119,16 @@ export class DocSession {
     local: 'loading',
     localCheck: null,
     peers: 0,
+    peersSynced: 0,
+    peersUnreachable: 0,
+    p2pRoute: 'none',
+    routes: [],
     signaling: false,
   }
+  private tracked = new Map<string, PeerTrack>()
+  private routesKey = ''
+  private lastRoutePoll = 0
+  private polling = false
   private listeners = new Set<Listener>()
   private everConnected = false
   private destroyed = false
@@ -82,18 +140,24 @@ export class DocSession {
     this.name = name
     this.options = options
     this.awareness = new Awareness(this.doc)
-    this.ws = new WebsocketProvider(options.config.websocketUrl, encodeURIComponent(name), this.doc, {
-      awareness: this.awareness,
-      maxBackoffTime: MAX_BACKOFF_MS,
-    })
-    this.ws.on('status', () => this.refreshHub())
-    this.ws.on('connection-close', () => this.refreshHub())
-    this.ws.on('connection-error', () => this.refreshHub())
-    this.ws.on('sync', (synced: boolean) => {
-      if (synced) this.set({ hubSynced: true })
-    })
-    window.addEventListener('online', this.refreshHub)
-    window.addEventListener('offline', this.refreshHub)
+    if (options.config.documents) {
+      const ws = new WebsocketProvider(options.config.websocketUrl, encodeURIComponent(name), this.doc, {
+        awareness: this.awareness,
+        maxBackoffTime: MAX_BACKOFF_MS,
+      })
+      this.ws = ws
+      ws.on('status', () => this.refreshHub())
+      ws.on('connection-close', () => this.refreshHub())
+      ws.on('connection-error', () => this.refreshHub())
+      ws.on('sync', (synced: boolean) => {
+        if (synced) this.set({ hubSynced: true })
+      })
+      window.addEventListener('online', this.refreshHub)
+      window.addEventListener('offline', this.refreshHub)
+    } else {
+      this.ws = null
+      this.state = { ...this.state, hub: 'none' }
+    }
     void this.openLocal()
     if (options.webrtc) void this.openWebrtc(options.webrtc)
     // Peer connections come and go without always telling the provider.
@@ -117,7 +181,7 @@ export class DocSession {
   }
 
   private refreshHub = (): void => {
-    if (this.destroyed) return
+    if (this.destroyed || !this.ws) return
     let hub: HubStatus
     if (this.ws.wsconnected) {
       this.everConnected = true
@@ -134,14 +198,88 @@ export class DocSession {
   }
 
   private refreshPeers(): void {
+    if (this.destroyed) return
     const room = this.rtc?.room
+    const now = Date.now()
     let peers = 0
-    room?.webrtcConns.forEach(conn => {
-      if (conn.connected) peers++
+    let peersSynced = 0
+    const seen = new Set<string>()
+    room?.webrtcConns.forEach((conn, id) => {
+      seen.add(id)
+      let t = this.tracked.get(id)
+      if (!t) {
+        t = { lastSeen: now, waitingSince: now, attemptSince: now, connected: false, failures: 0, present: false }
+        this.tracked.set(id, t)
+      }
+      if (!t.present) t.attemptSince = now
+      t.lastSeen = now
+      t.present = true
+      if (conn.connected) {
+        peers++
+        if (conn.synced) peersSynced++
+        t.connected = true
+        t.failures = 0
+        t.waitingSince = now
+      } else {
+        if (t.connected) {
+          t.connected = false
+          t.waitingSince = now
+          t.attemptSince = now
+        }
+        if (now - t.attemptSince >= GIVE_UP_ATTEMPT_MS) (conn.peer as { destroy?: () => void } | null)?.destroy?.()
+      }
     })
+    let peersUnreachable = 0
+    for (const [id, t] of this.tracked) {
+      if (!seen.has(id)) {
+        // Its connection is gone: a failed attempt if it never connected,
+        // a departure if it was connected.
+        if (t.present && !t.connected) t.failures++
+        t.present = false
+        t.connected = false
+        if (now - t.lastSeen > FORGET_PEER_MS || t.failures === 0) {
+          this.tracked.delete(id)
+          continue
+        }
+      }
+      if (!t.connected && (t.failures > 0 || now - t.waitingSince >= UNREACHABLE_AFTER_MS)) peersUnreachable++
+    }
     const signaling = this.rtc ? Array.from(this.rtc.signalingConns).some(c => c.connected) : false
-    this.set({ peers, signaling })
+    this.set({ peers, peersSynced, peersUnreachable, signaling })
+    if (peers === 0) this.setRoutes([])
+    else if (now - this.lastRoutePoll >= ROUTE_POLL_MS || this.state.routes.length !== peers) void this.pollRoutes()
     this.refreshHub()
+  }
+
+  /** The selected ICE candidate pair of every connected peer. */
+  async routes(): Promise<PeerRoute[]> {
+    const out: PeerRoute[] = []
+    const conns = Array.from(this.rtc?.room?.webrtcConns ?? [])
+    for (const [peerId, conn] of conns) {
+      if (!conn.connected) continue
+      const route = await selectedRoute((conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc)
+      if (route) out.push({ peerId, ...route })
+    }
+    return out
+  }
+
+  private async pollRoutes(): Promise<void> {
+    if (this.polling) return
+    this.polling = true
+    this.lastRoutePoll = Date.now()
+    try {
+      const routes = await this.routes()
+      if (!this.destroyed) this.setRoutes(routes)
+    } finally {
+      this.polling = false
+    }
+  }
+
+  private setRoutes(routes: PeerRoute[]): void {
+    const key = JSON.stringify(routes)
+    if (key === this.routesKey) return
+    this.routesKey = key
+    this.set({ routes, p2pRoute: summarizeRoutes(routes) })
   }
 
   // ---- providers
@@ -209,7 +347,9 @@ export class DocSession {
       // Leaving a room clears the local awareness state; stay present.
       if (!this.destroyed && local && this.awareness.getLocalState() === null) this.awareness.setLocalState(local)
     })
-    this.set({ peers: 0, signaling: false })
+    this.tracked.clear()
+    this.setRoutes([])
+    this.set({ peers: 0, peersSynced: 0, peersUnreachable: 0, signaling: false })
   }
 
   /** Deletes this browser's copy and reloads it from the hub or peers. */
@@ -226,7 +366,7 @@ export class DocSession {
     window.removeEventListener('online', this.refreshHub)
     window.removeEventListener('offline', this.refreshHub)
     this.closeWebrtc()
-    this.ws.destroy()
+    this.ws?.destroy()
     void this.idb?.destroy()
     this.awareness.destroy()
     this.doc.destroy()
@@ -266,3 +406,10 @@ export const releaseSession = (session: DocSession): void => {
 
 /** Live sessions (for tests and the debug hook). */
 export const liveSessionNames = (): string[] => Array.from(sessions.keys())
+
+/** Every connected peer of every live session and its route (the debug hook). */
+export const iceRoutes = async (): Promise<({ doc: string } & PeerRoute)[]> => {
+  const out: ({ doc: string } & PeerRoute)[] = []
+  for (const [doc, entry] of sessions) for (const r of await entry.session.routes()) out.push({ doc, ...r })
+  return out
+}

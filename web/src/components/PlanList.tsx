@@ -78,3 +78,24 @@ export const PlanList = ({ config }: { config: RuntimeConfig }) => {
     </main>
   )
 }
+
+/**
+ * `/` on a review site without documents (`roundtable signal --web`): there is
+ * no plan index here, only share links.
+ */
+export const ReviewSiteHome = () => (
+  <main className="center-card" data-testid="review-site-home">
+    <h1>Roundtable review site</h1>
+    <p className="muted">
+      This site doesn't keep plans. It puts reviewers' browsers in touch with each other, so a plan travels directly from the
+      browser of whoever shared it to yours.
+    </p>
+    <p className="muted">
+      To review a plan, open the share link you were sent: it looks like{' '}
+      <code>
+        {window.location.origin}/plan/…#k=…
+      </code>
+      . Plans you opened before are saved in this browser and open again from their links.
+    </p>
+  </main>
+)

@@ -3,6 +3,7 @@ import type { RuntimeConfig } from '../api/config'
 import { useDocSession, useSessionState, useYValue } from '../collab/hooks'
 import { documentFragment, metadataMap, publishUser, readMeta, recordReview, threadsMap, type ReviewDecision } from '../collab/plan'
 import { publishPresence, useReviewers } from '../collab/presence'
+import type { SessionState } from '../collab/session'
 import { resolveRoomSecret, roomName, shareLink } from '../collab/share'
 import type { Identity } from '../identity'
 import { PlanEditor, type CommentsFilter } from './PlanEditor'
@@ -76,7 +77,10 @@ export const PlanPage = ({
 
   if (!session) return <PlanSkeleton />
 
-  const notFound = !hasContent && !meta && state.hubSynced
+  // A review site without documents (`roundtable signal --web`) never knows
+  // that a plan does not exist: it waits for a peer that has it.
+  const p2pOnly = !config.documents
+  const notFound = !p2pOnly && !hasContent && !meta && state.hubSynced
   if (notFound) {
     return (
       <main className="center-card" data-testid="plan-missing">
@@ -96,8 +100,8 @@ export const PlanPage = ({
     <main className="page plan-page">
       {state.localCheck === 'reset-corrupt' && (
         <div className="notice warn" role="status" data-testid="local-reset-notice">
-          This browser's saved copy of the plan could not be read, so it was discarded. The plan is loaded again from the hub
-          and other reviewers.
+          This browser's saved copy of the plan could not be read, so it was discarded. The plan is loaded again from{' '}
+          {p2pOnly ? 'other reviewers' : 'the hub and other reviewers'}.
         </div>
       )}
       <PlanHeader
@@ -115,7 +119,9 @@ export const PlanPage = ({
         }
       />
       {!hasContent ? (
-        state.hub === 'offline' && state.local !== 'loading' ? (
+        p2pOnly ? (
+          state.local === 'loading' ? <PlanSkeleton /> : <WaitingForPeers state={state} />
+        ) : state.hub === 'offline' && state.local !== 'loading' ? (
           <div className="center-card" data-testid="plan-unavailable">
             <h2>Waiting for the plan</h2>
             <p className="muted">
@@ -168,8 +174,8 @@ export const PlanPage = ({
         </button>
       )}
       <footer className="plan-footer muted">
-        {state.local === 'loaded' && 'Saved in this browser. '}
-        <ResetLocal session={session} />
+        {state.local === 'loaded' && hasContent && 'Saved in this browser. '}
+        <ResetLocal session={session} p2pOnly={p2pOnly} />
       </footer>
     </main>
   )
@@ -184,7 +190,56 @@ const PlanSkeleton = () => (
   </div>
 )
 
-const ResetLocal = ({ session }: { session: NonNullable<ReturnType<typeof useDocSession>> }) => {
+/**
+ * The plan page on a site without documents while no peer has sent the plan:
+ * what it waits for, and why it may wait long.
+ */
+const WaitingForPeers = ({ state }: { state: SessionState }) => {
+  // The relay answers within a moment of opening; do not flash a warning before.
+  const [settled, setSettled] = useState(false)
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(true), 5000)
+    return () => clearTimeout(t)
+  }, [])
+  const receiving = state.peers > state.peersSynced
+  const phase = receiving ? 'receiving' : state.peers > 0 ? 'peers-without-plan' : 'no-peers'
+  return (
+    <div className="center-card" data-testid="plan-waiting-peers" data-phase={phase} aria-live="polite">
+      {receiving ? (
+        <>
+          <h2>Receiving the plan…</h2>
+          <p className="muted">
+            Connected to {state.peers === 1 ? 'a reviewer' : `${state.peers} reviewers`} who may have it; it is on its way
+            directly from their browser.
+          </p>
+        </>
+      ) : (
+        <>
+          <h2>Waiting for a reviewer who has this plan to come online…</h2>
+          <p className="muted">
+            This review site keeps no copy of plans: they come directly from the browsers of the people reviewing them. The
+            plan appears as soon as someone who has it open, such as its author, is online.
+            {state.peers > 0 &&
+              ` ${state.peers === 1 ? 'The reviewer' : `The ${state.peers} reviewers`} connected now ${
+                state.peers === 1 ? 'does' : 'do'
+              } not have it either.`}
+          </p>
+        </>
+      )}
+      {state.peersUnreachable > 0 && (
+        <p className="notice warn" data-testid="waiting-unreachable">
+          {state.peersUnreachable === 1 ? 'One reviewer was' : `${state.peersUnreachable} reviewers were`} found but could
+          not be reached directly: a firewall or NAT blocks the connection. Ask whoever runs this site to add a TURN server.
+        </p>
+      )}
+      {!state.signaling && settled && (
+        <p className="notice warn">The signaling relay can’t be reached, so no other reviewer can be found right now.</p>
+      )}
+    </div>
+  )
+}
+
+const ResetLocal = ({ session, p2pOnly }: { session: NonNullable<ReturnType<typeof useDocSession>>; p2pOnly: boolean }) => {
   const [confirm, setConfirm] = useState(false)
   return (
     <>
@@ -193,8 +248,9 @@ const ResetLocal = ({ session }: { session: NonNullable<ReturnType<typeof useDoc
       </button>
       <Dialog open={confirm} title="Reset this browser's copy?" onClose={() => setConfirm(false)}>
         <p className="muted">
-          Deletes the copy of this plan saved in this browser and loads it again from the hub and other reviewers. Use it if
-          the plan looks wrong here but not elsewhere. Anything not yet synced from this browser is lost.
+          Deletes the copy of this plan saved in this browser and loads it again from{' '}
+          {p2pOnly ? 'other reviewers' : 'the hub and other reviewers'}. Use it if the plan looks wrong here but not elsewhere.
+          Anything not yet synced from this browser is lost.
         </p>
         <div className="row end gap-s">
           <button className="btn" onClick={() => setConfirm(false)}>
