@@ -51,3 +51,5 @@ echo "== interop tests (real yjs)"
 echo "== end-to-end tests (Debian's Chromium against the hub; screenshots in tests/e2e/screenshots/)"
 (cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 ./*.test.mjs)
 
+echo "== network test bed (network namespaces, NAT routers, coturn; tests/e2e/netbed/)"
+(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 netbed/netbed.test.mjs)

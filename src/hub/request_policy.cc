@@ -30,12 +30,13 @@ RequestPolicy::RequestPolicy(const HubOptions& options, uint16_t port)
     : port_(port), anyOriginForSignal_(options.anyOriginForSignal) {
   for (const auto& o : options.allowOrigins) allowOrigins_.push_back(lower(o));
   for (const auto& h : options.allowHosts) allowHosts_.push_back(lower(h));
+  // A process reached under the public name (the relay behind its proxy)
+  // answers to it. Its pages are then same-origin; the origin is not added to
+  // the allow-list, so that pages of a public review site never get to use a
+  // hub's /yjs or /mcp (a review site has no documents; see docs/p2p.md).
   if (!options.publicUrl.empty()) {
     std::string h = urlHost(options.publicUrl);
     if (!h.empty()) allowHosts_.push_back(lower(h));
-    std::string origin = lower(options.publicUrl);
-    if (size_t slash = origin.find('/', origin.find("://") + 3); slash != std::string::npos) origin.resize(slash);
-    allowOrigins_.push_back(origin);
   }
   if (!isIpLiteral(options.host) && options.host != "0.0.0.0" && options.host != "::")
     allowHosts_.push_back(lower(options.host));

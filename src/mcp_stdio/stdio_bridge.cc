@@ -70,7 +70,7 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
 
   HubCall(asio::io_context& ioc, const HubAddress& hub, std::string sessionId, std::string protocolVersion,
           std::string body, OnMessage onMessage, Done done)
-      : stream_(ioc), hub_(hub), onMessage_(std::move(onMessage)), done_(std::move(done)) {
+      : stream_(ioc), hub_(hub), withSession_(!sessionId.empty()), onMessage_(std::move(onMessage)), done_(std::move(done)) {
     request_ = {http::verb::post, "/mcp", 11};
     request_.set(http::field::host, hub.host + ":" + std::to_string(hub.port));
     request_.set(http::field::content_type, "application/json");
@@ -125,6 +125,10 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
   }
 
   void complete() {
+    // 404 to a request in a session: the hub restarted and forgot it. That
+    // answer is for the bridge (which opens a new session and sends the
+    // request again), not for the agent.
+    if (withSession_ && result_.status == 404) return finish("");
     std::string& plain = parser_.get().body();  // a body that was not chunked
     body_ += plain;
     if (stream_events_) {
@@ -191,6 +195,7 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
 
   beast::tcp_stream stream_;
   HubAddress hub_;
+  bool withSession_;
   http::request<http::string_body> request_;
   http::response_parser<http::string_body> parser_;
   std::function<size_t(uint64_t, beast::string_view, beast::error_code&)> onChunkBody_;

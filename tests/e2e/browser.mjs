@@ -145,11 +145,8 @@ export const screenshot = async (page, file) => {
   await page.screenshot({ path: path.join(screenshotDir, file) })
 }
 
-/**
- * Selects `text` inside the editor of `page` (as a drag would) and opens a
- * comment on it with `body` typed in; resolves with the function that saves it.
- */
-export const commentOn = async (page, text, body) => {
+/** Selects `text` inside the editor of `page`, as a drag would. */
+const select = async (page, text) => {
   await page.evaluate(text => {
     const root = document.querySelector('.bn-editor')
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
@@ -169,7 +166,25 @@ export const commentOn = async (page, text, body) => {
     }
     throw new Error(`text not found: ${text}`)
   }, text)
-  await page.getByRole('button', { name: 'Add comment' }).click()
+}
+
+/**
+ * Selects `text` inside the editor of `page` (as a drag would) and opens a
+ * comment on it with `body` typed in; resolves with the function that saves it.
+ */
+export const commentOn = async (page, text, body) => {
+  // A remote change can re-render the selected text and drop the selection
+  // (the page is live); select again, as a person would.
+  const addComment = page.getByRole('button', { name: 'Add comment' })
+  for (let attempt = 1; ; attempt++) {
+    await select(page, text)
+    try {
+      await addComment.click({ timeout: 3_000 })
+      break
+    } catch (e) {
+      if (attempt === 3) throw e
+    }
+  }
   const composer = page.locator('.bn-thread .bn-editor').first()
   await composer.waitFor()
   await composer.click()

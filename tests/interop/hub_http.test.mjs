@@ -108,6 +108,11 @@ test('a public review site: DATA/config.json gives share links, the public relay
   const { structuredContent: created } = await mcp.tool('create_plan', { title: 'T', content: 'x' })
   assert.equal(created.url, `http://127.0.0.1:${site.port}/plan/${created.planId}`)
   assert.ok(created.snapshotUrl.startsWith('https://review.example.com/plan?d='), created.snapshotUrl)
+
+  // Pages of the review site never get the hub's documents.
+  const { tryUpgrade } = await import('./hub_harness.mjs')
+  const refused = await tryUpgrade(site.yjsUrl(created.planId), { headers: { origin: 'https://review.example.com' } })
+  assert.equal(refused.status, 403)
 })
 
 test('roundtable signal --web: the relay serves its own /config.json (no documents; wss behind a TLS proxy)', onlyHub('roundtable signal'), async () => {

@@ -135,6 +135,17 @@ test('roundtable mcp starts the hub when none answers, and again after it dies',
   assert.notEqual(hubPid(), first, 'a new hub was started')
 })
 
+test('a hub restarted by someone else: the next call opens a new session by itself', async () => {
+  const hub = await h.startHub()
+  const { client } = await agent(hub.port, hub.dataDir)
+  const created = await client.callTool({ name: 'create_plan', arguments: { title: 'Survives a restart', content: '# x' } })
+  assert.ok(!created.isError, text(created))
+  await hub.restart('SIGTERM') // same port and data; the bridge's session is gone with the old process
+  const feedback = await client.callTool({ name: 'get_feedback', arguments: { planId: created.structuredContent.planId } })
+  assert.ok(!feedback.isError, text(feedback))
+  assert.equal(feedback.structuredContent.status, 'pending_review')
+})
+
 test('stdout carries only MCP; stdin EOF ends the process', async () => {
   const hub = await h.startHub()
   const { spawn } = await import('node:child_process')

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import ChunkedPeer from './collab/chunkedPeer'
 import * as p2pFraming from './collab/p2pFraming'
-import { iceRoutes, liveSessionNames } from './collab/session'
+import { iceRoutes, iceStats, liveSessionNames, peerStates } from './collab/session'
 import './styles.css'
 
 const container = document.getElementById('root')!
@@ -23,6 +23,8 @@ render()
 // - sessions: the documents with live providers;
 // - iceRoutes: each connected WebRTC peer's selected ICE candidate pair
 //   ({local, remote: {type, address, port, protocol}}, relayed if TURN);
+// - peerStates, iceStats: every WebRTC attempt with its RTCPeerConnection
+//   states, candidates and candidate pairs;
 // - p2pFraming, P2pPeer: the chunking of large WebRTC messages and the
 //   simple-peer subclass y-webrtc uses, to test limits and back-pressure.
 declare global {
@@ -31,6 +33,8 @@ declare global {
       remount: () => void
       sessions: () => string[]
       iceRoutes: typeof iceRoutes
+      peerStates: typeof peerStates
+      iceStats: typeof iceStats
       p2pFraming: typeof p2pFraming
       P2pPeer: typeof ChunkedPeer
     }
@@ -44,6 +48,8 @@ window.__roundtable = {
   },
   sessions: liveSessionNames,
   iceRoutes,
+  peerStates,
+  iceStats,
   p2pFraming,
   P2pPeer: ChunkedPeer,
 }

@@ -41,12 +41,14 @@ const secretFile = path.join(tmp, 'turn-secret')
 const capture = path.join(tmp, 'public.pcap')
 const figures = {}
 
-let hub, relay, coturn, tcpdump, agent, browserA, browserB, A, B, planId, shareUrl
+let hub, relay, coturn, tcpdump, agent, browserA, browserB, A, B, planId, planUrl, shareUrl
+const secrets = []
 
 const netns = (...args) => execFileSync('bash', [NETNS, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
 
 const PLAN_TITLE = 'Shard the ledger by tenant'
 const TASKS = Array.from({ length: COMMENTS + 4 }, (_, i) => `ledger task ${String(i + 1).padStart(2, '0')}`)
+const WAVES = Array.from({ length: COMMENTS }, (_, i) => `rollout wave ${String(i + 1).padStart(2, '0')}`)
 const PLAN_MD = `# ${PLAN_TITLE}
 
 The ledger table has outgrown one primary; we split it by tenant with a routing layer in front.
@@ -54,6 +56,10 @@ The ledger table has outgrown one primary; we split it by tenant with a routing 
 ## Steps
 
 ${TASKS.map(t => `- ${t}: migrate the next tenant range`).join('\n')}
+
+## Rollout
+
+${WAVES.map(w => `1. ${w}: one region at a time`).join('\n')}
 
 ## Risks
 
@@ -131,7 +137,13 @@ const timedComment = async (from, to, quote, body) => {
   const seen = shownAt(to.page, body)
   const t0 = Date.now()
   await submit()
-  return (await seen) - t0
+  const at = await seen.catch(async e => {
+    console.log(`# not shown: ${JSON.stringify({ from: from.name, [from.name]: await syncState(from.page), [to.name]: await syncState(to.page) })}`)
+    await screenshot(to.page, `netbed-missing-comment-${to.name}.png`)
+    await screenshot(from.page, `netbed-missing-comment-from-${from.name}.png`)
+    throw e
+  })
+  return at - t0
 }
 
 const stats = samples => {
@@ -192,14 +204,15 @@ after(() => {
 test('1. A opens the plan the agent created; B opens the share link on the public site; both show 2 online', async () => {
   const created = await agent.tool('create_plan', { title: PLAN_TITLE, content: PLAN_MD, repo: 'acme/ledger' })
   assert.ok(!created.isError, JSON.stringify(created.content))
-  planId = created.structuredContent.planId
-  await A.page.goto(created.structuredContent.url)
+  ;({ planId, url: planUrl } = created.structuredContent)
+  await A.page.goto(planUrl)
   await answerIdentity(A, 1)
   await waitEditor(A.page)
 
   await A.page.getByTestId('share').click()
   shareUrl = await A.page.evaluate(() => navigator.clipboard.readText())
   assert.ok(shareUrl.startsWith(`${PUBLIC_URL}/plan/${planId}#k=`), `the share link points at the public site: ${shareUrl}`)
+  secrets.push(new URL(shareUrl).hash.slice(3))
 
   await B.page.goto(shareUrl)
   await answerIdentity(B, 3)
@@ -210,6 +223,19 @@ test('1. A opens the plan the agent created; B opens the share link on the publi
     await peersOf(r, 1)
   }
   await screenshot(B.page, 'netbed-remote-reviewer.png')
+})
+
+test('a review site served over plain http says why peers cannot be reached, instead of waiting forever', async () => {
+  // No secure-origin switch: this is what https in front of the relay prevents.
+  const wrapper = path.join(tmp, 'chromium-hb')
+  const plain = await launch(h, { executablePath: wrapper, reachable: [PUBLIC_IP] })
+  const C = await newReviewer(plain, { name: 'Carol' })
+  await C.page.goto(shareUrl)
+  await answerIdentity(C, 4)
+  await C.page.getByTestId('p2p-insecure-page').waitFor({ timeout: 10_000 })
+  assert.match(await C.page.getByTestId('p2p-insecure-page').textContent(), /HTTPS/)
+  assert.deepEqual(C.errors.filter(e => /importKey|Uncaught/.test(e)), [])
+  await plain.close()
 })
 
 test(`2. B comments ${COMMENTS} times; each shows at A within 1 s, over a route that is not host-to-host`, async () => {
@@ -251,10 +277,14 @@ test('4. hub stopped: A and B keep syncing comments and status both ways; starte
 
   const t0 = Date.now()
   await hub.start()
+  let last = null
   const fb = await waitUntil(async () => {
-    const f = await feedback().catch(() => null)
-    return f && f.threads.length === COMMENTS + 2 && f.status === 'changes_requested' ? f : null
-  }, { timeout: 30_000, interval: 200, message: 'the restarted hub to have what happened while it was down' })
+    last = await feedback().catch(e => ({ error: e.message }))
+    return last?.threads?.length === COMMENTS + 2 && last.status === 'changes_requested' ? last : null
+  }, { timeout: 30_000, interval: 200, message: 'the restarted hub to have what happened while it was down' }).catch(async e => {
+    console.log(`# hub after restart: ${JSON.stringify({ status: last?.status, threads: last?.threads?.length, error: last?.error, A: await syncState(A.page) })}`)
+    throw e
+  })
   figures.hubCatchUpMs = Date.now() - t0
   const bodies = fb.threads.flatMap(t => t.comments.map(c => `${c.author}: ${c.body}`))
   assert.ok(bodies.includes('Bob: Bob, while the hub is down'))
@@ -271,14 +301,55 @@ test('5. relay stopped after the peers connected: they keep syncing', async () =
   await startRelay()
 })
 
-test('6. symmetric NAT on both sides: the peers connect through TURN, and comments still arrive within 1 s', async () => {
-  netns('nat', P, 'symmetric')
-  // New peer connections (old NAT mappings do not carry over to new sockets).
-  for (const r of [A, B]) await r.page.reload()
-  for (const r of [A, B]) {
-    await waitEditor(r.page, 30_000)
-    await peersOf(r, 1, 45_000)
+test('peer lifecycle: B closes the tab (no ghost), A works meanwhile, B comes back and catches up; still 2 online', async () => {
+  await B.page.close({ runBeforeUnload: true })
+  await waitUntil(async () => (await onlineCount(A.page)) === 1, { timeout: 5_000, message: 'A stops counting B once its tab is closed' })
+  const WHILE_AWAY = 'Alice, while Bob was away'
+  const submit = await commentOn(A.page, 'fan-out query', WHILE_AWAY)
+  await submit()
+  await A.page.getByTestId('comments-panel').getByText(WHILE_AWAY).waitFor()
+
+  B.page = await B.context.newPage()
+  B.page.on('pageerror', e => B.errors.push(e.message))
+  await B.page.goto(shareUrl)
+  await waitEditor(B.page, 30_000)
+  await B.page.getByTestId('comments-panel').getByText(WHILE_AWAY).waitFor({ timeout: 30_000 })
+  const seen = []
+  for (let i = 0; i < 20; i++) {
+    seen.push(await onlineCount(A.page))
+    await sleep(100)
   }
+  for (const r of [A, B]) await waitUntil(async () => (await onlineCount(r.page)) === 2, { message: `${r.name} shows 2 online again` })
+  assert.ok(seen.every(n => n <= 2), `A never counts B twice: ${seen}`)
+})
+
+test('6. symmetric NAT on both sides: the peers connect through TURN, and comments still arrive within 1 s', async () => {
+  // Both reviewers start over behind symmetric NATs (new browser profiles,
+  // so nothing of the direct connection is reused).
+  await A.context.close()
+  await B.context.close()
+  netns('nat', P, 'symmetric')
+  const t0 = Date.now()
+  A = await newReviewer(browserA, { name: 'Alice' })
+  B = await newReviewer(browserB, { name: 'Bob' })
+  if (process.env.NETBED_LOG) for (const r of [A, B]) await r.context.addInitScript(() => localStorage.setItem('log', 'y-webrtc'))
+  await A.page.goto(planUrl)
+  await answerIdentity(A, 1)
+  await waitEditor(A.page)
+  await A.page.getByTestId('share').click()
+  shareUrl = await A.page.evaluate(() => navigator.clipboard.readText())
+  secrets.push(new URL(shareUrl).hash.slice(3))
+  await B.page.goto(shareUrl)
+  await answerIdentity(B, 3)
+  for (const r of [A, B]) {
+    await waitEditor(r.page, 60_000)
+    await peersOf(r, 1, 60_000).catch(async e => {
+      for (const x of [A, B]) console.log(`# TURN, ${x.name}: ${JSON.stringify(await x.page.evaluate(() => window.__roundtable.peerStates()))}`)
+      for (const x of [A, B]) console.log(`# ICE stats, ${x.name}: ${JSON.stringify(await x.page.evaluate(() => window.__roundtable.iceStats()))}`)
+      throw e
+    })
+  }
+  figures.turnConnectMs = Date.now() - t0
   const routes = { A: await iceRoutes(A.page), B: await iceRoutes(B.page) }
   for (const side of ['A', 'B']) {
     const { local, remote } = routes[side][0]
@@ -286,7 +357,7 @@ test('6. symmetric NAT on both sides: the peers connect through TURN, and commen
   }
   assert.equal((await syncState(A.page)).route, 'relayed')
   const samples = []
-  for (let i = 0; i < COMMENTS; i++) samples.push(await timedComment(B, A, TASKS[i], `Bob again (symmetric NAT) ${i + 1}`))
+  for (let i = 0; i < COMMENTS; i++) samples.push(await timedComment(B, A, WAVES[i], `Bob again (symmetric NAT) ${i + 1}`))
   figures.symmetricNat = { ...stats(samples), routes }
   console.log(`# symmetric NAT: B -> A comment latency ${JSON.stringify(stats(samples))} ms; A's route ${JSON.stringify(routes.A)}`)
   assert.ok(stats(samples).max < 1000, `slowest comment took ${stats(samples).max} ms`)
@@ -317,9 +388,8 @@ test('8. the public host saw no plaintext of the plan or the comments, nor the r
   const has = s => bytes.includes(Buffer.from(s))
   // The capture holds the relay's traffic: its JSON messages name the room.
   assert.ok(has(`roundtable-${planId}`), 'the capture holds the signaling traffic')
-  const secret = new URL(shareUrl).hash.slice(3)
-  for (const s of [PLAN_TITLE, 'outgrown one primary', 'migrate the next tenant range', 'Cross-tenant reports', 'Bob asks about task',
-    'while the hub is down', 'with the relay down', 'symmetric NAT', secret]) {
+  for (const s of [PLAN_TITLE, 'outgrown one primary', 'migrate the next tenant range', 'one region at a time', 'Cross-tenant reports', 'Bob asks about task',
+    'while the hub is down', 'with the relay down', 'while Bob was away', 'symmetric NAT', ...secrets]) {
     assert.ok(!has(s), `plaintext at the public host: ${s}`)
   }
 })

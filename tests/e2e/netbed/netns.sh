@@ -3,7 +3,10 @@
 #
 #   PREFIX-pub  203.0.113.10      the public host: `roundtable signal --web`, coturn
 #        |
-#   PREFIX-wan  bridge            "the internet" (a switch; no route anywhere else)
+#   PREFIX-wan  bridge, .1        "the internet": a switch, and at 203.0.113.1 the
+#                                 upstream that everyone's default route points at;
+#                                 it forwards nothing (private addresses are not
+#                                 routed on the internet: packets to them vanish)
 #     |                  |
 #   PREFIX-ra            PREFIX-rb     home routers: WAN 203.0.113.2 / .3, NAT
 #   LAN 192.168.1.1      LAN 192.168.2.1  (MASQUERADE), unsolicited inbound dropped
@@ -56,6 +59,7 @@ router() {  # name, wan address, lan prefix (192.168.N)
   nsx "$r" ip addr add "$lan.1/24" dev lan0
   nsx "$r" ip link set wan0 up
   nsx "$r" ip link set lan0 up
+  nsx "$r" ip route add default via 203.0.113.1
   nsx "$r" sysctl -qw net.ipv4.ip_forward=1
   # A home router: out from the LAN, and back in only what answers it.
   nsx "$r" iptables -P FORWARD DROP
@@ -83,11 +87,17 @@ case "$cmd" in
       nsx "$n" ip link set lo up
     done
     nsx wan ip link add br0 type bridge
+    nsx wan ip addr add 203.0.113.1/24 dev br0
     nsx wan ip link set br0 up
+    nsx wan sysctl -qw net.ipv4.ip_forward=0
     ip link add eth0 netns "$P-pub" type veth peer name pub netns "$P-wan"
     nsx wan ip link set pub master br0 up
     nsx pub ip addr add 203.0.113.10/24 dev eth0
     nsx pub ip link set eth0 up
+    # Like any host on the internet, a default route: a TURN server relaying
+    # to a peer's private address must see it dropped upstream, not get
+    # "network unreachable" (coturn closes the allocation on that).
+    nsx pub ip route add default via 203.0.113.1
     router ra 203.0.113.2 192.168.1
     router rb 203.0.113.3 192.168.2
     host ha 192.168.1.10 192.168.1.1
@@ -96,6 +106,9 @@ case "$cmd" in
   nat)
     router_nat ra "${3:?cone|symmetric}"
     router_nat rb "$3"
+    # Mappings made under the old rule would otherwise live on.
+    nsx ra conntrack -F 2>/dev/null || true
+    nsx rb conntrack -F 2>/dev/null || true
     ;;
   down)
     [ -n "$P" ] || { echo "netns.sh down PREFIX" >&2; exit 2; }

@@ -1,7 +1,7 @@
 // React bindings for sessions and Yjs types.
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
-import { acquireSession, releaseSession, type DocSession, type SessionOptions, type SessionState } from './session'
+import { INITIAL_SESSION_STATE, acquireSession, releaseSession, type DocSession, type SessionOptions, type SessionState } from './session'
 
 /** Holds a session while the component is mounted (see session.ts for lifetimes). */
 export const useDocSession = (name: string, options: SessionOptions): DocSession | null => {
@@ -19,18 +19,7 @@ export const useDocSession = (name: string, options: SessionOptions): DocSession
   return session && session.name === name ? session : null
 }
 
-const idle: SessionState = {
-  hub: 'connecting',
-  hubSynced: false,
-  local: 'loading',
-  localCheck: null,
-  peers: 0,
-  peersSynced: 0,
-  peersUnreachable: 0,
-  p2pRoute: 'none',
-  routes: [],
-  signaling: false,
-}
+const idle: SessionState = INITIAL_SESSION_STATE
 const noop = () => () => {}
 
 export const useSessionState = (session: DocSession | null): SessionState =>

@@ -57,12 +57,33 @@ export type SessionState = {
   routes: PeerRoute[]
   /** The signaling relay answers (P2P can find new peers). */
   signaling: boolean
+  /**
+   * Why this page cannot join the encrypted room at all: a page served over
+   * plain http (not localhost) has no WebCrypto, which y-webrtc needs for the
+   * room password.
+   */
+  p2pBlocked: 'insecure-page' | null
 }
 
 export type SessionOptions = {
   config: RuntimeConfig
   /** y-webrtc room and its password; no WebRTC without it (the plan index). */
   webrtc?: { room: string; password: string }
+}
+
+/** What a session reports before any provider has said anything. */
+export const INITIAL_SESSION_STATE: SessionState = {
+  hub: 'connecting',
+  hubSynced: false,
+  local: 'loading',
+  localCheck: null,
+  peers: 0,
+  peersSynced: 0,
+  peersUnreachable: 0,
+  p2pRoute: 'none',
+  routes: [],
+  signaling: false,
+  p2pBlocked: null,
 }
 
 /** Longest pause between reconnection attempts to the hub. */
@@ -78,6 +99,8 @@ const UNREACHABLE_AFTER_MS = 10_000
  * anew (ICE itself may never give up when it has no candidate pair to check).
  */
 const GIVE_UP_ATTEMPT_MS = 30_000
+/** An attempt whose ICE failed or dropped before connecting is closed after this long. */
+const BROKEN_ATTEMPT_MS = 3_000
 /** A peer that failed and has not been seen again for this long is forgotten (it left). */
 const FORGET_PEER_MS = 30_000
 /** How often the connected peers' routes are read (getStats). */
@@ -91,6 +114,8 @@ type PeerTrack = {
   waitingSince: number
   /** When the current connection attempt began. */
   attemptSince: number
+  /** When the current attempt's ICE went 'failed' or 'disconnected' (before connecting). */
+  brokenSince?: number
   /** Connected at the last look. */
   connected: boolean
   /** Attempts that ended without ever connecting, since the last success. */
@@ -113,18 +138,7 @@ export class DocSession {
   idb: IndexeddbPersistence | null = null
   rtc: WebrtcProvider | null = null
 
-  private state: SessionState = {
-    hub: 'connecting',
-    hubSynced: false,
-    local: 'loading',
-    localCheck: null,
-    peers: 0,
-    peersSynced: 0,
-    peersUnreachable: 0,
-    p2pRoute: 'none',
-    routes: [],
-    signaling: false,
-  }
+  private state: SessionState = INITIAL_SESSION_STATE
   private tracked = new Map<string, PeerTrack>()
   private routesKey = ''
   private lastRoutePoll = 0
@@ -226,7 +240,15 @@ export class DocSession {
           t.waitingSince = now
           t.attemptSince = now
         }
-        if (now - t.attemptSince >= GIVE_UP_ATTEMPT_MS) (conn.peer as { destroy?: () => void } | null)?.destroy?.()
+        // ICE that failed (or lost its only pair before the data channel
+        // opened) does not come back by itself: start over at once rather
+        // than after GIVE_UP_ATTEMPT_MS.
+        const peer = conn.peer as { destroy?: () => void; _pc?: RTCPeerConnection | null } | null
+        const ice = peer?._pc?.iceConnectionState
+        if (ice === 'failed' || ice === 'disconnected') t.brokenSince ??= now
+        else t.brokenSince = undefined
+        if (now - t.attemptSince >= GIVE_UP_ATTEMPT_MS || (t.brokenSince !== undefined && now - t.brokenSince >= BROKEN_ATTEMPT_MS))
+          peer?.destroy?.()
       }
     })
     let peersUnreachable = 0
@@ -309,6 +331,10 @@ export class DocSession {
     if (closing) await closing
     if (this.destroyed || this.rtcKey !== key) return
     const { signaling, iceServers } = this.options.config
+    if (!window.isSecureContext || !globalThis.crypto?.subtle) {
+      this.set({ p2pBlocked: 'insecure-page' })
+      return
+    }
     try {
       this.rtc = new WebrtcProvider(opts.room, this.doc, {
         signaling,
@@ -408,6 +434,47 @@ export const releaseSession = (session: DocSession): void => {
 export const liveSessionNames = (): string[] => Array.from(sessions.keys())
 
 /** Every connected peer of every live session and its route (the debug hook). */
+/** Every WebRTC attempt of every session, connected or not, with its RTCPeerConnection states (diagnostics). */
+export const peerStates = (): { doc: string; peerId: string; connected: boolean; connection?: string; ice?: string; gathering?: string; signaling?: string }[] => {
+  const out: ReturnType<typeof peerStates> = []
+  for (const [doc, entry] of sessions) {
+    entry.session.rtc?.room?.webrtcConns.forEach((conn, peerId) => {
+      const pc = (conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc
+      out.push({
+        doc,
+        peerId,
+        connected: conn.connected,
+        connection: pc?.connectionState,
+        ice: pc?.iceConnectionState,
+        gathering: pc?.iceGatheringState,
+        signaling: pc?.signalingState,
+      })
+    })
+  }
+  return out
+}
+
+/** The local candidates and candidate pairs of every WebRTC attempt (diagnostics). */
+export const iceStats = async (): Promise<unknown[]> => {
+  const out: unknown[] = []
+  for (const [doc, entry] of sessions) {
+    for (const [peerId, conn] of Array.from(entry.session.rtc?.room?.webrtcConns ?? [])) {
+      const pc = (conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc
+      if (!pc) continue
+      const candidates: string[] = []
+      const pairs: string[] = []
+      const stats = await pc.getStats()
+      stats.forEach((s: Record<string, unknown>) => {
+        if (s.type === 'local-candidate' || s.type === 'remote-candidate')
+          candidates.push(`${s.type === 'local-candidate' ? 'L' : 'R'} ${String(s.candidateType)} ${String(s.address ?? s.ip)}:${String(s.port)}`)
+        if (s.type === 'candidate-pair') pairs.push(`${String(s.state)} req=${String(s.requestsSent)} resp=${String(s.responsesReceived)} nominated=${String(s.nominated)}`)
+      })
+      out.push({ doc, peerId, candidates, pairs })
+    }
+  }
+  return out
+}
+
 export const iceRoutes = async (): Promise<({ doc: string } & PeerRoute)[]> => {
   const out: ({ doc: string } & PeerRoute)[] = []
   for (const [doc, entry] of sessions) for (const r of await entry.session.routes()) out.push({ doc, ...r })

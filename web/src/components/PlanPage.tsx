@@ -104,6 +104,7 @@ export const PlanPage = ({
           {p2pOnly ? 'other reviewers' : 'the hub and other reviewers'}.
         </div>
       )}
+      {state.p2pBlocked === 'insecure-page' && <InsecurePageNotice />}
       <PlanHeader
         planId={planId}
         meta={meta}
@@ -194,6 +195,13 @@ const PlanSkeleton = () => (
  * The plan page on a site without documents while no peer has sent the plan:
  * what it waits for, and why it may wait long.
  */
+const InsecurePageNotice = () => (
+  <p className="notice warn" data-testid="p2p-insecure-page">
+    This page was opened over plain HTTP, so the browser withholds the encryption that private peer-to-peer rooms need:
+    other reviewers can’t be reached from here. Open the link over HTTPS (or on this machine, at localhost).
+  </p>
+)
+
 const WaitingForPeers = ({ state }: { state: SessionState }) => {
   // The relay answers within a moment of opening; do not flash a warning before.
   const [settled, setSettled] = useState(false)
