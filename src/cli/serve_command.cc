@@ -40,8 +40,15 @@ bool readSecretFile(const std::string& path, std::string* secret) {
     std::cerr << "cannot read a TURN secret from " << path << " (its first line holds it)\n";
     return false;
   }
-  if (!secret->empty() && secret->back() == '\r') secret->pop_back();
+  if (secret->back() == '\r') secret->pop_back();
   return true;
+}
+
+// An ICE server's "urls": one string or a list of them (RTCIceServer's shape).
+std::vector<std::string> readUrls(const nlohmann::json& server) {
+  const auto& urls = server.at("urls");
+  if (urls.is_string()) return {urls.get<std::string>()};
+  return urls.get<std::vector<std::string>>();
 }
 
 // "turn": one object or a list of them, each {urls, secret | secretFile, ttlSeconds?}.
@@ -49,9 +56,7 @@ bool readTurnRestServers(const nlohmann::json& turn, hub::HubOptions* options) {
   const nlohmann::json list = turn.is_array() ? turn : nlohmann::json::array({turn});
   for (const auto& server : list) {
     hub::TurnRestServer rest;
-    const auto& urls = server.at("urls");
-    if (urls.is_string()) rest.urls.push_back(urls.get<std::string>());
-    else rest.urls = urls.get<std::vector<std::string>>();
+    rest.urls = readUrls(server);
     if (server.contains("secretFile")) {
       if (!readSecretFile(server["secretFile"].get<std::string>(), &rest.secret)) return false;
     } else {
@@ -88,9 +93,7 @@ bool readConfigFile(const std::string& path, hub::HubOptions* options) {
     if (json.contains("publicUrl")) options->publicUrl = json["publicUrl"].get<std::string>();
     for (const auto& server : json.value("iceServers", nlohmann::json::array())) {
       hub::IceServer ice;
-      const auto& urls = server.at("urls");
-      if (urls.is_string()) ice.urls.push_back(urls.get<std::string>());
-      else ice.urls = urls.get<std::vector<std::string>>();
+      ice.urls = readUrls(server);
       ice.username = server.value("username", "");
       ice.credential = server.value("credential", "");
       options->iceServers.push_back(std::move(ice));

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hub/url.h"
+
 namespace roundtable::hub {
 
 namespace {
@@ -13,15 +15,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
-}
-
-// The host part of a URL such as https://review.example.com:8443/x.
-std::string urlHost(std::string_view url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  std::string_view rest = url.substr(scheme + 3);
-  rest = rest.substr(0, rest.find('/'));
-  return RequestPolicy::hostName(rest);
 }
 
 }  // namespace
@@ -35,7 +28,7 @@ RequestPolicy::RequestPolicy(const HubOptions& options, uint16_t port)
   // the allow-list, so that pages of a public review site never get to use a
   // hub's /yjs or /mcp (a review site has no documents; see docs/p2p.md).
   if (!options.publicUrl.empty()) {
-    std::string h = urlHost(options.publicUrl);
+    std::string h = hostName(urlAuthority(options.publicUrl));
     if (!h.empty()) allowHosts_.push_back(lower(h));
   }
   if (!isIpLiteral(options.host) && options.host != "0.0.0.0" && options.host != "::")

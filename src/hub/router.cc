@@ -182,12 +182,9 @@ namespace {
 
 // "https://review.example.com/x" -> "wss://review.example.com/signal".
 std::string signalingUrlOf(std::string_view siteUrl) {
-  size_t scheme = siteUrl.find("://");
-  if (scheme == std::string_view::npos) return {};
-  std::string_view rest = siteUrl.substr(scheme + 3);
-  std::string_view authority = rest.substr(0, rest.find('/'));
+  std::string_view authority = urlAuthority(siteUrl);
   if (authority.empty()) return {};
-  return std::string(siteUrl.substr(0, scheme) == "https" ? "wss://" : "ws://") + std::string(authority) + "/signal";
+  return std::string(siteUrl.starts_with("https://") ? "wss://" : "ws://") + std::string(authority) + "/signal";
 }
 
 }  // namespace
@@ -215,21 +212,17 @@ HttpResponse Router::configJson(const HttpRequest& request) const {
   }
   config["signaling"] = signaling;
   auto ice = nlohmann::ordered_json::array();
-  for (const auto& server : options.iceServers) {
+  auto addIce = [&](const std::vector<std::string>& urls, const std::string& username, const std::string& credential) {
     nlohmann::ordered_json s;
-    s["urls"] = server.urls;
-    if (!server.username.empty()) s["username"] = server.username;
-    if (!server.credential.empty()) s["credential"] = server.credential;
+    s["urls"] = urls;
+    if (!username.empty()) s["username"] = username;
+    if (!credential.empty()) s["credential"] = credential;
     ice.push_back(std::move(s));
-  }
+  };
+  for (const auto& server : options.iceServers) addIce(server.urls, server.username, server.credential);
   for (const auto& server : options.turnRestServers) {
-    TurnCredentials credentials =
-        makeTurnCredentials(server.secret, "roundtable", std::chrono::system_clock::now(), server.ttl);
-    nlohmann::ordered_json s;
-    s["urls"] = server.urls;
-    s["username"] = credentials.username;
-    s["credential"] = credentials.credential;
-    ice.push_back(std::move(s));
+    TurnCredentials c = makeTurnCredentials(server.secret, "roundtable", std::chrono::system_clock::now(), server.ttl);
+    addIce(server.urls, c.username, c.credential);
   }
   config["iceServers"] = ice;
   config["publicUrl"] = options.publicUrl;

@@ -4,6 +4,13 @@ namespace roundtable::hub {
 
 std::string_view targetPath(std::string_view target) { return target.substr(0, target.find('?')); }
 
+std::string_view urlAuthority(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view rest = url.substr(scheme + 3);
+  return rest.substr(0, rest.find('/'));
+}
+
 std::optional<std::string> percentDecode(std::string_view in) {
   auto hex = [](char h) -> int {
     if (h >= '0' && h <= '9') return h - '0';

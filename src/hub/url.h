@@ -9,6 +9,9 @@ namespace roundtable::hub {
 
 // "/yjs/a?x=1" -> "/yjs/a".
 std::string_view targetPath(std::string_view target);
+// "https://review.example.com:8443/x" -> "review.example.com:8443"; empty
+// without a scheme.
+std::string_view urlAuthority(std::string_view url);
 // "%2Fa%20b" -> "/a b"; nothing on a malformed escape.
 std::optional<std::string> percentDecode(std::string_view in);
 

@@ -24,6 +24,8 @@ const NETNS = path.join(here, 'netns.sh')
 const P = `rtbed${process.pid.toString(36)}`
 const ns = n => `${P}-${n}`
 const inNs = n => ['ip', 'netns', 'exec', ns(n)]
+/** A process inside namespace `n` (ip netns exec execs it: its pid is the process's). */
+const spawnIn = (n, args, label) => new Child('ip', [...inNs(n).slice(1), ...args], {}, label)
 
 const PUBLIC_IP = '203.0.113.10'
 const RELAY_PORT = 4444
@@ -79,7 +81,7 @@ const chromiumIn = async n => {
 const startRelay = async ({ ice = true } = {}) => {
   const flags = ['signal', '--host', PUBLIC_IP, '--port', String(RELAY_PORT), '--web', '--web-dir', webDist, '--public-url', PUBLIC_URL]
   if (ice) flags.push('--stun', STUN, '--turn', TURN, '--turn-secret-file', secretFile)
-  relay = new Child(inNs('pub')[0], [...inNs('pub').slice(1), hubBinary, ...flags], {}, 'relay')
+  relay = spawnIn('pub', [hubBinary, ...flags], 'relay')
   await relay.waitOutput(/listening on/)
 }
 
@@ -164,15 +166,15 @@ before(async () => {
   fs.writeFileSync(secretFile, `${turnSecret}\n`, { mode: 0o600 })
 
   // Everything the public host sends or receives, for step 8.
-  tcpdump = new Child(inNs('pub')[0], [...inNs('pub').slice(1), 'tcpdump', '-i', 'eth0', '-U', '-s', '0', '-w', capture], {}, 'tcpdump')
+  tcpdump = spawnIn('pub', ['tcpdump', '-i', 'eth0', '-U', '-s', '0', '-w', capture], 'tcpdump')
   await tcpdump.waitOutput(/listening on eth0/)
   h.defer(() => tcpdump.kill('SIGTERM'))
 
   // coturn with the TURN REST API's shared secret, as docs/p2p.md runs it.
-  coturn = new Child(inNs('pub')[0], [...inNs('pub').slice(1), 'turnserver', '-n', `--listening-ip=${PUBLIC_IP}`, `--relay-ip=${PUBLIC_IP}`,
+  coturn = spawnIn('pub', ['turnserver', '-n', `--listening-ip=${PUBLIC_IP}`, `--relay-ip=${PUBLIC_IP}`,
     `--listening-port=${TURN_PORT}`, '--min-port=49152', '--max-port=49999', '--use-auth-secret', `--static-auth-secret=${turnSecret}`,
     '--realm=roundtable.test', '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--log-file=stdout', '--simple-log',
-    `--pidfile=${path.join(tmp, 'turnserver.pid')}`, `--userdb=${path.join(tmp, 'turndb')}`, '--no-software-attribute'], {}, 'coturn')
+    `--pidfile=${path.join(tmp, 'turnserver.pid')}`, `--userdb=${path.join(tmp, 'turndb')}`, '--no-software-attribute'], 'coturn')
   await coturn.waitOutput(/relay 203\.0\.113\.10 initialization done/)
   h.defer(() => coturn.kill('SIGKILL'))
 

@@ -19,11 +19,10 @@ export const useDocSession = (name: string, options: SessionOptions): DocSession
   return session && session.name === name ? session : null
 }
 
-const idle: SessionState = INITIAL_SESSION_STATE
 const noop = () => () => {}
 
 export const useSessionState = (session: DocSession | null): SessionState =>
-  useSyncExternalStore(session?.subscribe ?? noop, session?.getState ?? (() => idle))
+  useSyncExternalStore(session?.subscribe ?? noop, session?.getState ?? (() => INITIAL_SESSION_STATE))
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any shared type
 type AnyYType = Y.AbstractType<any>

@@ -124,6 +124,10 @@ type PeerTrack = {
   present: boolean
 }
 
+/** The RTCPeerConnection behind a y-webrtc connection (simple-peer keeps it in `_pc`). */
+type SimplePeerLike = { destroy?: () => void; _pc?: RTCPeerConnection | null } | null
+const peerConnectionOf = (conn: { peer: unknown }): RTCPeerConnection | null => (conn.peer as SimplePeerLike)?._pc ?? null
+
 /** Rooms whose provider is being destroyed: opening them again waits for this. */
 const closingRooms = new Map<string, Promise<void>>()
 
@@ -243,12 +247,11 @@ export class DocSession {
         // ICE that failed (or lost its only pair before the data channel
         // opened) does not come back by itself: start over at once rather
         // than after GIVE_UP_ATTEMPT_MS.
-        const peer = conn.peer as { destroy?: () => void; _pc?: RTCPeerConnection | null } | null
-        const ice = peer?._pc?.iceConnectionState
+        const ice = peerConnectionOf(conn)?.iceConnectionState
         if (ice === 'failed' || ice === 'disconnected') t.brokenSince ??= now
         else t.brokenSince = undefined
         if (now - t.attemptSince >= GIVE_UP_ATTEMPT_MS || (t.brokenSince !== undefined && now - t.brokenSince >= BROKEN_ATTEMPT_MS))
-          peer?.destroy?.()
+          (conn.peer as SimplePeerLike)?.destroy?.()
       }
     })
     let peersUnreachable = 0
@@ -279,7 +282,7 @@ export class DocSession {
     const conns = Array.from(this.rtc?.room?.webrtcConns ?? [])
     for (const [peerId, conn] of conns) {
       if (!conn.connected) continue
-      const route = await selectedRoute((conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc)
+      const route = await selectedRoute(peerConnectionOf(conn))
       if (route) out.push({ peerId, ...route })
     }
     return out
@@ -433,13 +436,12 @@ export const releaseSession = (session: DocSession): void => {
 /** Live sessions (for tests and the debug hook). */
 export const liveSessionNames = (): string[] => Array.from(sessions.keys())
 
-/** Every connected peer of every live session and its route (the debug hook). */
 /** Every WebRTC attempt of every session, connected or not, with its RTCPeerConnection states (diagnostics). */
 export const peerStates = (): { doc: string; peerId: string; connected: boolean; connection?: string; ice?: string; gathering?: string; signaling?: string }[] => {
   const out: ReturnType<typeof peerStates> = []
   for (const [doc, entry] of sessions) {
     entry.session.rtc?.room?.webrtcConns.forEach((conn, peerId) => {
-      const pc = (conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc
+      const pc = peerConnectionOf(conn)
       out.push({
         doc,
         peerId,
@@ -459,7 +461,7 @@ export const iceStats = async (): Promise<unknown[]> => {
   const out: unknown[] = []
   for (const [doc, entry] of sessions) {
     for (const [peerId, conn] of Array.from(entry.session.rtc?.room?.webrtcConns ?? [])) {
-      const pc = (conn.peer as { _pc?: RTCPeerConnection | null } | null)?._pc
+      const pc = peerConnectionOf(conn)
       if (!pc) continue
       const candidates: string[] = []
       const pairs: string[] = []
@@ -475,6 +477,7 @@ export const iceStats = async (): Promise<unknown[]> => {
   return out
 }
 
+/** Every connected peer of every live session and its route (the debug hook). */
 export const iceRoutes = async (): Promise<({ doc: string } & PeerRoute)[]> => {
   const out: ({ doc: string } & PeerRoute)[] = []
   for (const [doc, entry] of sessions) for (const r of await entry.session.routes()) out.push({ doc, ...r })
