@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <chrono>
 
@@ -81,9 +81,15 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
   if (beast::websocket::is_upgrade(request)) {
     Router::Upgrade up = router_->upgrade(request);
     if (up.endpoint) {
-      auto session = std::make_shared<WebSocketSession>(std::move(stream_), std::move(up.endpoint),
+      // Bytes after the request (a client that did not wait for the 101) are
+      // the first frames.
+      auto pipelined = buffer_.cdata();
+      Bytes early(static_cast<const uint8_t*>(pipelined.data()),
+                  static_cast<const uint8_t*>(pipelined.data()) + pipelined.size());
+      stream_.expires_never();
+      auto session = std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(up.endpoint),
                                                         router_->sessionLimits(), std::move(token_));
-      session->accept(std::move(request));
+      session->accept(request, std::move(early));
       return;
     }
     auto res = std::make_shared<HttpResponse>(std::move(*up.refusal));

@@ -8,6 +8,7 @@
 #include <deque>
 #include <random>
 
+#include "hub/beast_string.h"
 #include "hub/http_session.h"
 #include "hub/metrics.h"
 #include "mcp/plan_tools.h"
@@ -19,8 +20,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 std::string randomSessionId() {
   // 128 random bits: the session id is the only thing that ties a client's

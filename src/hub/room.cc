@@ -182,7 +182,7 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
     ConnId except = fx.docUpdates.size() == 1 && std::equal(update.begin(), update.end(), fx.received.begin(), fx.received.end()) ? from : 0;
     held_.push_back({seq, 0, except, update, nullptr});
     store_.append(name_, std::move(update), [self = shared_from_this(), seq](const store::AppendResult& result) {
-      asio::post(self->strand_, [self, seq, result] { self->onCommitted(seq, result); });
+      self->onStored(seq, result);
     });
   }
   for (auto& reply : fx.durableReply) {
@@ -207,6 +207,27 @@ void Room::deliver(ConnId to, ConnId except, const SharedBytes& bytes) {
     if (id != except) session->send(bytes);
 }
 
+// On the store's writer thread, which reports the appends of one group
+// commit one after another: a success only advances durable_, and one post
+// carries them all to the strand, so the updates committed together are
+// released together (one write per connection for the lot).
+void Room::onStored(uint64_t seq, const store::AppendResult& result) {
+  if (!result.status.ok() || result.shouldCompact) {
+    if (!result.status.ok()) storeFailed_.store(true);
+    asio::post(strand_, [self = shared_from_this(), seq, result] { self->onCommitted(seq, result); });
+    return;
+  }
+  durable_.store(seq, std::memory_order_release);
+  if (durablePosted_.exchange(true)) return;
+  asio::post(strand_, [self = shared_from_this()] {
+    self->durablePosted_.store(false);
+    uint64_t seq = self->durable_.load(std::memory_order_acquire);
+    // A failure reported before this success is handled by its own post.
+    if (self->storeFailed_.load() || seq <= self->committed_) return;
+    self->onCommitted(seq, store::AppendResult{});
+  });
+}
+
 void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (state_ != State::kReady) return;
   if (!result.status.ok()) {
@@ -214,7 +235,7 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
     fail("storing an update failed: " + result.status.message());
     return;
   }
-  committed_ = seq;
+  committed_ = std::max(committed_, seq);
   changedSinceNotify_ = true;
   resumePaused();
   releaseCommitted();
@@ -238,20 +259,33 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (idle()) scheduleUnload();
 }
 
-// Releases, in order, every held message whose update is committed.
-// (Merging consecutive updates into one message would cut frames under load;
-// a first try made hub_sync diverge about once in five full runs: not yet
-// understood, so each update goes out as it was applied.)
+// Releases, in order, every held message whose update is committed. The
+// updates released together go to each connection in one send (its sender
+// excepted), so a connection gets them in one write.
 void Room::releaseCommitted() {
+  std::vector<std::pair<ConnId, SharedBytes>> updates;  // (sender, message)
+  std::vector<SharedBytes> batch;
+  auto flush = [&] {
+    if (updates.empty()) return;
+    for (auto& [id, session] : conns_) {
+      batch.clear();
+      for (auto& [from, bytes] : updates)
+        if (from != id) batch.push_back(bytes);
+      if (!batch.empty()) session->send(batch);
+    }
+    updates.clear();
+  };
   while (!held_.empty() && held_.front().seq <= committed_) {
     Held h = std::move(held_.front());
     held_.pop_front();
     if (h.to != 0) {
+      flush();  // a reply stays behind the updates released before it
       deliver(h.to, 0, h.reply);
     } else {
-      deliver(0, h.from, share(sync::encodeUpdate(h.update)));
+      updates.emplace_back(h.from, share(sync::encodeUpdate(h.update)));
     }
   }
+  flush();
 }
 
 void Room::resumePaused() {

@@ -83,6 +83,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void load();
   void carryOut(ConnId from, RoomEffects fx);
   void deliver(ConnId to, ConnId except, const SharedBytes& bytes);
+  void onStored(uint64_t seq, const store::AppendResult& result);
   void onCommitted(uint64_t seq, const store::AppendResult& result);
   void resumePaused();
   void fail(const std::string& why);
@@ -114,6 +115,11 @@ class Room : public std::enable_shared_from_this<Room> {
   std::deque<std::pair<uint64_t, std::function<void(Status)>>> commitWaiters_;  // by sequence number
   std::unordered_map<uint64_t, Watcher> watchers_;
   bool changedSinceNotify_ = false;
+
+  // Written by the store's thread (see onStored).
+  std::atomic<uint64_t> durable_{0};
+  std::atomic<bool> durablePosted_{false};
+  std::atomic<bool> storeFailed_{false};
 
   // Joins announced by the registry but not yet handled; guarded by the registry's mutex.
   size_t joinsInFlight_ = 0;

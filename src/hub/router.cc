@@ -5,6 +5,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hub/beast_string.h"
 #include "hub/connection_limiter.h"
 #include "hub/metrics.h"
 #include "hub/room.h"
@@ -19,9 +20,6 @@ namespace roundtable::hub {
 namespace http = boost::beast::http;
 
 namespace {
-
-// Beast 1.74 hands out boost::string_view.
-std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 constexpr size_t kMaxDocNameBytes = 1024;
 

@@ -1,183 +1,436 @@
 #include "hub/websocket_session.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <cerrno>
 #include <chrono>
 
+#include "hub/beast_string.h"
 #include "hub/metrics.h"
+#include "websocket/handshake.h"
 
 namespace roundtable::hub {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+using websocket::Opcode;
 
 namespace {
+
 std::atomic<uint64_t> nextSessionId{1};
-// A peer that does not read our close frame within this time is cut off.
+// A peer that does not answer our close frame within this time is cut off.
 constexpr auto kCloseDeadline = std::chrono::seconds(5);
+// A connection that sent nothing for this long gets a ping; one that sent
+// nothing for twice as long (not even the pong) is closed. (Beast's
+// suggested server timeout, which the hub used before: 300 s with pings.)
+constexpr auto kIdleTick = std::chrono::seconds(150);
+// At most this many frames per sendmsg (two iovecs each; IOV_MAX is 1024).
+constexpr size_t kMaxFramesPerWrite = 256;
+// Bytes taken from the socket per read. The buffer is per thread, so an idle
+// connection holds none; only the unparsed rest of a read is kept.
+constexpr size_t kReadChunk = 64 * 1024;
+
+SharedBytes share(std::vector<uint8_t> bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
+
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, std::unique_ptr<Endpoint> endpoint,
-                                   SessionLimits limits, ConnectionToken token)
-    : ws_(std::move(stream)),
+WebSocketSession::WebSocketSession(Socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits,
+                                   ConnectionToken token)
+    : socket_(std::move(socket)),
       endpoint_(std::move(endpoint)),
       limits_(limits),
       token_(std::move(token)),
       id_(nextSessionId++),
-      killTimer_(ws_.get_executor()) {
+      reader_(limits.maxMessageBytes),
+      timer_(socket_.get_executor()) {
   metrics().websocketsOpen++;
 }
 
 WebSocketSession::~WebSocketSession() { metrics().websocketsOpen--; }
 
-void WebSocketSession::accept(beast::http::request<beast::http::string_body> request) {
+// ---------------------------------------------------------------------------
+// Handshake (RFC 6455 section 4.2.2): the checks and answers of Beast's own
+// websocket accept, which the hub used before.
+
+void WebSocketSession::accept(const http::request<http::string_body>& request, Bytes pipelined) {
   target_ = std::string(request.target());
-  beast::get_lowest_layer(ws_).expires_never();
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(beast::http::field::server, "roundtable");
-  }));
-  ws_.read_message_max(limits_.maxMessageBytes);
-  ws_.auto_fragment(false);
-  ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
+  auto response = std::make_shared<http::response<http::string_body>>();
+  response->version(11);
+  response->set(http::field::server, "roundtable");
+  std::string_view key = sv(request[http::field::sec_websocket_key]);
+  std::string_view version = sv(request[http::field::sec_websocket_version]);
+  auto refuse = [&](http::status status, std::string body) {
+    response->result(status);
+    response->set(http::field::content_type, "text/plain; charset=utf-8");
+    response->body() = std::move(body);
+    response->keep_alive(false);
+    response->prepare_payload();
+  };
+  bool ok = false;
+  if (request.version() < 11 || request.method() != http::verb::get ||
+      !http::token_list(request[http::field::connection]).exists("upgrade") ||
+      !http::token_list(request[http::field::upgrade]).exists("websocket")) {
+    refuse(http::status::bad_request, "not a WebSocket upgrade\n");
+  } else if (!websocket::isValidClientKey(key)) {
+    refuse(http::status::bad_request, "missing or invalid Sec-WebSocket-Key\n");
+  } else if (version.empty()) {
+    refuse(http::status::bad_request, "missing Sec-WebSocket-Version\n");
+  } else if (version != "13") {
+    refuse(http::status::upgrade_required, "unsupported Sec-WebSocket-Version\n");
+    response->set(http::field::sec_websocket_version, "13");
+  } else {
+    ok = true;
+    response->result(http::status::switching_protocols);
+    response->set(http::field::upgrade, "websocket");
+    response->set(http::field::connection, "Upgrade");
+    response->set(http::field::sec_websocket_accept, websocket::acceptKey(key));
+  }
+  if (ok) unread_ = std::move(pipelined);
+  http::async_write(socket_, *response, [self = shared_from_this(), response, ok](error_code ec, size_t) {
+    if (!ok) {
+      self->socket_.shutdown(Socket::shutdown_send, ec);
+      Lock lock(self->mutex_);
+      self->state_ = State::kClosed;
+      self->socket_.close(ec);
+      return;
+    }
+    self->onHandshakeWritten(ec);
+  });
 }
 
-void WebSocketSession::onAccept(beast::error_code ec) {
+void WebSocketSession::onHandshakeWritten(error_code ec) {
   if (ec) {
     spdlog::debug("websocket {} handshake failed: {}", id_, ec.message());
-    finish();
+    disconnect();
     return;
   }
-  open_ = true;
+  socket_.non_blocking(true, ec);
+  {
+    Lock lock(mutex_);
+    state_ = State::kOpen;
+  }
+  startTimer(kIdleTick);
+  opened_ = true;
   endpoint_->onOpen(shared_from_this());
-  doRead();
+  if (unread_.empty()) {
+    readSocket();
+  } else {
+    Bytes bytes = std::move(unread_);
+    unread_.clear();
+    consume(bytes.data(), bytes.size());
+  }
 }
 
-void WebSocketSession::doRead() {
-  if (closing_ || finished_) return;
-  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
-}
+// ---------------------------------------------------------------------------
+// Reading. The socket's readiness is edge-triggered in Asio's reactor, so the
+// session waits for it only after a read found nothing.
 
-void WebSocketSession::onRead(beast::error_code ec, size_t bytes) {
+void WebSocketSession::readSocket() {
+  if (finished_ || paused_ || peerClosed_) return;
+  thread_local std::unique_ptr<uint8_t[]> chunk(new uint8_t[kReadChunk]);
+  error_code ec;
+  size_t n = socket_.read_some(asio::buffer(chunk.get(), kReadChunk), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return waitReadable();
   if (ec) {
-    if (ec == websocket::error::message_too_big) {
-      spdlog::warn("websocket {} ({}): message over {} bytes, closing", id_, remoteAddress(),
-                   limits_.maxMessageBytes);
-      metrics().limitRefusals++;
-    } else if (ec != websocket::error::closed && ec != asio::error::eof &&
-               ec != asio::error::operation_aborted) {
+    if (ec != asio::error::eof && ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
+        ec != asio::error::bad_descriptor)
       spdlog::debug("websocket {} read: {}", id_, ec.message());
-    }
-    // Beast has already answered protocol violations (and oversize messages,
-    // 1009) with a close frame; nothing more to send.
-    finish();
+    disconnect();
     return;
   }
-  metrics().bytesReceived += bytes;
-  auto data = buffer_.cdata();
-  Bytes message(static_cast<const uint8_t*>(data.data()), static_cast<const uint8_t*>(data.data()) + data.size());
-  buffer_.consume(buffer_.size());
-  if (closing_) return;
-  endpoint_->onMessage(shared_from_this(), std::move(message), ws_.got_text());
+  receivedSinceTick_ = true;
+  metrics().bytesReceived += n;
+  consume(chunk.get(), n);
+}
+
+void WebSocketSession::waitReadable() {
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (self->finished_) return;
+    if (ec) return self->disconnect();
+    self->readSocket();
+  });
+}
+
+void WebSocketSession::consume(const uint8_t* data, size_t size) {
+  websocket::ReadEvent event;
+  for (;;) {
+    size_t used = reader_.read(data, size, event);
+    data += used;
+    size -= used;
+    switch (event.kind) {
+      case websocket::ReadEvent::kNeedMore:
+        return readSocket();
+      case websocket::ReadEvent::kMessage: {
+        Lock lock(mutex_);
+        if (state_ != State::kOpen) continue;  // closing: what the peer still sends is dropped
+        lock.unlock();
+        paused_ = true;
+        unread_.assign(data, data + size);
+        endpoint_->onMessage(shared_from_this(), std::move(event.payload), event.text);
+        return;
+      }
+      case websocket::ReadEvent::kPing: {
+        Lock lock(mutex_);
+        if (state_ == State::kOpen) enqueue(lock, Opcode::kPong, share(std::move(event.payload)));
+        continue;
+      }
+      case websocket::ReadEvent::kPong:
+        continue;
+      case websocket::ReadEvent::kClose: {
+        peerClosed_ = true;
+        Lock lock(mutex_);
+        if (closeQueued_) {
+          // The answer to our close: the handshake is complete.
+          lock.unlock();
+          disconnect();
+          return;
+        }
+        // Echo the peer's code, then end the connection (the server closes
+        // TCP first, RFC 6455 section 7.1.1).
+        CloseCode code = event.code == CloseCode::kNoStatus ? CloseCode::kNormal : event.code;
+        enqueueClose(lock, code, "", /*disconnectAfter=*/true);
+        return;
+      }
+      case websocket::ReadEvent::kError: {
+        if (event.code == CloseCode::kTooBig) {
+          spdlog::warn("websocket {} ({}): message over {} bytes, closing", id_, remoteAddress(),
+                       limits_.maxMessageBytes);
+          metrics().limitRefusals++;
+        } else {
+          spdlog::debug("websocket {} ({}): {}, closing", id_, remoteAddress(), event.reason);
+        }
+        peerClosed_ = true;  // nothing more is read
+        Lock lock(mutex_);
+        enqueueClose(lock, event.code, event.reason, /*disconnectAfter=*/true);
+        return;
+      }
+    }
+  }
 }
 
 void WebSocketSession::continueReading() {
-  asio::post(ws_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->finished_ || !self->paused_) return;
+    self->paused_ = false;
+    if (self->unread_.empty()) return self->readSocket();
+    Bytes bytes = std::move(self->unread_);
+    self->unread_.clear();
+    self->consume(bytes.data(), bytes.size());
+  });
 }
 
-void WebSocketSession::send(SharedBytes message, bool text) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message), text]() mutable {
-    if (!self->open_ || self->closing_) return;
-    if (self->queuedBytes_ + message->size() > self->limits_.maxQueuedBytes) {
-      spdlog::warn("websocket {} ({}): peer too slow ({} bytes queued), disconnecting", self->id_,
-                   self->remoteAddress(), self->queuedBytes_);
-      metrics().slowConsumers++;
-      // Drop what the peer has not started to receive; the close follows.
-      if (self->writing_) {
-        Outgoing inFlight = std::move(self->queue_.front());
-        self->queue_.clear();
-        self->queue_.push_back(std::move(inFlight));
-        self->queuedBytes_ = self->queue_.front().bytes->size();
-      } else {
-        self->queue_.clear();
-        self->queuedBytes_ = 0;
-      }
-      self->closeReason_ = websocket::close_reason(websocket::close_code::policy_error, "too slow");
-      self->startClose();
-      return;
-    }
-    self->queuedBytes_ += message->size();
-    self->queue_.push_back({std::move(message), text});
-    if (!self->writing_) self->doWrite();
+// ---------------------------------------------------------------------------
+// Timers: idle pings, then the close deadline.
+
+void WebSocketSession::startTimer(std::chrono::steady_clock::duration after) {
+  timer_.expires_after(after);
+  timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec && !self->finished_) self->onTimer();
   });
+}
+
+void WebSocketSession::onTimer() {
+  Lock lock(mutex_);
+  if (state_ == State::kClosing) {
+    lock.unlock();
+    spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id_);
+    return disconnect();
+  }
+  if (state_ != State::kOpen) return;
+  if (receivedSinceTick_) {
+    receivedSinceTick_ = false;
+    pingSent_ = false;
+  } else if (!pingSent_) {
+    pingSent_ = true;
+    enqueue(lock, Opcode::kPing, share({}));
+  } else {
+    spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), 2 * kIdleTick.count());
+    lock.unlock();
+    return disconnect();
+  }
+  lock.unlock();
+  startTimer(kIdleTick);
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+void WebSocketSession::send(SharedBytes message, bool text) {
+  Lock lock(mutex_);
+  if (state_ != State::kOpen) return;
+  if (queuedBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
+  enqueue(lock, text ? Opcode::kText : Opcode::kBinary, std::move(message));
+}
+
+void WebSocketSession::send(const std::vector<SharedBytes>& messages) {
+  Lock lock(mutex_);
+  if (state_ != State::kOpen) return;
+  size_t bytes = 0;
+  for (const auto& m : messages) bytes += m->size();
+  if (queuedBytes_ + bytes > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
+  bool wasWriting = writing_;
+  writing_ = true;  // hold the writer back until all are queued
+  for (const auto& m : messages) enqueue(lock, Opcode::kBinary, m);
+  writing_ = wasWriting;
+  startWriting(lock);
 }
 
 void WebSocketSession::close(CloseCode code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
-    if (self->closing_ || self->finished_) return;
-    self->closeReason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-    self->startClose();
+  Lock lock(mutex_);
+  if (state_ != State::kOpen) return;
+  enqueueClose(lock, code, reason, /*disconnectAfter=*/false);
+  lock.unlock();
+  awaitPeerClose();
+}
+
+// After our close frame: read on (whatever the endpoint's pacing) to see the
+// peer's answer, until a deadline.
+void WebSocketSession::awaitPeerClose() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->finished_) return;
+    self->startTimer(kCloseDeadline);
+    if (!self->paused_) return;  // reading already
+    self->paused_ = false;
+    Bytes bytes = std::move(self->unread_);
+    self->unread_.clear();
+    if (bytes.empty()) return self->readSocket();
+    self->consume(bytes.data(), bytes.size());
   });
 }
 
-void WebSocketSession::doWrite() {
-  if (queue_.empty()) {
-    writing_ = false;
-    if (closing_ && !closeSent_) startClose();
-    return;
-  }
+void WebSocketSession::refuseSlowPeer(Lock& lock) {
+  spdlog::warn("websocket {} ({}): peer too slow ({} bytes queued), disconnecting", id_, remoteAddress(),
+               queuedBytes_);
+  metrics().slowConsumers++;
+  // Drop what the peer has not started to receive; the close follows.
+  size_t keep = queueHead_ < queue_.size() && queue_[queueHead_].written > 0 ? queueHead_ + 1 : queueHead_;
+  for (size_t i = keep; i < queue_.size(); ++i) queuedBytes_ -= queue_[i].payload->size();
+  queue_.resize(keep);
+  enqueueClose(lock, CloseCode::kPolicyViolation, "too slow", /*disconnectAfter=*/false);
+  lock.unlock();
+  awaitPeerClose();
+}
+
+void WebSocketSession::enqueue(Lock& lock, Opcode opcode, SharedBytes payload) {
+  queuedBytes_ += payload->size();
+  websocket::FrameHeader header = websocket::serverFrameHeader(opcode, payload->size());
+  queue_.push_back({std::move(payload), header, 0, opcode == Opcode::kClose});
+  startWriting(lock);
+}
+
+void WebSocketSession::enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter) {
+  if (closeQueued_ || state_ == State::kClosed) return;
+  closeQueued_ = true;
+  disconnectAfterClose_ = disconnectAfter;
+  enqueue(lock, Opcode::kClose, share(websocket::closePayload(code, reason)));
+  state_ = State::kClosing;
+}
+
+void WebSocketSession::startWriting(Lock& lock) {
+  if (writing_ || state_ == State::kClosed || queueHead_ == queue_.size()) return;
   writing_ = true;
-  const Outgoing& next = queue_.front();
-  ws_.binary(!next.text);
-  ws_.async_write(asio::buffer(*next.bytes), beast::bind_front_handler(&WebSocketSession::onWrite, shared_from_this()));
+  writeQueued(lock);
 }
 
-void WebSocketSession::onWrite(beast::error_code ec, size_t bytes) {
+// Writes what is queued until it is all sent or the socket is full; then
+// waits for the socket on the strand. Called with writing_ set.
+void WebSocketSession::writeQueued(Lock& lock) {
+  while (queueHead_ < queue_.size()) {
+    std::array<iovec, 2 * kMaxFramesPerWrite> iov;
+    size_t count = 0;
+    for (size_t i = queueHead_; i < queue_.size() && count < iov.size(); ++i) {
+      Outgoing& o = queue_[i];
+      size_t skip = o.written;
+      if (skip < o.header.size)
+        iov[count++] = {o.header.bytes.data() + skip, static_cast<size_t>(o.header.size - skip)};
+      skip = skip > o.header.size ? skip - o.header.size : 0;
+      if (skip < o.payload->size())
+        iov[count++] = {const_cast<uint8_t*>(o.payload->data()) + skip, o.payload->size() - skip};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->socket_.async_wait(Socket::wait_write, [self](error_code ec) {
+          Lock lock(self->mutex_);
+          if (ec || self->state_ == State::kClosed) {
+            self->writing_ = false;
+            return;
+          }
+          self->writeQueued(lock);
+        });
+      });
+      return;
+    }
+    if (n < 0) {
+      spdlog::debug("websocket {} write: {}", id_, std::strerror(errno));
+      queue_.clear();
+      queueHead_ = 0;
+      queuedBytes_ = 0;
+      writing_ = false;
+      lock.unlock();
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->disconnect(); });
+      lock.lock();
+      return;
+    }
+    metrics().bytesSent += static_cast<uint64_t>(n);
+    auto left = static_cast<size_t>(n);
+    while (left > 0) {
+      Outgoing& o = queue_[queueHead_];
+      size_t frame = o.header.size + o.payload->size();
+      size_t take = std::min(left, frame - o.written);
+      o.written += take;
+      left -= take;
+      if (o.written < frame) break;
+      if (o.isClose) closeWritten_ = true;
+      queuedBytes_ -= o.payload->size();
+      o.payload.reset();
+      ++queueHead_;
+    }
+  }
+  // Everything is written.
+  queue_.clear();
+  queueHead_ = 0;
+  if (queue_.capacity() > 64) queue_.shrink_to_fit();
   writing_ = false;
-  if (ec) {
-    spdlog::debug("websocket {} write: {}", id_, ec.message());
-    queue_.clear();
-    queuedBytes_ = 0;
-    beast::get_lowest_layer(ws_).close();
-    finish();
-    return;
+  if (closeWritten_ && disconnectAfterClose_) {
+    lock.unlock();
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->disconnect(); });
+    lock.lock();
   }
-  metrics().bytesSent += bytes;
-  queuedBytes_ -= queue_.front().bytes->size();
-  queue_.pop_front();
-  if (closing_ && !closeSent_) {
-    // Flush what was queued before the close was requested, then close.
-    if (!queue_.empty()) return doWrite();
-    startClose();
-    return;
-  }
-  doWrite();
 }
 
-void WebSocketSession::startClose() {
-  if (!closing_) {
-    closing_ = true;
-    killTimer_.expires_after(kCloseDeadline);
-    killTimer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) beast::get_lowest_layer(self->ws_).close();
-    });
-  }
-  if (!open_ || closeSent_ || finished_ || writing_) return;  // onWrite continues the close
-  closeSent_ = true;
-  ws_.async_close(closeReason_, [self = shared_from_this()](beast::error_code) {
-    self->killTimer_.cancel();
-    self->finish();
-  });
-}
+// ---------------------------------------------------------------------------
+// The end of the connection, on the strand.
 
-void WebSocketSession::finish() {
+void WebSocketSession::disconnect() {
   if (finished_) return;
   finished_ = true;
-  open_ = false;
-  killTimer_.cancel();
-  if (endpoint_) endpoint_->onClose(shared_from_this());
+  {
+    Lock lock(mutex_);
+    state_ = State::kClosed;
+    queue_.clear();
+    queueHead_ = 0;
+    queuedBytes_ = 0;
+    error_code ec;
+    // Closed under the mutex: no other thread is in sendmsg on this descriptor.
+    socket_.shutdown(Socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  timer_.cancel();
+  unread_ = {};
+  if (opened_) endpoint_->onClose(shared_from_this());
 }
 
 }  // namespace roundtable::hub

@@ -6,26 +6,38 @@
 // message only when the endpoint calls continueReading(), so a client cannot
 // push faster than its messages are handled.
 //
+// The WebSocket protocol itself (frames, control frames, the close
+// handshake) is websocket::FrameReader and websocket::serverFrameHeader, not
+// Beast's websocket::stream, because a hub relays each message to many
+// connections: Beast writes one message per write operation and keeps about
+// 6 KB of state per connection, while here one encoded payload is shared by
+// every recipient, everything queued for a connection goes out in one
+// gather-write (sendmsg) from the thread that queued it, and an idle
+// connection holds no buffers (see docs/hub.md, "Connections"). Beast still
+// parses the HTTP upgrade request and writes the response.
+//
 // Thread safety: send(), close() and continueReading() may be called from any
-// thread; everything else runs on the session's strand.
+// thread; everything else runs on the session's strand (the socket's executor).
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <cstdint>
-#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hub/connection_limiter.h"
+#include "websocket/frame.h"
+#include "websocket/frame_reader.h"
 
 namespace roundtable::hub {
 
 using Bytes = std::vector<uint8_t>;
 using SharedBytes = std::shared_ptr<const Bytes>;
+using CloseCode = websocket::CloseCode;
 
 class WebSocketSession;
 
@@ -42,18 +54,6 @@ class Endpoint {
   virtual void onClose(const std::shared_ptr<WebSocketSession>& session) = 0;
 };
 
-// WebSocket close codes the hub uses (RFC 6455 section 7.4.1).
-enum class CloseCode : uint16_t {
-  kNormal = 1000,
-  kGoingAway = 1001,
-  kProtocolError = 1002,
-  kUnsupportedData = 1003,
-  kPolicyViolation = 1008,
-  kTooBig = 1009,
-  kInternalError = 1011,
-  kTryAgainLater = 1013,
-};
-
 struct SessionLimits {
   size_t maxMessageBytes;
   size_t maxQueuedBytes;
@@ -61,16 +61,22 @@ struct SessionLimits {
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(boost::beast::tcp_stream&& stream, std::unique_ptr<Endpoint> endpoint,
-                   SessionLimits limits, ConnectionToken token);
+  using Socket = boost::asio::ip::tcp::socket;
+  WebSocketSession(Socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits, ConnectionToken token);
   ~WebSocketSession();
 
-  // Completes the upgrade that `request` asked for, then starts reading.
-  void accept(boost::beast::http::request<boost::beast::http::string_body> request);
+  // Answers the upgrade `request` asked for (101, or an HTTP error for a
+  // request that is not a valid WebSocket handshake), then starts reading.
+  // `pipelined`: bytes the client sent after the request.
+  void accept(const boost::beast::http::request<boost::beast::http::string_body>& request, Bytes pipelined);
 
-  // Queues a message. If the queue would exceed the limit, the peer is too
-  // slow: the queue is dropped and the connection closed (1008).
+  // Queues a message, or several binary messages to go out together. If the
+  // queue would exceed the limit, the peer is too slow: what it has not
+  // started to receive is dropped and the connection closed (1008).
   void send(SharedBytes message, bool text = false);
+  void send(const std::vector<SharedBytes>& messages);
+  // Sends a close frame after what is queued; the connection ends when the
+  // peer answers it, or after a deadline.
   void close(CloseCode code, std::string reason);
   void continueReading();
 
@@ -79,35 +85,66 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   const std::string& target() const { return target_; }
 
  private:
-  void onAccept(boost::beast::error_code ec);
-  void doRead();
-  void onRead(boost::beast::error_code ec, size_t bytes);
-  void doWrite();
-  void onWrite(boost::beast::error_code ec, size_t bytes);
-  void startClose();
-  void finish();
-
-  struct Outgoing {
-    SharedBytes bytes;
-    bool text;
+  enum class State : uint8_t {
+    kHandshake,  // the 101 response is being written
+    kOpen,
+    kClosing,    // a close frame is queued or sent; no more data frames
+    kClosed,     // the socket is closed
   };
+  struct Outgoing {
+    SharedBytes payload;
+    websocket::FrameHeader header;
+    size_t written = 0;  // bytes of header + payload already sent
+    bool isClose = false;
+  };
+  using Lock = std::unique_lock<std::mutex>;
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  void onHandshakeWritten(boost::system::error_code ec);
+  void readSocket();
+  void waitReadable();
+  void consume(const uint8_t* data, size_t size);
+  void awaitPeerClose();
+  void startTimer(std::chrono::steady_clock::duration after);
+  void onTimer();
+  void disconnect();
+
+  // With mutex_ held.
+  void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);
+  void enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter);
+  void startWriting(Lock& lock);
+  void writeQueued(Lock& lock);
+  void refuseSlowPeer(Lock& lock);
+
+  Socket socket_;
   std::unique_ptr<Endpoint> endpoint_;
-  SessionLimits limits_;
+  const SessionLimits limits_;
   ConnectionToken token_;
-  uint64_t id_;
+  const uint64_t id_;
   std::string target_;
-  boost::beast::flat_buffer buffer_;
-  std::deque<Outgoing> queue_;
+
+  // Read side, on the strand.
+  websocket::FrameReader reader_;
+  Bytes unread_;                 // received but not parsed while reading is paused
+  bool paused_ = false;          // a message is with the endpoint
+  bool peerClosed_ = false;      // the peer's close frame arrived; nothing more is read
+  bool receivedSinceTick_ = false;
+  bool pingSent_ = false;
+  bool opened_ = false;          // onOpen delivered
+  bool finished_ = false;        // disconnected (and onClose delivered if opened)
+  boost::asio::steady_timer timer_;  // idle ticks; during a close, its deadline
+
+  // Write side: whichever thread sends writes to the socket itself (a
+  // non-blocking sendmsg), so a broadcast costs no post per recipient; the
+  // mutex is held for that write and keeps frames whole and in order.
+  std::mutex mutex_;
+  State state_ = State::kHandshake;
+  std::vector<Outgoing> queue_;  // [queueHead_, end): not yet fully written
+  size_t queueHead_ = 0;
   size_t queuedBytes_ = 0;
-  bool writing_ = false;
-  bool open_ = false;       // accepted and not yet closing
-  bool closing_ = false;    // a close was requested; no more writes queued
-  bool closeSent_ = false;
-  bool finished_ = false;   // onClose delivered
-  boost::beast::websocket::close_reason closeReason_;
-  boost::asio::steady_timer killTimer_;
+  bool writing_ = false;          // a writer owns the queue (or waits for the socket)
+  bool closeQueued_ = false;
+  bool closeWritten_ = false;
+  bool disconnectAfterClose_ = false;  // after our close frame: end at once, not on the peer's answer
 };
 
 }  // namespace roundtable::hub
