@@ -5,8 +5,9 @@
 //   roundtable_hub_load --port P [--host 127.0.0.1] [--scenario fanout|breadth|all]
 //                       [--server-pid PID] [--label NAME] [--json FILE] ...
 //
-// Every simulated client is a Boost.Beast websocket on one io_context (one
-// thread, so the server under test has the other core) speaking the
+// Every simulated client is an Asio socket on one io_context (one thread, so
+// the server under test has the other core) with its own minimal WebSocket
+// framing (see Load::readFrames for why), speaking the
 // y-websocket protocol itself (sync step 1 / step 2 / update, awareness) and
 // owning a roundtable::crdt::Doc with its own client id. An edit is a text
 // insert in one transaction; the v1 update from Doc::onUpdate is what is sent.
@@ -419,9 +420,9 @@ class Load;
 
 struct Conn {
   Conn(net::io_context& ioc, Load& load, size_t index, ClientId clientId, int docIdx, int local)
-      : ws(ioc.get_executor()), load(load), index(index), clientId(clientId), docIdx(docIdx), local(local),
+      : sock(ioc.get_executor()), load(load), index(index), clientId(clientId), docIdx(docIdx), local(local),
         doc(roundtable::crdt::DocOptions{clientId, true}) {}
-  websocket::stream<Socket> ws;
+  Socket sock;
   Load& load;
   size_t index;
   ClientId clientId;
@@ -434,9 +435,14 @@ struct Conn {
   Clock clock = 0;    // its next clock
   std::vector<Sent> sent;
   std::vector<Clock> watermark;  // per sender (local index): clocks received up to
-  beast::flat_buffer rbuf;
-  std::deque<std::vector<uint8_t>> outq;
-  bool writing = false;
+  std::vector<uint8_t> rbuf;  // received bytes [0, rlen)
+  size_t rlen = 0;
+  std::string handshake;      // the HTTP response while it is being read
+  void queue(const std::vector<uint8_t>& message);
+  std::vector<uint8_t> outbuf;   // framed messages not yet handed to the socket
+  size_t outCount = 0;           // ... how many
+  std::vector<uint8_t> writing;  // the bytes of the write in flight
+  bool writing_ = false;
   bool open = false;
   bool synced = false;
   bool failed = false;
@@ -459,6 +465,7 @@ class Load {
   void onMessage(Conn& c, std::span<const uint8_t> msg, int64_t t);
   void connDone(Conn& c, const char* what, beast::error_code ec);
   void startWrite(Conn& c);
+  void readFrames(Conn& c, int64_t t);
 
  private:
   struct PhaseResult {
@@ -569,60 +576,122 @@ void Load::setupDocs(const std::string& prefix, int docs, int perDoc) {
 void Load::startConnect(Conn& c) {
   ++connecting_;
   Conn* cp = &c;
-  c.ws.next_layer().async_connect(endpoint_, [this, cp](beast::error_code ec) {
+  c.sock.async_connect(endpoint_, [this, cp](beast::error_code ec) {
     if (ec) return connDone(*cp, "connect", ec);
-    cp->ws.next_layer().set_option(tcp::no_delay(true));
-    cp->ws.auto_fragment(false);
-    cp->ws.binary(true);
-    cp->ws.read_message_max(64 << 20);
-    cp->ws.secure_prng(false);
-    std::string origin = o_.origin;
-    cp->ws.set_option(websocket::stream_base::decorator(
-        [origin](websocket::request_type& req) { req.set(beast::http::field::origin, origin); }));
-    std::string hostHeader = o_.host + ":" + std::to_string(o_.port);
-    cp->ws.async_handshake(hostHeader, o_.pathPrefix + docNames_[cp->docIdx], [this, cp](beast::error_code ec) {
-      --connecting_;
-      if (ec) return connDone(*cp, "handshake", ec);
-      cp->open = true;
-      ++openCount_;
-      if (nextToConnect_ < conns_.size() && connecting_ < size_t(o_.connectConcurrency)) {
-        startConnect(*conns_[nextToConnect_++]);
-      }
-      // Read loop.
-      struct Reader {
-        Conn* c;
-        void operator()(beast::error_code ec, size_t) const {
-          if (ec) return c->load.connDone(*c, "read", ec);
-          auto data = c->rbuf.cdata();
-          c->load.onMessage(*c, std::span<const uint8_t>(static_cast<const uint8_t*>(data.data()), data.size()),
-                            nowNs());
-          c->rbuf.consume(c->rbuf.size());
-          c->ws.async_read(c->rbuf, *this);
+    cp->sock.set_option(tcp::no_delay(true));
+    // The opening handshake by hand, like the frames (see readFrames): the
+    // key is fixed, which only a real browser's intermediaries would mind.
+    auto request = std::make_shared<std::string>(
+        "GET " + o_.pathPrefix + docNames_[cp->docIdx] + " HTTP/1.1\r\nHost: " + o_.host + ":" +
+        std::to_string(o_.port) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+        "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: " + o_.origin + "\r\n\r\n");
+    net::async_write(cp->sock, net::buffer(*request), [this, cp, request](beast::error_code ec, size_t) {
+      if (ec) return --connecting_, connDone(*cp, "handshake", ec);
+      net::async_read_until(cp->sock, net::dynamic_buffer(cp->handshake), "\r\n\r\n",
+                            [this, cp](beast::error_code ec, size_t headerBytes) {
+        --connecting_;
+        if (ec) return connDone(*cp, "handshake", ec);
+        if (cp->handshake.compare(0, 12, "HTTP/1.1 101") != 0)
+          return connDone(*cp, "handshake", beast::error_code(net::error::connection_refused));
+        cp->open = true;
+        ++openCount_;
+        if (nextToConnect_ < conns_.size() && connecting_ < size_t(o_.connectConcurrency)) {
+          startConnect(*conns_[nextToConnect_++]);
         }
-      };
-      cp->ws.async_read(cp->rbuf, Reader{cp});
-      // What a y-websocket client sends on open: step 1 and its awareness.
-      auto sv = cp->doc.encodeStateVector();
-      cp->outq.push_back(syncMessage(kSyncStep1, sv));
-      cp->outq.push_back(awarenessMessage(cp->clientId, 1,
-                                          "{\"user\":{\"name\":\"load-" + std::to_string(cp->index) +
-                                              "\",\"color\":\"#30bced\"}}"));
-      // The first client of a document brings the seed (a no-op when the
-      // server already has it).
-      if (cp->local == 0) cp->outq.push_back(syncMessage(kSyncUpdate, seed_));
-      startWrite(*cp);
+        cp->rbuf.resize(16 * 1024);
+        cp->rlen = cp->handshake.size() - headerBytes;  // frames that came with the response
+        std::memcpy(cp->rbuf.data(), cp->handshake.data() + headerBytes, cp->rlen);
+        cp->handshake = {};
+        readFrames(*cp, nowNs());
+        // What a y-websocket client sends on open: step 1 and its awareness.
+        auto sv = cp->doc.encodeStateVector();
+        cp->queue(syncMessage(kSyncStep1, sv));
+        cp->queue(awarenessMessage(cp->clientId, 1,
+                                   "{\"user\":{\"name\":\"load-" + std::to_string(cp->index) +
+                                       "\",\"color\":\"#30bced\"}}"));
+        // The first client of a document brings the seed (a no-op when the
+        // server already has it).
+        if (cp->local == 0) cp->queue(syncMessage(kSyncUpdate, seed_));
+        startWrite(*cp);
+      });
     });
   });
 }
 
-void Load::startWrite(Conn& c) {
-  if (c.writing || c.outq.empty() || !c.open) return;
-  c.writing = true;
+// The load client parses the server's frames itself rather than through
+// Beast's websocket::stream, whose per-message read cost (several µs) would
+// make the client the bottleneck and add its own queueing to every latency:
+// each read takes whatever the socket holds, stamps it once, and handles
+// every complete frame in it. Server frames are unmasked; this client never
+// sends fragmented messages and the servers under test send none.
+void Load::readFrames(Conn& c, int64_t t) {
+  size_t pos = 0;
+  while (c.rlen - pos >= 2) {
+    const uint8_t* h = c.rbuf.data() + pos;
+    uint8_t opcode = h[0] & 0x0F;
+    uint64_t len = h[1] & 0x7F;
+    size_t hlen = 2;
+    if (len == 126) hlen = 4;
+    if (len == 127) hlen = 10;
+    if (c.rlen - pos < hlen) break;
+    if (len == 126) len = (uint64_t(h[2]) << 8) | h[3];
+    if (len == 127) {
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | h[2 + i];
+    }
+    if (len > (64u << 20)) return connDone(c, "read", beast::error_code(net::error::message_size));
+    if (c.rlen - pos < hlen + len) {
+      if (hlen + len > c.rbuf.size()) {  // make room for a frame bigger than the buffer
+        std::memmove(c.rbuf.data(), c.rbuf.data() + pos, c.rlen - pos);
+        c.rlen -= pos;
+        pos = 0;
+        c.rbuf.resize(hlen + len);
+      }
+      break;
+    }
+    if (opcode == 0x8) return connDone(c, "read", beast::error_code(net::error::eof));  // the server closed
+    if (opcode == 0x1 || opcode == 0x2) onMessage(c, std::span<const uint8_t>(h + hlen, len), t);
+    pos += hlen + len;
+  }
+  std::memmove(c.rbuf.data(), c.rbuf.data() + pos, c.rlen - pos);
+  c.rlen -= pos;
   Conn* cp = &c;
-  c.ws.async_write(net::buffer(c.outq.front()), [this, cp](beast::error_code ec, size_t) {
-    cp->writing = false;
+  c.sock.async_read_some(net::buffer(c.rbuf.data() + c.rlen, c.rbuf.size() - c.rlen),
+                         [this, cp](beast::error_code ec, size_t n) {
+    if (ec) return connDone(*cp, "read", ec);
+    cp->rlen += n;
+    readFrames(*cp, nowNs());
+  });
+}
+
+// A client frame (FIN, binary) with an all-zero masking key: the payload
+// goes out as is.
+void Conn::queue(const std::vector<uint8_t>& message) {
+  size_t n = message.size();
+  outbuf.push_back(0x82);
+  if (n < 126) {
+    outbuf.push_back(0x80 | uint8_t(n));
+  } else if (n <= 0xFFFF) {
+    outbuf.insert(outbuf.end(), {uint8_t(0x80 | 126), uint8_t(n >> 8), uint8_t(n)});
+  } else {
+    outbuf.push_back(0x80 | 127);
+    for (int i = 7; i >= 0; --i) outbuf.push_back(uint8_t(uint64_t(n) >> (8 * i)));
+  }
+  outbuf.insert(outbuf.end(), 4, 0);
+  outbuf.insert(outbuf.end(), message.begin(), message.end());
+  ++outCount;
+}
+
+void Load::startWrite(Conn& c) {
+  if (c.writing_ || c.outbuf.empty() || !c.open) return;
+  c.writing_ = true;
+  std::swap(c.writing, c.outbuf);
+  c.outCount = 0;
+  Conn* cp = &c;
+  net::async_write(c.sock, net::buffer(c.writing), [this, cp](beast::error_code ec, size_t) {
+    cp->writing_ = false;
     if (ec) return connDone(*cp, "write", ec);
-    cp->outq.pop_front();
+    cp->writing.clear();
     startWrite(*cp);
   });
 }
@@ -637,7 +706,7 @@ void Load::connDone(Conn& c, const char* what, beast::error_code ec) {
   ++failedCount_;
   if (firstError_.empty()) firstError_ = std::string(what) + ": " + ec.message();
   beast::error_code ignored;
-  c.ws.next_layer().close(ignored);
+  c.sock.close(ignored);
 }
 
 void Load::onMessage(Conn& c, std::span<const uint8_t> msg, int64_t t) {
@@ -651,7 +720,7 @@ void Load::onMessage(Conn& c, std::span<const uint8_t> msg, int64_t t) {
       // Answer with what the server lacks, as y-protocols does.
       std::vector<uint8_t> diff;
       if (c.doc.encodeStateAsUpdate(payload, &diff).ok()) {
-        c.outq.push_back(syncMessage(kSyncStep2, diff));
+        c.queue(syncMessage(kSyncStep2, diff));
         startWrite(c);
       }
       return;
@@ -695,7 +764,7 @@ void Load::onMessage(Conn& c, std::span<const uint8_t> msg, int64_t t) {
 }
 
 void Load::sendEdit(Conn& c) {
-  if (c.outq.size() > 5000) {  // the server is not reading: do not grow without bound
+  if (c.outCount > 5000) {  // the server is not reading: do not grow without bound
     ++skipped_;
     return;
   }
@@ -709,7 +778,7 @@ void Load::sendEdit(Conn& c) {
   PhaseStats& ps = phases_[phase_];
   ++ps.sent;
   ps.expected += docConns_[c.docIdx].size() - 1;
-  c.outq.push_back(syncMessage(kSyncUpdate, c.lastUpdate));
+  c.queue(syncMessage(kSyncUpdate, c.lastUpdate));
   startWrite(c);
 }
 
@@ -772,7 +841,7 @@ bool Load::drain(double timeoutSeconds) {
     }
     if (done) {
       for (auto& c : conns_) {
-        if (!c->outq.empty()) { done = false; break; }
+        if (!c->outbuf.empty() || c->writing_) { done = false; break; }
       }
     }
     if (done) return true;
@@ -885,7 +954,7 @@ void Load::closeAll() {
   for (auto& c : conns_) {
     beast::error_code ec;
     c->open = false;
-    c->ws.next_layer().close(ec);
+    c->sock.close(ec);
   }
   runFor(0.2);
   conns_.clear();

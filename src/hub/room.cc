@@ -239,10 +239,13 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   changedSinceNotify_ = true;
   resumePaused();
   releaseCommitted();
-  while (!commitWaiters_.empty() && commitWaiters_.front().first <= committed_) {
-    auto done = std::move(commitWaiters_.front().second);
-    commitWaiters_.pop_front();
-    done(Status::Ok());
+  size_t ready = 0;
+  while (ready < commitWaiters_.size() && commitWaiters_[ready].first <= committed_) ++ready;
+  if (ready > 0) {
+    std::vector<std::pair<uint64_t, std::function<void(Status)>>> done(
+        std::make_move_iterator(commitWaiters_.begin()), std::make_move_iterator(commitWaiters_.begin() + ready));
+    commitWaiters_.erase(commitWaiters_.begin(), commitWaiters_.begin() + ready);
+    for (auto& [seq, f] : done) f(Status::Ok());
   }
   // Once the store has caught up, so a burst of updates notifies once.
   if (appended_ == committed_) notifyChanged();
@@ -275,9 +278,10 @@ void Room::releaseCommitted() {
     }
     updates.clear();
   };
-  while (!held_.empty() && held_.front().seq <= committed_) {
-    Held h = std::move(held_.front());
-    held_.pop_front();
+  size_t released = 0;
+  while (released < held_.size() && held_[released].seq <= committed_) ++released;
+  for (size_t i = 0; i < released; ++i) {
+    Held& h = held_[i];
     if (h.to != 0) {
       flush();  // a reply stays behind the updates released before it
       deliver(h.to, 0, h.reply);
@@ -285,6 +289,7 @@ void Room::releaseCommitted() {
       updates.emplace_back(h.from, share(sync::encodeUpdate(h.update)));
     }
   }
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(released));
   flush();
 }
 
