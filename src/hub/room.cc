@@ -13,10 +13,6 @@ namespace roundtable::hub {
 
 namespace asio = boost::asio;
 
-namespace {
-SharedBytes share(std::vector<uint8_t> bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
-}  // namespace
-
 Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options)
     : name_(std::move(name)),
       strand_(std::move(strand)),

@@ -38,8 +38,6 @@ constexpr size_t kMaxFramesPerWrite = 256;
 // connection holds none; only the unparsed rest of a read is kept.
 constexpr size_t kReadChunk = 64 * 1024;
 
-SharedBytes share(std::vector<uint8_t> bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
-
 }  // namespace
 
 WebSocketSession::WebSocketSession(Socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits,
@@ -120,13 +118,7 @@ void WebSocketSession::onHandshakeWritten(error_code ec) {
   startTimer(kIdleTick);
   opened_ = true;
   endpoint_->onOpen(shared_from_this());
-  if (unread_.empty()) {
-    readSocket();
-  } else {
-    Bytes bytes = std::move(unread_);
-    unread_.clear();
-    consume(bytes.data(), bytes.size());
-  }
+  resumeReading();
 }
 
 // ---------------------------------------------------------------------------
@@ -179,7 +171,10 @@ void WebSocketSession::consume(const uint8_t* data, size_t size) {
       }
       case websocket::ReadEvent::kPing: {
         Lock lock(mutex_);
-        if (state_ == State::kOpen) enqueue(lock, Opcode::kPong, share(std::move(event.payload)));
+        if (state_ == State::kOpen) {
+          enqueue(lock, Opcode::kPong, share(std::move(event.payload)));
+          startWriting(lock);
+        }
         continue;
       }
       case websocket::ReadEvent::kPong:
@@ -220,11 +215,16 @@ void WebSocketSession::continueReading() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     if (self->finished_ || !self->paused_) return;
     self->paused_ = false;
-    if (self->unread_.empty()) return self->readSocket();
-    Bytes bytes = std::move(self->unread_);
-    self->unread_.clear();
-    self->consume(bytes.data(), bytes.size());
+    self->resumeReading();
   });
+}
+
+// Parses what was kept back, then reads the socket.
+void WebSocketSession::resumeReading() {
+  if (unread_.empty()) return readSocket();
+  Bytes bytes = std::move(unread_);
+  unread_.clear();
+  consume(bytes.data(), bytes.size());
 }
 
 // ---------------------------------------------------------------------------
@@ -251,6 +251,7 @@ void WebSocketSession::onTimer() {
   } else if (!pingSent_) {
     pingSent_ = true;
     enqueue(lock, Opcode::kPing, share({}));
+    startWriting(lock);
   } else {
     spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), 2 * kIdleTick.count());
     lock.unlock();
@@ -268,6 +269,7 @@ void WebSocketSession::send(SharedBytes message, bool text) {
   if (state_ != State::kOpen) return;
   if (queuedBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
   enqueue(lock, text ? Opcode::kText : Opcode::kBinary, std::move(message));
+  startWriting(lock);
 }
 
 void WebSocketSession::send(const std::vector<SharedBytes>& messages) {
@@ -276,11 +278,8 @@ void WebSocketSession::send(const std::vector<SharedBytes>& messages) {
   size_t bytes = 0;
   for (const auto& m : messages) bytes += m->size();
   if (queuedBytes_ + bytes > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
-  bool wasWriting = writing_;
-  writing_ = true;  // hold the writer back until all are queued
   for (const auto& m : messages) enqueue(lock, Opcode::kBinary, m);
-  writing_ = wasWriting;
-  startWriting(lock);
+  startWriting(lock);  // all of them in one write
 }
 
 void WebSocketSession::close(CloseCode code, std::string reason) {
@@ -299,10 +298,7 @@ void WebSocketSession::awaitPeerClose() {
     self->startTimer(kCloseDeadline);
     if (!self->paused_) return;  // reading already
     self->paused_ = false;
-    Bytes bytes = std::move(self->unread_);
-    self->unread_.clear();
-    if (bytes.empty()) return self->readSocket();
-    self->consume(bytes.data(), bytes.size());
+    self->resumeReading();
   });
 }
 
@@ -323,7 +319,6 @@ void WebSocketSession::enqueue(Lock& lock, Opcode opcode, SharedBytes payload) {
   queuedBytes_ += payload->size();
   websocket::FrameHeader header = websocket::serverFrameHeader(opcode, payload->size());
   queue_.push_back({std::move(payload), header, 0, opcode == Opcode::kClose});
-  startWriting(lock);
 }
 
 void WebSocketSession::enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter) {
@@ -332,6 +327,7 @@ void WebSocketSession::enqueueClose(Lock& lock, CloseCode code, std::string_view
   disconnectAfterClose_ = disconnectAfter;
   enqueue(lock, Opcode::kClose, share(websocket::closePayload(code, reason)));
   state_ = State::kClosing;
+  startWriting(lock);
 }
 
 void WebSocketSession::startWriting(Lock& lock) {

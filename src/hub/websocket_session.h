@@ -37,6 +37,8 @@ namespace roundtable::hub {
 
 using Bytes = std::vector<uint8_t>;
 using SharedBytes = std::shared_ptr<const Bytes>;
+// One message's bytes, to be shared by every connection it is sent to.
+inline SharedBytes share(Bytes bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
 using CloseCode = websocket::CloseCode;
 
 class WebSocketSession;
@@ -103,13 +105,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void readSocket();
   void waitReadable();
   void consume(const uint8_t* data, size_t size);
+  void resumeReading();
   void awaitPeerClose();
   void startTimer(std::chrono::steady_clock::duration after);
   void onTimer();
   void disconnect();
 
   // With mutex_ held.
-  void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);
+  void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);  // startWriting() sends it
   void enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter);
   void startWriting(Lock& lock);
   void writeQueued(Lock& lock);
