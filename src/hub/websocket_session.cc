@@ -171,10 +171,7 @@ void WebSocketSession::consume(const uint8_t* data, size_t size) {
       }
       case websocket::ReadEvent::kPing: {
         Lock lock(mutex_);
-        if (state_ == State::kOpen) {
-          enqueue(lock, Opcode::kPong, share(std::move(event.payload)));
-          startWriting(lock);
-        }
+        if (state_ == State::kOpen) enqueuePong(lock, std::move(event.payload));
         continue;
       }
       case websocket::ReadEvent::kPong:
@@ -321,6 +318,24 @@ void WebSocketSession::enqueue(Lock& lock, Opcode opcode, SharedBytes payload) {
   queue_.push_back({std::move(payload), header, 0, opcode == Opcode::kClose});
 }
 
+// A pong need only answer the most recent ping (RFC 6455 section 5.5.3):
+// while the last frame queued is a pong not yet started, a new ping replaces
+// its payload. Otherwise a client that sends pings and does not read would
+// grow the queue without bound (pongs are not held to maxQueuedBytes).
+void WebSocketSession::enqueuePong(Lock& lock, Bytes payload) {
+  if (queueHead_ < queue_.size()) {
+    Outgoing& last = queue_.back();
+    if (last.written == 0 && (last.header.bytes[0] & 0x0F) == static_cast<uint8_t>(Opcode::kPong)) {
+      queuedBytes_ = queuedBytes_ - last.payload->size() + payload.size();
+      last.header = websocket::serverFrameHeader(Opcode::kPong, payload.size());
+      last.payload = share(std::move(payload));
+      return;
+    }
+  }
+  enqueue(lock, Opcode::kPong, share(std::move(payload)));
+  startWriting(lock);
+}
+
 void WebSocketSession::enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter) {
   if (closeQueued_ || state_ == State::kClosed) return;
   closeQueued_ = true;
@@ -342,7 +357,9 @@ void WebSocketSession::writeQueued(Lock& lock) {
   while (queueHead_ < queue_.size()) {
     std::array<iovec, 2 * kMaxFramesPerWrite> iov;
     size_t count = 0;
-    for (size_t i = queueHead_; i < queue_.size() && count < iov.size(); ++i) {
+    // A frame takes up to two iovecs: stop while both still fit (a partly
+    // written or empty-payload frame takes one, so count can be odd).
+    for (size_t i = queueHead_; i < queue_.size() && count + 2 <= iov.size(); ++i) {
       Outgoing& o = queue_[i];
       size_t skip = o.written;
       if (skip < o.header.size)

@@ -113,6 +113,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   // With mutex_ held.
   void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);  // startWriting() sends it
+  void enqueuePong(Lock& lock, Bytes payload);  // and starts writing
   void enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter);
   void startWriting(Lock& lock);
   void writeQueued(Lock& lock);
