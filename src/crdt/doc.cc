@@ -262,6 +262,7 @@ std::vector<std::string> Doc::rootNames() const {
   for (auto& [k, t] : impl_->share) names.push_back(*k);
   return names;
 }
+bool Doc::hasRoot(std::string_view name) const { return impl_->findRoot(name) != nullptr; }
 void Doc::transact(const std::function<void(Transaction&)>& f, const void* origin) { impl_->transact(f, origin, true); }
 
 Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {

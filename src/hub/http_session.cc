@@ -88,7 +88,8 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
                   static_cast<const uint8_t*>(pipelined.data()) + pipelined.size());
       stream_.expires_never();
       auto session = std::make_shared<WebSocketSession>(stream_.release_socket(), std::move(up.endpoint),
-                                                        router_->sessionLimits(), std::move(token_));
+                                                        router_->sessionLimits(), std::move(token_),
+                                                        router_->sessionTimers());
       session->accept(request, std::move(early));
       return;
     }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <thread>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "hub/plan_service.h"
 #include "hub/room.h"
 #include "hub/router.h"
+#include "hub/session_timers.h"
 #include "hub/signaling.h"
 #include "mcp/plan_tools.h"
 #include "store/store.h"
@@ -60,7 +62,11 @@ std::string shareableUrl(const HubOptions& options, uint16_t port) {
 
 struct Hub::Impl {
   HubOptions options;
+  // Before ioc: the sessions that ioc's handlers hold unregister from it
+  // when ioc is destroyed.
+  SessionTimers sessionTimers;
   asio::io_context ioc;
+  asio::steady_timer sessionTick{ioc};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::unique_ptr<store::Store> store;
@@ -93,9 +99,19 @@ struct Hub::Impl {
     });
   }
 
+  void tickSessions() {
+    sessionTick.expires_after(std::chrono::seconds(1));
+    sessionTick.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      sessionTimers.tick();
+      tickSessions();
+    });
+  }
+
   void shutdown() {
     boost::system::error_code ec;
     acceptor.close(ec);
+    sessionTick.cancel();
     signals.cancel(ec);
     ioc.stop();
   }
@@ -157,7 +173,8 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     impl->mcp = std::make_shared<McpEndpoint>(mcp::makePlanTools(impl->plans, toolLimits));
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
-                                                        impl->store.get(), impl->limiter, impl->mcp});
+                                                        impl->store.get(), impl->limiter, impl->mcp,
+                                                        &impl->sessionTimers});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }
@@ -172,6 +189,7 @@ void Hub::run() {
     impl.shutdown();
   });
   impl.accept();
+  impl.tickSessions();
   std::string host = impl.options.host.find(':') != std::string::npos ? "[" + impl.options.host + "]" : impl.options.host;
   spdlog::info("listening on http://{}:{}{}", host, impl.port,
                impl.store ? fmt::format(" (data in {})", impl.options.dataDir.string()) : std::string());

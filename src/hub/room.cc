@@ -64,7 +64,7 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
     }
     self->unloadTimer_.cancel();
     ConnId id = session->id();
-    self->conns_[id] = session;
+    if (!self->findConn(id)) self->conns_.push_back(session);
     metrics().yjsConnections++;
     self->carryOut(id, self->core_.open(id));
     self->scheduleAwarenessSweep();
@@ -74,7 +74,7 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
 void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
     ConnId id = session->id();
-    if (!self->conns_.count(id)) return;  // closed meanwhile
+    if (!self->findConn(id)) return;  // closed meanwhile
     RoomEffects fx = self->core_.handle(id, bytes, nowMs());
     if (!fx.status.ok()) {
       metrics().badMessages++;
@@ -108,7 +108,7 @@ void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
 void Room::leave(std::shared_ptr<WebSocketSession> session) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
     ConnId id = session->id();
-    if (!self->conns_.erase(id)) return;
+    if (!std::erase(self->conns_, session)) return;
     metrics().yjsConnections--;
     self->carryOut(id, self->core_.close(id, nowMs()));
     if (self->idle()) self->scheduleUnload();
@@ -165,8 +165,8 @@ void Room::notifyChanged() {
 }
 
 void Room::carryOut(ConnId from, RoomEffects fx) {
-  if (auto it = conns_.find(from); it != conns_.end()) {
-    for (auto& reply : fx.reply) it->second->send(share(std::move(reply)));
+  if (WebSocketSession* sender = findConn(from)) {
+    for (auto& reply : fx.reply) sender->send(share(std::move(reply)));
   }
   for (auto& update : fx.docUpdates) {
     metrics().updatesTotal++;
@@ -196,11 +196,17 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
 
 void Room::deliver(ConnId to, ConnId except, const SharedBytes& bytes) {
   if (to != 0) {
-    if (auto it = conns_.find(to); it != conns_.end()) it->second->send(bytes);
+    if (WebSocketSession* session = findConn(to)) session->send(bytes);
     return;
   }
-  for (auto& [id, session] : conns_)
-    if (id != except) session->send(bytes);
+  for (auto& session : conns_)
+    if (session->id() != except) session->send(bytes);
+}
+
+WebSocketSession* Room::findConn(ConnId id) const {
+  for (auto& session : conns_)
+    if (session->id() == id) return session.get();
+  return nullptr;
 }
 
 // On the store's writer thread, which reports the appends of one group
@@ -266,10 +272,10 @@ void Room::releaseCommitted() {
   std::vector<SharedBytes> batch;
   auto flush = [&] {
     if (updates.empty()) return;
-    for (auto& [id, session] : conns_) {
+    for (auto& session : conns_) {
       batch.clear();
       for (auto& [from, bytes] : updates)
-        if (from != id) batch.push_back(bytes);
+        if (from != session->id()) batch.push_back(bytes);
       if (!batch.empty()) session->send(batch);
     }
     updates.clear();
@@ -310,7 +316,7 @@ void Room::fail(const std::string& why) {
   state_ = State::kFailed;
   held_.clear();
   paused_.clear();
-  for (auto& [id, session] : conns_) {
+  for (auto& session : conns_) {
     session->close(CloseCode::kTryAgainLater, "document reloading");
     metrics().yjsConnections--;
   }
@@ -352,7 +358,7 @@ void Room::scheduleAwarenessSweep() {
   });
 }
 
-RoomRegistry::RoomRegistry(asio::any_io_executor executor, store::Store& store, RoomOptions options)
+RoomRegistry::RoomRegistry(asio::io_context::executor_type executor, store::Store& store, RoomOptions options)
     : executor_(std::move(executor)), store_(store), options_(options) {}
 
 std::shared_ptr<Room> RoomRegistry::acquire(const std::string& name) {

@@ -10,7 +10,7 @@
 // period after their last connection leaves.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <atomic>
@@ -38,7 +38,11 @@ struct RoomOptions {
 
 class Room : public std::enable_shared_from_this<Room> {
  public:
-  using Strand = boost::asio::strand<boost::asio::any_io_executor>;
+  // A concrete strand type: a type-erased one is a heap object per copy,
+  // and each of the room's timers holds a copy.
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                  boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
   Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options);
   ~Room();
 
@@ -90,6 +94,7 @@ class Room : public std::enable_shared_from_this<Room> {
   void scheduleAwarenessSweep();
   void notifyChanged();
   bool idle() const { return conns_.empty() && watchers_.empty(); }
+  WebSocketSession* findConn(ConnId id) const;
   static int64_t nowMs();
 
   const std::string name_;
@@ -101,7 +106,9 @@ class Room : public std::enable_shared_from_this<Room> {
   // Guarded by the strand.
   State state_ = State::kLoading;
   RoomCore core_;
-  std::unordered_map<ConnId, std::shared_ptr<WebSocketSession>> conns_;
+  // A vector: rooms have a few connections, and a hash map node with its
+  // bucket costs more than a slot.
+  std::vector<std::shared_ptr<WebSocketSession>> conns_;
   // In sequence order. Vectors, not deques: libstdc++'s deque allocates
   // 576 bytes when constructed, which every idle room would carry.
   std::vector<Held> held_;
@@ -109,9 +116,9 @@ class Room : public std::enable_shared_from_this<Room> {
   uint64_t appended_ = 0;   // sequence number of the last update handed to the store
   uint64_t committed_ = 0;  // ... and of the last one it committed
   bool compacting_ = false;
-  boost::asio::steady_timer unloadTimer_;
-  boost::asio::steady_timer resumeTimer_;
-  boost::asio::steady_timer awarenessTimer_;
+  Timer unloadTimer_;
+  Timer resumeTimer_;
+  Timer awarenessTimer_;
   bool awarenessTimerRunning_ = false;
   std::vector<std::pair<uint64_t, std::function<void(Status)>>> commitWaiters_;  // by sequence number
   std::unordered_map<uint64_t, Watcher> watchers_;
@@ -129,7 +136,7 @@ class Room : public std::enable_shared_from_this<Room> {
 // The loaded rooms by document name.
 class RoomRegistry {
  public:
-  RoomRegistry(boost::asio::any_io_executor executor, store::Store& store, RoomOptions options);
+  RoomRegistry(boost::asio::io_context::executor_type executor, store::Store& store, RoomOptions options);
 
   // The room of `name`, created (and loading) if it is not in memory. Counts
   // a join in flight, so the room is not unloaded before join() runs.
@@ -153,7 +160,7 @@ class RoomRegistry {
   void joined(Room* room);
   void remove(Room* room);
 
-  boost::asio::any_io_executor executor_;
+  boost::asio::io_context::executor_type executor_;
   store::Store& store_;
   const RoomOptions options_;
   mutable std::mutex mutex_;

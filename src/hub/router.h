@@ -43,6 +43,7 @@ class Router {
     store::Store* store;                        // null in signal-only mode
     std::shared_ptr<ConnectionLimiter> limiter;
     std::shared_ptr<McpEndpoint> mcp;           // null: no /mcp
+    SessionTimers* sessionTimers;
   };
   explicit Router(Parts parts);
 
@@ -60,6 +61,7 @@ class Router {
   std::shared_ptr<McpEndpoint> mcpFor(const HttpRequest& request) const;
 
   SessionLimits sessionLimits() const;
+  SessionTimers& sessionTimers() const { return *parts_.sessionTimers; }
   size_t bodyLimit() const { return parts_.options->maxHttpBodyBytes; }
   // A refusal for the peer's first request when it has too many connections.
   HttpResponse tooManyConnections(const HttpRequest& request) const;

@@ -27,39 +27,59 @@ namespace {
 
 std::atomic<uint64_t> nextSessionId{1};
 // A peer that does not answer our close frame within this time is cut off.
-constexpr auto kCloseDeadline = std::chrono::seconds(5);
+constexpr uint32_t kCloseDeadlineSeconds = 5;
 // A connection that sent nothing for this long gets a ping; one that sent
 // nothing for twice as long (not even the pong) is closed. (Beast's
 // suggested server timeout, which the hub used before: 300 s with pings.)
-constexpr auto kIdleTick = std::chrono::seconds(150);
+constexpr uint32_t kIdleSeconds = 150;
 // At most this many frames per sendmsg (two iovecs each; IOV_MAX is 1024).
 constexpr size_t kMaxFramesPerWrite = 256;
 // Bytes taken from the socket per read. The buffer is per thread, so an idle
 // connection holds none; only the unparsed rest of a read is kept.
 constexpr size_t kReadChunk = 64 * 1024;
 
+// The accepted socket's descriptor on a concretely typed strand: the one it
+// was accepted on (the hub accepts each connection on its own strand), or a
+// new strand of its io_context.
+WebSocketSession::Socket adopt(asio::ip::tcp::socket&& accepted) {
+  const auto& executor = accepted.get_executor();
+  const auto* strand = executor.target<WebSocketSession::Strand>();
+  WebSocketSession::Socket socket(strand ? *strand
+                                         : asio::make_strand(static_cast<asio::io_context&>(
+                                               asio::query(executor, asio::execution::context))));
+  error_code ec;
+  auto protocol = accepted.local_endpoint(ec).protocol();
+  if (ec) return socket;  // already dead: the session sees a closed socket
+  auto fd = accepted.release(ec);
+  if (!ec) socket.assign(protocol, fd, ec);
+  return socket;
+}
+
 }  // namespace
 
-WebSocketSession::WebSocketSession(Socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits,
-                                   ConnectionToken token)
-    : socket_(std::move(socket)),
+WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, std::unique_ptr<Endpoint> endpoint,
+                                   SessionLimits limits, ConnectionToken token, SessionTimers& timers)
+    : socket_(adopt(std::move(socket))),
       endpoint_(std::move(endpoint)),
       limits_(limits),
       token_(std::move(token)),
       id_(nextSessionId++),
-      reader_(limits.maxMessageBytes),
-      timer_(socket_.get_executor()) {
+      timers_(timers),
+      reader_(limits.maxMessageBytes) {
   metrics().websocketsOpen++;
+  timers_.add(this);
 }
 
-WebSocketSession::~WebSocketSession() { metrics().websocketsOpen--; }
+WebSocketSession::~WebSocketSession() {
+  timers_.remove(this);
+  metrics().websocketsOpen--;
+}
 
 // ---------------------------------------------------------------------------
 // Handshake (RFC 6455 section 4.2.2): the checks and answers of Beast's own
 // websocket accept, which the hub used before.
 
 void WebSocketSession::accept(const http::request<http::string_body>& request, Bytes pipelined) {
-  target_ = std::string(request.target());
   auto response = std::make_shared<http::response<http::string_body>>();
   response->version(11);
   response->set(http::field::server, "roundtable");
@@ -115,7 +135,8 @@ void WebSocketSession::onHandshakeWritten(error_code ec) {
     Lock lock(mutex_);
     state_ = State::kOpen;
   }
-  startTimer(kIdleTick);
+  lastReceived_ = timers_.now();
+  timed_ = true;
   opened_ = true;
   endpoint_->onOpen(shared_from_this());
   resumeReading();
@@ -138,7 +159,7 @@ void WebSocketSession::readSocket() {
     disconnect();
     return;
   }
-  receivedSinceTick_ = true;
+  lastReceived_.store(timers_.now(), std::memory_order_relaxed);
   metrics().bytesReceived += n;
   consume(chunk.get(), n);
 }
@@ -225,37 +246,40 @@ void WebSocketSession::resumeReading() {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: idle pings, then the close deadline.
+// Deadlines: idle pings, idle closes, the close handshake's deadline.
 
-void WebSocketSession::startTimer(std::chrono::steady_clock::duration after) {
-  timer_.expires_after(after);
-  timer_.async_wait([self = shared_from_this()](error_code ec) {
-    if (!ec && !self->finished_) self->onTimer();
-  });
+void WebSocketSession::checkDeadlines(uint32_t now) {
+  if (!timed_.load(std::memory_order_relaxed)) return;
+  uint32_t deadline = closeDeadline_.load(std::memory_order_relaxed);
+  uint32_t last = lastReceived_.load(std::memory_order_relaxed);
+  uint32_t idle = now > last ? now - last : 0;
+  bool pingDue = idle >= kIdleSeconds && pingSentAt_.load(std::memory_order_relaxed) < last + kIdleSeconds;
+  if (!(deadline != 0 && now >= deadline) && idle < 2 * kIdleSeconds && !pingDue) return;
+  // Null while the session is being destroyed (it is then waiting for the
+  // timers' mutex to unregister).
+  if (auto self = weak_from_this().lock()) asio::post(socket_.get_executor(), [self] { self->onDeadline(); });
 }
 
-void WebSocketSession::onTimer() {
-  Lock lock(mutex_);
-  if (state_ == State::kClosing) {
-    lock.unlock();
+void WebSocketSession::onDeadline() {
+  if (finished_) return;
+  uint32_t now = timers_.now();
+  uint32_t deadline = closeDeadline_.load(std::memory_order_relaxed);
+  if (deadline != 0 && now >= deadline) {
     spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id_);
     return disconnect();
   }
-  if (state_ != State::kOpen) return;
-  if (receivedSinceTick_) {
-    receivedSinceTick_ = false;
-    pingSent_ = false;
-  } else if (!pingSent_) {
-    pingSent_ = true;
-    enqueue(lock, Opcode::kPing, share({}));
-    startWriting(lock);
-  } else {
-    spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), 2 * kIdleTick.count());
-    lock.unlock();
+  uint32_t last = lastReceived_.load(std::memory_order_relaxed);
+  uint32_t idle = now > last ? now - last : 0;
+  if (idle >= 2 * kIdleSeconds) {
+    spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), idle);
     return disconnect();
   }
-  lock.unlock();
-  startTimer(kIdleTick);
+  if (idle < kIdleSeconds || pingSentAt_.load(std::memory_order_relaxed) >= last + kIdleSeconds) return;
+  Lock lock(mutex_);
+  if (state_ != State::kOpen) return;
+  pingSentAt_.store(now, std::memory_order_relaxed);
+  enqueue(lock, Opcode::kPing, share({}));
+  startWriting(lock);
 }
 
 // ---------------------------------------------------------------------------
@@ -292,7 +316,7 @@ void WebSocketSession::close(CloseCode code, std::string reason) {
 void WebSocketSession::awaitPeerClose() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     if (self->finished_) return;
-    self->startTimer(kCloseDeadline);
+    self->closeDeadline_.store(self->timers_.now() + kCloseDeadlineSeconds, std::memory_order_relaxed);
     if (!self->paused_) return;  // reading already
     self->paused_ = false;
     self->resumeReading();
@@ -441,7 +465,7 @@ void WebSocketSession::disconnect() {
     socket_.shutdown(Socket::shutdown_both, ec);
     socket_.close(ec);
   }
-  timer_.cancel();
+  timed_ = false;
   unread_ = {};
   if (opened_) endpoint_->onClose(shared_from_this());
 }

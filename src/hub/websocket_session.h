@@ -20,9 +20,11 @@
 // thread; everything else runs on the session's strand (the socket's executor).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "hub/connection_limiter.h"
+#include "hub/session_timers.h"
 #include "websocket/frame.h"
 #include "websocket/frame_reader.h"
 
@@ -63,8 +66,14 @@ struct SessionLimits {
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  using Socket = boost::asio::ip::tcp::socket;
-  WebSocketSession(Socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits, ConnectionToken token);
+  // The socket's executor is a concrete strand type, not any_io_executor:
+  // copies of a type-erased strand are heap objects, and every pending
+  // operation keeps one (about 130 bytes per idle connection).
+  using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Strand>;
+  // Takes over `socket`, which must have been accepted on an io_context.
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, std::unique_ptr<Endpoint> endpoint, SessionLimits limits,
+                   ConnectionToken token, SessionTimers& timers);
   ~WebSocketSession();
 
   // Answers the upgrade `request` asked for (101, or an HTTP error for a
@@ -84,7 +93,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
 
   uint64_t id() const { return id_; }
   const std::string& remoteAddress() const { return token_.address(); }
-  const std::string& target() const { return target_; }
 
  private:
   enum class State : uint8_t {
@@ -107,9 +115,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void consume(const uint8_t* data, size_t size);
   void resumeReading();
   void awaitPeerClose();
-  void startTimer(std::chrono::steady_clock::duration after);
-  void onTimer();
   void disconnect();
+
+  // Deadlines (see SessionTimers). checkDeadlines runs on the ticking
+  // thread with the timers' mutex held; onDeadline on the strand.
+  friend class SessionTimers;
+  void checkDeadlines(uint32_t now);
+  void onDeadline();
 
   // With mutex_ held.
   void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);  // startWriting() sends it
@@ -124,18 +136,22 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   const SessionLimits limits_;
   ConnectionToken token_;
   const uint64_t id_;
-  std::string target_;
+  SessionTimers& timers_;
+  size_t timerSlot_ = 0;  // guarded by the timers' mutex
 
   // Read side, on the strand.
   websocket::FrameReader reader_;
   Bytes unread_;                 // received but not parsed while reading is paused
   bool paused_ = false;          // a message is with the endpoint
   bool peerClosed_ = false;      // the peer's close frame arrived; nothing more is read
-  bool receivedSinceTick_ = false;
-  bool pingSent_ = false;
   bool opened_ = false;          // onOpen delivered
   bool finished_ = false;        // disconnected (and onClose delivered if opened)
-  boost::asio::steady_timer timer_;  // idle ticks; during a close, its deadline
+
+  // Deadlines, in SessionTimers::now() seconds; read by the ticking thread.
+  std::atomic<bool> timed_{false};        // open and not yet disconnected
+  std::atomic<uint32_t> lastReceived_{0};
+  std::atomic<uint32_t> pingSentAt_{0};
+  std::atomic<uint32_t> closeDeadline_{0};  // 0: none
 
   // Write side: whichever thread sends writes to the socket itself (a
   // non-blocking sendmsg), so a broadcast costs no post per recipient; the

@@ -41,6 +41,8 @@ void setOptional(crdt::Map& map, const char* key, const std::optional<T>& value)
 }  // namespace
 
 std::optional<PlanMetadata> readMetadata(crdt::Doc& doc) {
+  // Not a plan (or not yet): leave the document without a metadata root.
+  if (!doc.hasRoot(kMetadataKey)) return std::nullopt;
   crdt::Map map = doc.getMap(kMetadataKey);
   if (!map.valid()) return std::nullopt;
   PlanMetadata m;

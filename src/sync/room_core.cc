@@ -1,5 +1,7 @@
 #include "sync/room_core.h"
 
+#include <algorithm>
+
 #include "sync/message.h"
 
 namespace roundtable::sync {
@@ -23,7 +25,7 @@ Status RoomCore::load(const std::vector<std::vector<uint8_t>>& updates) {
 }
 
 RoomEffects RoomCore::open(ConnId conn) {
-  controlled_[conn];
+  if (std::find(open_.begin(), open_.end(), conn) == open_.end()) open_.push_back(conn);
   RoomEffects fx;
   fx.reply.push_back(encodeSyncStep1(doc_.encodeStateVector()));
   std::vector<uint64_t> known = awareness_.clientsWithState();
@@ -63,9 +65,15 @@ RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_
       AwarenessChanges changes;
       fx.status = awareness_.applyUpdate(message.payload, nowMs, &changes);
       if (!fx.status.ok() || changes.empty()) return fx;
-      auto& mine = controlled_[conn];
-      for (uint64_t id : changes.added) mine.insert(id);
-      for (uint64_t id : changes.removed) mine.erase(id);
+      if (std::find(open_.begin(), open_.end(), conn) == open_.end()) open_.push_back(conn);
+      for (uint64_t id : changes.added) {
+        Controlled c{conn, id};
+        auto same = [&](const Controlled& x) { return x.conn == c.conn && x.client == c.client; };
+        if (std::none_of(controlled_.begin(), controlled_.end(), same)) controlled_.push_back(c);
+      }
+      for (uint64_t id : changes.removed) {
+        std::erase_if(controlled_, [&](const Controlled& x) { return x.conn == conn && x.client == id; });
+      }
       fx.awareness = awarenessMessage(changes.all());
       return fx;
     }
@@ -84,10 +92,15 @@ RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_
 
 RoomEffects RoomCore::close(ConnId conn, int64_t nowMs) {
   RoomEffects fx;
-  auto it = controlled_.find(conn);
-  if (it == controlled_.end()) return fx;
-  std::vector<uint64_t> ids(it->second.begin(), it->second.end());
-  controlled_.erase(it);
+  auto it = std::find(open_.begin(), open_.end(), conn);
+  if (it == open_.end()) return fx;
+  open_.erase(it);
+  std::vector<uint64_t> ids;
+  std::erase_if(controlled_, [&](const Controlled& x) {
+    if (x.conn != conn) return false;
+    ids.push_back(x.client);
+    return true;
+  });
   std::vector<uint64_t> removed = awareness_.remove(ids, nowMs);
   if (!removed.empty()) fx.awareness = awarenessMessage(removed);
   return fx;

@@ -202,6 +202,9 @@ class Doc {
   TypeRef getRoot(std::string_view name, TypeKind kind);
   // Root names in the order they were first used.
   std::vector<std::string> rootNames() const;
+  // Whether a root of that name exists: asked for, or named by an applied
+  // update. Unlike the getters, asking creates nothing.
+  bool hasRoot(std::string_view name) const;
 
   // Runs f in one transaction: observers and update callbacks fire once, after f.
   void transact(const std::function<void(Transaction&)>& f, const void* origin = nullptr);

@@ -1,6 +1,8 @@
 // Contents: splitting, merging, integration hooks and wire form (yjs structs/Content*.js).
 #include "crdt/structs/content.h"
 
+#include <algorithm>
+
 #include "crdt/doc_impl.h"
 #include "crdt/lib0/decoder.h"
 #include "crdt/lib0/json.h"
@@ -57,7 +59,45 @@ void ContentBinary::getContent(std::vector<Out>& out) const {
 }
 
 // --- String ---
+namespace {
+bool isAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+}  // namespace
+
+ContentString::ContentString(std::u16string str) : Content(ContentRef::kString) {
+  if (std::all_of(str.begin(), str.end(), [](char16_t c) { return c < 0x80; })) {
+    text_ = std::string(str.begin(), str.end());
+  } else {
+    text_ = std::move(str);
+  }
+}
+std::unique_ptr<ContentString> ContentString::fromWtf8(std::string wtf8) {
+  if (isAscii(wtf8)) return std::unique_ptr<ContentString>(new ContentString(std::move(wtf8)));
+  return std::make_unique<ContentString>(lib0::utf8ToUtf16(wtf8));
+}
+Clock ContentString::length() const {
+  if (auto* ascii = std::get_if<std::string>(&text_)) return ascii->size();
+  return std::get<std::u16string>(text_).size();
+}
+void ContentString::appendTo(std::u16string& out) const {
+  if (auto* ascii = std::get_if<std::string>(&text_)) {
+    out.append(ascii->begin(), ascii->end());
+  } else {
+    out += std::get<std::u16string>(text_);
+  }
+}
+std::u16string& ContentString::widen() {
+  if (auto* ascii = std::get_if<std::string>(&text_)) text_ = std::u16string(ascii->begin(), ascii->end());
+  return std::get<std::u16string>(text_);
+}
 std::unique_ptr<Content> ContentString::splice(Clock offset) {
+  if (auto* ascii = std::get_if<std::string>(&text_)) {
+    auto right = std::unique_ptr<ContentString>(new ContentString(ascii->substr(offset)));
+    ascii->resize(offset);
+    return right;
+  }
+  std::u16string& str = std::get<std::u16string>(text_);
   auto right = std::make_unique<ContentString>(str.substr(offset));
   str.resize(offset);
   // Never keep half a surrogate pair: both halves become U+FFFD (yjs #248).
@@ -65,22 +105,39 @@ std::unique_ptr<Content> ContentString::splice(Clock offset) {
     char16_t c = str[offset - 1];
     if (c >= 0xD800 && c <= 0xDBFF) {
       str[offset - 1] = 0xFFFD;
-      if (!right->str.empty()) right->str[0] = 0xFFFD;
+      // The right half starts with the pair's other half (never ASCII).
+      auto* rest = std::get_if<std::u16string>(&right->text_);
+      if (rest && !rest->empty()) (*rest)[0] = 0xFFFD;
     }
   }
   return right;
 }
 bool ContentString::mergeWith(Content& right) {
-  str += static_cast<ContentString&>(right).str;
+  auto& other = static_cast<ContentString&>(right);
+  auto* ascii = std::get_if<std::string>(&text_);
+  auto* otherAscii = std::get_if<std::string>(&other.text_);
+  if (ascii && otherAscii) {
+    *ascii += *otherAscii;
+  } else {
+    other.appendTo(widen());
+  }
   return true;
 }
 void ContentString::write(UpdateEncoderV1& enc, Clock offset) const {
+  if (auto* ascii = std::get_if<std::string>(&text_)) {
+    enc.writeString(std::string_view(*ascii).substr(offset));  // ASCII is its own UTF-8
+    return;
+  }
   // Slicing at `offset` may leave a lone surrogate; UTF-8 encoding writes it as U+FFFD.
-  enc.writeString(lib0::utf16ToUtf8(std::u16string_view(str).substr(offset)));
+  enc.writeString(lib0::utf16ToUtf8(std::u16string_view(std::get<std::u16string>(text_)).substr(offset)));
 }
 void ContentString::getContent(std::vector<Out>& out) const {
   // yjs: str.split('') - one string per UTF-16 code unit.
-  for (char16_t c : str) {
+  if (auto* ascii = std::get_if<std::string>(&text_)) {
+    for (char c : *ascii) out.push_back(Out{Out::Kind::kValue, Value(std::string(1, c)), nullptr});
+    return;
+  }
+  for (char16_t c : std::get<std::u16string>(text_)) {
     out.push_back(Out{Out::Kind::kValue, Value(lib0::utf16ToUtf8(std::u16string_view(&c, 1))), nullptr});
   }
 }
@@ -211,7 +268,7 @@ std::unique_ptr<Content> readItemContent(UpdateDecoderV1& dec, uint8_t info) {
       return std::make_unique<ContentBinary>(std::vector<uint8_t>(buf.begin(), buf.end()));
     }
     case 4:
-      return std::make_unique<ContentString>(lib0::utf8ToUtf16(dec.readString()));
+      return ContentString::fromWtf8(dec.readString());
     case 5:
       return std::make_unique<ContentEmbed>(dec.readJSON());
     case 6: {

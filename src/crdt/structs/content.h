@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "crdt/id.h"
@@ -107,18 +108,28 @@ class ContentBinary final : public Content {
   std::vector<uint8_t> data;
 };
 
-// Text, held as UTF-16 code units so that lengths and offsets are yjs's.
+// Text, measured in UTF-16 code units so that lengths and offsets are
+// yjs's. Held one byte per unit while all of it is ASCII (most plan text;
+// V8 keeps such strings one byte per character too), else as UTF-16.
 class ContentString final : public Content {
  public:
-  explicit ContentString(std::u16string str) : Content(ContentRef::kString), str(std::move(str)) {}
-  Clock length() const override { return str.size(); }
+  explicit ContentString(std::u16string str);
+  // From the WTF-8 of an update (lone surrogates allowed, as lib0 writes them).
+  static std::unique_ptr<ContentString> fromWtf8(std::string wtf8);
+  Clock length() const override;
   bool countable() const override { return true; }
-  std::unique_ptr<Content> copy() const override { return std::make_unique<ContentString>(str); }
+  std::unique_ptr<Content> copy() const override { return std::make_unique<ContentString>(*this); }
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
   void write(UpdateEncoderV1& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
-  std::u16string str;
+  // Appends the text's UTF-16 code units to `out`.
+  void appendTo(std::u16string& out) const;
+
+ private:
+  explicit ContentString(std::string ascii) : Content(ContentRef::kString), text_(std::move(ascii)) {}
+  std::u16string& widen();
+  std::variant<std::string, std::u16string> text_;  // std::string: ASCII only
 };
 
 class ContentEmbed final : public Content {

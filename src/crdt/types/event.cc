@@ -208,7 +208,7 @@ const std::vector<DeltaOp>& Event::textDelta() const {
           if (adds(item)) {
             if (!deletes(item)) {
               if (action != Action::kInsert) { addOp(); action = Action::kInsert; }
-              insert.str += static_cast<ContentString*>(item->content.get())->str;
+              static_cast<ContentString*>(item->content.get())->appendTo(insert.str);
             }
           } else if (deletes(item)) {
             if (action != Action::kDelete) { addOp(); action = Action::kDelete; }

@@ -415,7 +415,7 @@ std::u16string textToString16(const TypeBase* text) {
   std::u16string s;
   for (Item* n = text->start; n; n = n->right) {
     if (!n->isDeleted() && n->countable() && n->content->ref() == ContentRef::kString) {
-      s += static_cast<const ContentString*>(n->content.get())->str;
+      static_cast<const ContentString*>(n->content.get())->appendTo(s);
     }
   }
   return s;
@@ -443,7 +443,7 @@ std::vector<DeltaOp> textToDelta(const TypeBase* text) {
     if (n->isDeleted()) continue;
     switch (n->content->ref()) {
       case ContentRef::kString:
-        str += static_cast<const ContentString*>(n->content.get())->str;
+        static_cast<const ContentString*>(n->content.get())->appendTo(str);
         break;
       case ContentRef::kType:
       case ContentRef::kEmbed: {
