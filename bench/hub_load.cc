@@ -22,8 +22,15 @@
 // paragraphs of one plan. Clients never apply what they receive (that would
 // measure the client, not the server).
 //
-// Latency: the sender stamps each update when it hands it to its socket; a
-// receiver identifies what it got by (client id, clock range), decoded from
+// Latency: the sender stamps each update when it hands it to its socket; the
+// receipt time is when the bytes reached the receiving socket, as the kernel
+// stamps them (SO_TIMESTAMPNS; for TCP, the stamp of the last segment a read
+// returned, so a frame read together with later ones counts as late as they).
+// That is the server's latency, without the time this one-threaded client
+// takes to get round to each of its sockets (with 100 receivers per update,
+// several hundred microseconds for the last one: reported as
+// client_delay_p99_ms). --app-receipt stamps when the client reads instead.
+// A receiver identifies what it got by (client id, clock range), decoded from
 // the update's struct headers. (crdt::stateVectorFromUpdate cannot be used:
 // like yjs's encodeStateVectorFromUpdate it only counts a client whose
 // structs start at clock 0, so it returns an empty vector for every update
@@ -59,6 +66,8 @@
 // server's CPU time (/proc/PID/stat) are reported for every phase, to show
 // whether the load client or the server was the bottleneck.
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <utility>  // before Boost: asio 1.74's awaitable.hpp uses std::exchange without it
@@ -110,6 +119,12 @@ namespace {
 inline int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+// The clock of the kernel's receive timestamps.
+inline int64_t realtimeNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 double clientCpuSeconds() {
@@ -380,6 +395,7 @@ struct Options {
   int serverPid = 0;
   int editChars = 8;
   int seedChars = 1024;
+  bool kernelReceipt = true;  // receipt = the kernel's timestamp (see the top of the file)
   int connectConcurrency = 200;
   double warmupSeconds = 2;
   // fanout
@@ -414,6 +430,7 @@ struct PhaseStats {
   int64_t deadlineNs = INT64_MAX;
   Hist hist;
   Hist lag;  // how late the 1 ms pacing timer ran: the load client's own event-loop delay
+  Hist clientDelay;  // from the kernel's receipt to this client's read, per read
 };
 
 class Load;
@@ -466,6 +483,7 @@ class Load {
   void connDone(Conn& c, const char* what, beast::error_code ec);
   void startWrite(Conn& c);
   void readFrames(Conn& c, int64_t t);
+  void receive(Conn& c);
 
  private:
   struct PhaseResult {
@@ -482,6 +500,7 @@ class Load {
     double restCpu = -1;  // the rest of the machine: other processes, interrupts (cores)
     uint64_t skipped = 0;
     std::optional<uint64_t> lag99;
+    std::optional<uint64_t> clientDelay99;
     bool pass = false;
   };
 
@@ -579,6 +598,11 @@ void Load::startConnect(Conn& c) {
   c.sock.async_connect(endpoint_, [this, cp](beast::error_code ec) {
     if (ec) return connDone(*cp, "connect", ec);
     cp->sock.set_option(tcp::no_delay(true));
+    if (o_.kernelReceipt) {
+      int on = 1;
+      if (setsockopt(cp->sock.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+        return connDone(*cp, "connect", beast::error_code(errno, beast::system_category()));
+    }
     // The opening handshake by hand, like the frames (see readFrames): the
     // key is fixed, which only a real browser's intermediaries would mind.
     auto request = std::make_shared<std::string>(
@@ -655,13 +679,46 @@ void Load::readFrames(Conn& c, int64_t t) {
   }
   std::memmove(c.rbuf.data(), c.rbuf.data() + pos, c.rlen - pos);
   c.rlen -= pos;
-  Conn* cp = &c;
-  c.sock.async_read_some(net::buffer(c.rbuf.data() + c.rlen, c.rbuf.size() - c.rlen),
-                         [this, cp](beast::error_code ec, size_t n) {
-    if (ec) return connDone(*cp, "read", ec);
-    cp->rlen += n;
-    readFrames(*cp, nowNs());
-  });
+  receive(c);
+}
+
+// One read of what the socket holds, with the kernel's receive timestamp;
+// waits for the socket only after a read found nothing (Asio's reactor is
+// edge-triggered).
+void Load::receive(Conn& c) {
+  iovec iov{c.rbuf.data() + c.rlen, c.rbuf.size() - c.rlen};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = ::recvmsg(c.sock.native_handle(), &msg, MSG_DONTWAIT);
+  if (n < 0 && errno == EINTR) return receive(c);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    Conn* cp = &c;
+    c.sock.async_wait(Socket::wait_read, [this, cp](beast::error_code ec) {
+      if (ec) return connDone(*cp, "read", ec);
+      receive(*cp);
+    });
+    return;
+  }
+  if (n <= 0) return connDone(c, "read", n == 0 ? beast::error_code(net::error::eof)
+                                                : beast::error_code(errno, beast::system_category()));
+  int64_t t = nowNs();
+  if (o_.kernelReceipt) {
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+      if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+      int64_t ago = realtimeNs() - (int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+      ago = std::max<int64_t>(0, ago);
+      phases_[phase_].clientDelay.add(uint64_t(ago) / 1000);
+      t -= ago;
+    }
+  }
+  c.rlen += size_t(n);
+  readFrames(c, t);
 }
 
 // A client frame (FIN, binary) with an all-zero masking key: the payload
@@ -891,6 +948,7 @@ Load::PhaseResult Load::runPhase(const std::string& name, double rate, double se
   r.p99 = ps.hist.quantile(0.99, ps.expected);
   r.maxUs = ps.hist.max();
   r.lag99 = ps.lag.quantile(0.99, ps.lag.count());
+  if (ps.clientDelay.count()) r.clientDelay99 = ps.clientDelay.quantile(0.99, ps.clientDelay.count());
   r.clientCpu = (cpu1 - cpu0) / wall;
   r.serverCpu = scpu0 >= 0 && scpu1 >= 0 ? (scpu1 - scpu0) / wall : -1;
   r.restCpu = std::max(0.0, (m1 - m0) / wall - r.clientCpu - std::max(0.0, r.serverCpu));
@@ -935,7 +993,8 @@ std::string Load::phaseJson(const PhaseResult& r) {
     << ",\"deliveries_per_s\":" << num(r.deliveriesPerSec, 0) << ",\"delivered_frac\":" << num(r.deliveredFrac, 5)
     << ",\"p50_ms\":" << jsonMs(r.p50) << ",\"p99_ms\":" << jsonMs(r.p99) << ",\"max_ms\":" << jsonMs(r.maxUs)
     << ",\"client_cpu\":" << num(r.clientCpu, 3) << ",\"server_cpu\":" << num(r.serverCpu, 3) << ",\"rest_cpu\":" << num(r.restCpu, 3)
-    << ",\"client_lag_p99_ms\":" << jsonMs(r.lag99) << ",\"not_sent\":" << r.skipped << ",\"pass\":" << (r.pass ? "true" : "false") << "}";
+    << ",\"client_lag_p99_ms\":" << jsonMs(r.lag99) << ",\"client_delay_p99_ms\":" << jsonMs(r.clientDelay99)
+    << ",\"not_sent\":" << r.skipped << ",\"pass\":" << (r.pass ? "true" : "false") << "}";
   return j.str();
 }
 
@@ -1047,7 +1106,8 @@ int Load::fanout() {
                (unsigned long long)echoes_, (unsigned long long)unknownRuns_, (unsigned long long)decodeErrors_,
                failedCount_, firstError_.empty() ? "" : (" (" + firstError_ + ")").c_str());
   std::ostringstream j;
-  j << "{\"scenario\":\"fanout\",\"server\":\"" << o_.label << "\",\"clients\":" << o_.clients
+  j << "{\"scenario\":\"fanout\",\"server\":\"" << o_.label << "\",\"receipt\":\""
+    << (o_.kernelReceipt ? "kernel" : "app") << "\",\"clients\":" << o_.clients
     << ",\"edit_chars\":" << o_.editChars << ",\"loadavg_at_start\":" << load0 << ",\"latency\":" << phaseJson(lat) << ",\"steps\":[";
   for (size_t i = 0; i < steps.size(); ++i) j << (i ? "," : "") << phaseJson(steps[i]);
   j << "],\"sustained\":" << num(sustained, 0) << ",\"limited_by\":\"" << limitedBy << "\""
@@ -1096,7 +1156,8 @@ int Load::breadth() {
                r.deliveriesPerSec, fmtMs(r.p50).c_str(), fmtMs(r.p99).c_str(), rssIdle, rssLoaded, rssEnd, perDoc,
                failedCount_, firstError_.empty() ? "" : (" (" + firstError_ + ")").c_str());
   std::ostringstream j;
-  j << "{\"scenario\":\"breadth\",\"server\":\"" << o_.label << "\",\"docs\":" << o_.docs
+  j << "{\"scenario\":\"breadth\",\"server\":\"" << o_.label << "\",\"receipt\":\""
+    << (o_.kernelReceipt ? "kernel" : "app") << "\",\"docs\":" << o_.docs
     << ",\"clients_per_doc\":" << o_.clientsPerDoc << ",\"loadavg_at_start\":" << load0 << ",\"connect_seconds\":" << num(connectSeconds, 2)
     << ",\"phase\":" << phaseJson(r) << ",\"rss_idle_kib\":" << rssIdle << ",\"rss_loaded_kib\":" << rssLoaded
     << ",\"rss_end_kib\":" << rssEnd << ",\"kib_per_doc\":" << num(perDoc, 2)
@@ -1154,9 +1215,12 @@ int main(int argc, char** argv) {
   app.add_option("--breadth-seconds", o.breadthSeconds, "breadth: length of the measured phase")
       ->capture_default_str();
   bool self = false;
+  bool appReceipt = false;
+  app.add_flag("--app-receipt", appReceipt, "receipt time = when this client reads (default: the kernel's receive timestamp)");
   app.add_flag("--self-test", self, "check the update-header decoder against the CRDT's, then exit");
   CLI11_PARSE(app, argc, argv);
   if (self) return selfTest();
+  o.kernelReceipt = !appReceipt;
   if (!*portOpt) {
     std::fprintf(stderr, "--port is required\n");
     return 2;

@@ -156,7 +156,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   impl->limiter = std::make_shared<ConnectionLimiter>(options.maxConnsPerIp);
   impl->signaling = std::make_shared<SignalingRelay>(SignalingLimits{options.maxTopicsPerConn, 1024});
   if (impl->store) {
-    RoomOptions roomOptions{options.unloadGrace, options.awarenessTimeout};
+    RoomOptions roomOptions{options.unloadGrace, options.awarenessTimeout, options.threads > 1};
     impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);
   }
   HubOptions& opts = impl->options;

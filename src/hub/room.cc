@@ -13,6 +13,11 @@ namespace roundtable::hub {
 
 namespace asio = boost::asio;
 
+namespace {
+// Rooms from this size on split broadcasts over two strands (Room::sendTo).
+constexpr size_t kParallelFanout = 16;
+}  // namespace
+
 Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options)
     : name_(std::move(name)),
       strand_(std::move(strand)),
@@ -65,6 +70,8 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
     self->unloadTimer_.cancel();
     ConnId id = session->id();
     if (!self->findConn(id)) self->conns_.push_back(session);
+    if (self->options_.parallelFanout && !self->helper_ && self->conns_.size() >= kParallelFanout)
+      self->helper_.emplace(asio::make_strand(self->strand_.get_inner_executor()));
     metrics().yjsConnections++;
     self->carryOut(id, self->core_.open(id));
     self->scheduleAwarenessSweep();
@@ -166,7 +173,7 @@ void Room::notifyChanged() {
 
 void Room::carryOut(ConnId from, RoomEffects fx) {
   if (WebSocketSession* sender = findConn(from)) {
-    for (auto& reply : fx.reply) sender->send(share(std::move(reply)));
+    for (auto& reply : fx.reply) sendTo(*sender, share(std::move(reply)));
   }
   for (auto& update : fx.docUpdates) {
     metrics().updatesTotal++;
@@ -196,11 +203,62 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
 
 void Room::deliver(ConnId to, ConnId except, const SharedBytes& bytes) {
   if (to != 0) {
-    if (WebSocketSession* session = findConn(to)) session->send(bytes);
+    if (WebSocketSession* session = findConn(to)) sendTo(*session, bytes);
     return;
   }
-  for (auto& session : conns_)
-    if (session->id() != except) session->send(bytes);
+  broadcast(except, {{except, bytes}});
+}
+
+void Room::sendTo(WebSocketSession& session, const SharedBytes& bytes) {
+  if (!offloaded(session)) return session.send(bytes);
+  asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->send(bytes); });
+}
+
+// Each connection gets, in one send, the messages not from itself (`from`
+// of each; 0 for messages from nobody). The second strand's share is posted
+// first so that both threads send at once.
+void Room::broadcast(ConnId except, const std::vector<std::pair<ConnId, SharedBytes>>& messages) {
+  std::vector<SharedBytes> all;
+  all.reserve(messages.size());
+  for (auto& [from, bytes] : messages) all.push_back(bytes);
+  std::vector<SharedBytes> own;
+  auto batchFor = [&](const WebSocketSession& s) -> const std::vector<SharedBytes>& {
+    bool sentSome = false;
+    for (auto& [from, bytes] : messages) sentSome |= from == s.id();
+    if (!sentSome) return all;
+    own.clear();
+    for (auto& [from, bytes] : messages)
+      if (from != s.id()) own.push_back(bytes);
+    return own;
+  };
+  if (helper_) {
+    struct Share {
+      std::vector<std::shared_ptr<WebSocketSession>> sessions;
+      std::vector<std::vector<SharedBytes>> batches;
+    };
+    auto share = std::make_shared<Share>();
+    for (auto& session : conns_) {
+      if (session->id() == except || !offloaded(*session)) continue;
+      const auto& batch = batchFor(*session);
+      if (batch.empty()) continue;
+      share->sessions.push_back(session);
+      share->batches.push_back(batch);
+    }
+    if (!share->sessions.empty()) {
+      asio::post(*helper_, [share] {
+        for (size_t i = 0; i < share->sessions.size(); ++i) share->sessions[i]->send(share->batches[i]);
+      });
+    }
+  }
+  for (auto& session : conns_) {
+    if (session->id() == except || offloaded(*session)) continue;
+    const auto& batch = batchFor(*session);
+    if (batch.size() == 1) {
+      session->send(batch[0]);
+    } else if (!batch.empty()) {
+      session->send(batch);
+    }
+  }
 }
 
 WebSocketSession* Room::findConn(ConnId id) const {
@@ -269,15 +327,9 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
 // excepted), so a connection gets them in one write.
 void Room::releaseCommitted() {
   std::vector<std::pair<ConnId, SharedBytes>> updates;  // (sender, message)
-  std::vector<SharedBytes> batch;
   auto flush = [&] {
     if (updates.empty()) return;
-    for (auto& session : conns_) {
-      batch.clear();
-      for (auto& [from, bytes] : updates)
-        if (from != session->id()) batch.push_back(bytes);
-      if (!batch.empty()) session->send(batch);
-    }
+    broadcast(0, updates);
     updates.clear();
   };
   size_t released = 0;
