@@ -77,9 +77,21 @@ struct Hub::Impl {
   std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
   uint16_t port = 0;
+  // Connections share a fixed set of strands, as Asio's own
+  // io_context::strand shares a fixed set of implementations: one strand
+  // per connection costs about 100 bytes on each of thousands of idle
+  // connections, and a connection's handlers are short (rooms run on strands
+  // of their own).
+  static constexpr size_t kConnectionStrands = 64;
+  std::vector<asio::strand<asio::io_context::executor_type>> connectionStrands;
+  size_t nextStrand = 0;
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+    if (connectionStrands.empty()) {
+      for (size_t i = 0; i < kConnectionStrands; ++i) connectionStrands.push_back(asio::make_strand(ioc));
+    }
+    auto& strand = connectionStrands[nextStrand++ % connectionStrands.size()];
+    acceptor.async_accept(strand, [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
         spdlog::warn("accept: {}", ec.message());

@@ -25,7 +25,6 @@ Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& r
       registry_(registry),
       options_(options),
       unloadTimer_(strand_),
-      resumeTimer_(strand_),
       awarenessTimer_(strand_) {
   metrics().documentsLoaded++;
   metrics().documentsLoadedTotal++;
@@ -109,6 +108,13 @@ void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
     } else {
       session->continueReading();
     }
+  });
+}
+
+void Room::abandonJoin() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->registry_.joined(self.get());
+    if (self->state_ == State::kReady && self->idle()) self->scheduleUnload();
   });
 }
 
@@ -344,6 +350,7 @@ void Room::releaseCommitted() {
     }
   }
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(released));
+  if (held_.empty()) std::vector<Held>().swap(held_);  // an idle room holds no buffer
   flush();
 }
 
@@ -356,8 +363,9 @@ void Room::resumePaused() {
   }
   // The store is behind on other documents' work: look again shortly.
   if (appended_ == committed_) {
-    resumeTimer_.expires_after(std::chrono::milliseconds(20));
-    resumeTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!resumeTimer_) resumeTimer_ = std::make_unique<Timer>(strand_);
+    resumeTimer_->expires_after(std::chrono::milliseconds(20));
+    resumeTimer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec && self->state_ == State::kReady) self->resumePaused();
     });
   }

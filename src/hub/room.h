@@ -56,6 +56,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void join(std::shared_ptr<WebSocketSession> session);
   void message(std::shared_ptr<WebSocketSession> session, Bytes bytes);
   void leave(std::shared_ptr<WebSocketSession> session);
+  // The join announced by RoomRegistry::acquireForJoin will not happen (the
+  // connection ended before it opened).
+  void abandonJoin();
 
   // Runs `f` on the room's strand with its loaded core; `f`'s RoomEffects are
   // carried out like a client's (document updates persisted, then relayed).
@@ -130,7 +133,7 @@ class Room : public std::enable_shared_from_this<Room> {
   uint64_t committed_ = 0;  // ... and of the last one it committed
   bool compacting_ = false;
   Timer unloadTimer_;
-  Timer resumeTimer_;
+  std::unique_ptr<Timer> resumeTimer_;  // made when first needed (the store is rarely overloaded)
   Timer awarenessTimer_;
   bool awarenessTimerRunning_ = false;
   std::optional<Strand> helper_;  // the second strand, once the room was large enough

@@ -24,24 +24,26 @@ namespace {
 constexpr size_t kMaxDocNameBytes = 1024;
 
 // The y-websocket endpoint of one connection: forwards to its document's room.
+// Holds only its room (one per connection, so every byte counts): the room
+// is acquired, and starts loading, when the upgrade is accepted.
 class YjsEndpoint : public Endpoint {
  public:
-  YjsEndpoint(std::shared_ptr<RoomRegistry> rooms, std::string name) : rooms_(std::move(rooms)), name_(std::move(name)) {}
+  explicit YjsEndpoint(std::shared_ptr<Room> room) : room_(std::move(room)) {}
+  ~YjsEndpoint() override {
+    if (!joined_) room_->abandonJoin();
+  }
   void onOpen(const std::shared_ptr<WebSocketSession>& session) override {
-    room_ = rooms_->acquireForJoin(name_);
+    joined_ = true;
     room_->join(session);
   }
   void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes message, bool) override {
     room_->message(session, std::move(message));
   }
-  void onClose(const std::shared_ptr<WebSocketSession>& session) override {
-    if (room_) room_->leave(session);
-  }
+  void onClose(const std::shared_ptr<WebSocketSession>& session) override { room_->leave(session); }
 
  private:
-  std::shared_ptr<RoomRegistry> rooms_;
-  std::string name_;
   std::shared_ptr<Room> room_;
+  bool joined_ = false;
 };
 
 }  // namespace
@@ -133,7 +135,7 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
                                 "bad document name (1 to 1024 bytes of UTF-8)\n");
       return up;
     }
-    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms, std::move(name));
+    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms->acquireForJoin(name));
     return up;
   }
   up.refusal = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8", "no such endpoint\n");
