@@ -181,6 +181,8 @@ const mem = b => b ? `${kib(b.kib_per_doc)} per doc (RSS idle ${kib(b.rss_idle_k
   const r = have(rb, hb) && hb.kib_per_doc > 0 ? rb.kib_per_doc / hb.kib_per_doc : null
   rows.push(['breadth: server memory per loaded doc', mem(rb), mem(hb), r === null ? '—' : r.toFixed(1) + '× (ref/hub)', r === null ? '> 5×' : (r > 5 ? '> 5× met' : '> 5× MISSED')])
 }
+const receipt = (rf || hf || rb || hb || {}).receipt
+console.log(`Latency: send -> ${receipt === 'app' ? "the receiving client's read" : "arrival at the receiving socket (kernel timestamp)"}.\n`)
 console.log('| case | reference (Node) | hub (C++) | ratio | target |')
 console.log('|---|---|---|---|---|')
 for (const r of rows) console.log('| ' + r.join(' | ') + ' |')
@@ -191,7 +193,7 @@ for (const [name, f] of [['ref', rf], ['hub', hf]]) {
   if (!f) continue
   const failing = f.steps.filter(s => !s.pass)
   const lastPass = f.steps.filter(s => s.pass).sort((a, b) => b.rate - a.rate)[0]
-  const d = s => s ? `${s.rate} upd/s: ${pct(s.client_cpu)} / ${pct(s.server_cpu)} / ${pct(s.rest_cpu)} (client loop lag p99 ${ms(s.client_lag_p99_ms)} ms)` : '—'
+  const d = s => s ? `${s.rate} upd/s: ${pct(s.client_cpu)} / ${pct(s.server_cpu)} / ${pct(s.rest_cpu)} (client loop lag p99 ${ms(s.client_lag_p99_ms)} ms, socket-to-read delay p99 ${ms(s.client_delay_p99_ms)} ms)` : '—'
   console.log(`  ${name} fanout: latency phase ${d(f.latency)}; highest passing step ${d(lastPass)}; failing steps ${failing.map(d).join('; ') || '—'}; load average at start ${f.loadavg_at_start}`)
 }
 for (const [name, b] of [['ref', rb], ['hub', hb]]) {
