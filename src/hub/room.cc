@@ -238,21 +238,21 @@ void Room::broadcast(ConnId except, const std::vector<std::pair<ConnId, SharedBy
     return own;
   };
   if (helper_) {
-    struct Share {
+    struct Offload {
       std::vector<std::shared_ptr<WebSocketSession>> sessions;
       std::vector<std::vector<SharedBytes>> batches;
     };
-    auto share = std::make_shared<Share>();
+    auto offload = std::make_shared<Offload>();
     for (auto& session : conns_) {
       if (session->id() == except || !offloaded(*session)) continue;
       const auto& batch = batchFor(*session);
       if (batch.empty()) continue;
-      share->sessions.push_back(session);
-      share->batches.push_back(batch);
+      offload->sessions.push_back(session);
+      offload->batches.push_back(batch);
     }
-    if (!share->sessions.empty()) {
-      asio::post(*helper_, [share] {
-        for (size_t i = 0; i < share->sessions.size(); ++i) share->sessions[i]->send(share->batches[i]);
+    if (!offload->sessions.empty()) {
+      asio::post(*helper_, [offload] {
+        for (size_t i = 0; i < offload->sessions.size(); ++i) offload->sessions[i]->send(offload->batches[i]);
       });
     }
   }
