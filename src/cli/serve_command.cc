@@ -131,6 +131,10 @@ void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
   cmd->add_option("--max-message-bytes", o.maxMessageBytes, "Largest WebSocket message accepted")->capture_default_str();
   cmd->add_option("--max-queued-bytes", o.maxQueuedBytes,
                   "Bytes queued for one slow client before it is disconnected")->capture_default_str();
+  cmd->add_option("--idle-seconds", o.idleSeconds,
+                  "A WebSocket silent this long gets a ping; silent twice as long, it is closed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-conns-per-ip", o.maxConnsPerIp, "Connections one address may hold")->capture_default_str();
   cmd->add_option("--max-topics-per-conn", o.maxTopicsPerConn, "Signaling topics one connection may join")->capture_default_str();
   cmd->add_option("--log-level", f->logLevel, "trace, debug, info, warn, error")->capture_default_str();

@@ -43,6 +43,9 @@ struct HubOptions {
   bool anyOriginForSignal = false;       // public relay: /signal from any page
   size_t maxMessageBytes = 16u << 20;
   size_t maxQueuedBytes = 64u << 20;     // per connection; beyond it the peer is too slow
+  // A WebSocket silent for this long is pinged; silent for twice as long, it
+  // is closed (Beast's suggested server timeouts, which the hub used before).
+  uint32_t idleSeconds = 150;
   size_t maxConnsPerIp = 512;
   size_t maxTopicsPerConn = 256;
   size_t maxHttpBodyBytes = 4u << 20;

@@ -65,7 +65,7 @@ Router::Router(Parts parts) : parts_(std::move(parts)), policy_(*parts_.options,
 }()) {}
 
 SessionLimits Router::sessionLimits() const {
-  return {parts_.options->maxMessageBytes, parts_.options->maxQueuedBytes};
+  return {parts_.options->maxMessageBytes, parts_.options->maxQueuedBytes, parts_.options->idleSeconds};
 }
 
 std::string Router::docNameFromTarget(std::string_view target) {

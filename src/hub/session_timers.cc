@@ -28,8 +28,20 @@ void SessionTimers::remove(WebSocketSession* session) {
 
 void SessionTimers::tick() {
   uint32_t t = now();
-  std::lock_guard lock(mutex_);
-  for (WebSocketSession* s : sessions_) s->checkDeadlines(t);
+  std::vector<std::shared_ptr<WebSocketSession>> due;
+  {
+    std::lock_guard lock(mutex_);
+    for (WebSocketSession* s : sessions_) {
+      if (!s->deadlineDue(t)) continue;
+      // Null when the session is being destroyed: its destructor is then
+      // waiting for this mutex to unregister.
+      if (auto session = s->weak_from_this().lock()) due.push_back(std::move(session));
+    }
+  }
+  // Outside the mutex: the last reference to a session may go here (its
+  // handler can finish on another thread first), and its destructor takes
+  // the mutex to unregister. (Under the mutex, that deadlocked the tick.)
+  for (auto& session : due) session->postDeadline();
 }
 
 }  // namespace roundtable::hub

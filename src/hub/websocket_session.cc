@@ -28,10 +28,6 @@ namespace {
 std::atomic<uint64_t> nextSessionId{1};
 // A peer that does not answer our close frame within this time is cut off.
 constexpr uint32_t kCloseDeadlineSeconds = 5;
-// A connection that sent nothing for this long gets a ping; one that sent
-// nothing for twice as long (not even the pong) is closed. (Beast's
-// suggested server timeout, which the hub used before: 300 s with pings.)
-constexpr uint32_t kIdleSeconds = 150;
 // At most this many frames per sendmsg (two iovecs each; IOV_MAX is 1024).
 constexpr size_t kMaxFramesPerWrite = 256;
 // Bytes taken from the socket per read. The buffer is per thread, so an idle
@@ -248,16 +244,18 @@ void WebSocketSession::resumeReading() {
 // ---------------------------------------------------------------------------
 // Deadlines: idle pings, idle closes, the close handshake's deadline.
 
-void WebSocketSession::checkDeadlines(uint32_t now) {
-  if (!timed_.load(std::memory_order_relaxed)) return;
+bool WebSocketSession::deadlineDue(uint32_t now) const {
+  if (!timed_.load(std::memory_order_relaxed)) return false;
   uint32_t deadline = closeDeadline_.load(std::memory_order_relaxed);
   uint32_t last = lastReceived_.load(std::memory_order_relaxed);
   uint32_t idle = now > last ? now - last : 0;
-  bool pingDue = idle >= kIdleSeconds && pingSentAt_.load(std::memory_order_relaxed) < last + kIdleSeconds;
-  if (!(deadline != 0 && now >= deadline) && idle < 2 * kIdleSeconds && !pingDue) return;
-  // Null while the session is being destroyed (it is then waiting for the
-  // timers' mutex to unregister).
-  if (auto self = weak_from_this().lock()) asio::post(socket_.get_executor(), [self] { self->onDeadline(); });
+  bool pingDue =
+      idle >= limits_.idleSeconds && pingSentAt_.load(std::memory_order_relaxed) < last + limits_.idleSeconds;
+  return (deadline != 0 && now >= deadline) || idle >= 2 * limits_.idleSeconds || pingDue;
+}
+
+void WebSocketSession::postDeadline() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->onDeadline(); });
 }
 
 void WebSocketSession::onDeadline() {
@@ -270,11 +268,11 @@ void WebSocketSession::onDeadline() {
   }
   uint32_t last = lastReceived_.load(std::memory_order_relaxed);
   uint32_t idle = now > last ? now - last : 0;
-  if (idle >= 2 * kIdleSeconds) {
+  if (idle >= 2 * limits_.idleSeconds) {
     spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), idle);
     return disconnect();
   }
-  if (idle < kIdleSeconds || pingSentAt_.load(std::memory_order_relaxed) >= last + kIdleSeconds) return;
+  if (idle < limits_.idleSeconds || pingSentAt_.load(std::memory_order_relaxed) >= last + limits_.idleSeconds) return;
   Lock lock(mutex_);
   if (state_ != State::kOpen) return;
   pingSentAt_.store(now, std::memory_order_relaxed);

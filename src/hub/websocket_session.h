@@ -62,6 +62,7 @@ class Endpoint {
 struct SessionLimits {
   size_t maxMessageBytes;
   size_t maxQueuedBytes;
+  uint32_t idleSeconds;  // silent this long: a ping; twice as long: closed
 };
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
@@ -117,10 +118,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void awaitPeerClose();
   void disconnect();
 
-  // Deadlines (see SessionTimers). checkDeadlines runs on the ticking
-  // thread with the timers' mutex held; onDeadline on the strand.
+  // Deadlines (see SessionTimers). deadlineDue runs on the ticking thread
+  // with the timers' mutex held; postDeadline has onDeadline run on the
+  // strand.
   friend class SessionTimers;
-  void checkDeadlines(uint32_t now);
+  bool deadlineDue(uint32_t now) const;
+  void postDeadline();
   void onDeadline();
 
   // With mutex_ held.

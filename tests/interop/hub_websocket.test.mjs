@@ -644,6 +644,35 @@ test('pings from a client that does not read leave the hub bounded; the last pin
   assert.equal(ws.close, null)
 })
 
+test('--idle-seconds 1: a silent connection is pinged, then cut off; one that answers the pings stays open', onlyHub('--idle-seconds'), async () => {
+  const quick = await h.startHub({ flags: ['--idle-seconds', '1'] })
+  const name = docName('idle')
+  const silent = await RawWs.open(quick.yjsUrl(name))
+  const answering = await RawWs.open(quick.yjsUrl(name))
+  let answered = 0
+  const answer = setInterval(() => {
+    for (; answered < answering.pings.length; answered++) answering.write(frame({ opcode: OP.pong, payload: answering.pings[answered] }))
+  }, 50)
+  try {
+    // Deadlines are whole seconds on a one-second tick: pinged after 1-2 s
+    // of silence, cut off after 2-3 s.
+    const t0 = Date.now()
+    await waitFor(() => silent.pings.length > 0, { timeout: 4000, message: 'a ping to the silent connection' })
+    await waitFor(() => silent.ended !== null, { timeout: 5000, message: 'the silent connection to be cut off' })
+    const cutAfter = Date.now() - t0
+    assert.ok(cutAfter >= 900 && cutAfter < 5000, `cut off after ${cutAfter} ms`)
+    // (A tick that dropped the last reference to the silent session under
+    // the timers' mutex once deadlocked here: no more pings for anyone.)
+    await sleep(3000)
+    assert.ok(answering.pings.length >= 2, `the answering connection is pinged as it idles (${answering.pings.length} pings)`)
+    assert.equal(answering.ended, null, 'the connection that answers pings is still open')
+    answering.write(binary(emptyStep1()))
+    await answering.nextMessage(isStep2, { what: 'sync step 2 on the connection that stayed open' })
+  } finally {
+    clearInterval(answer)
+  }
+})
+
 test('an unsolicited pong is ignored: the connection stays open and usable', async () => {
   const [, yjs] = allEndpoints()[0]
   const ws = await RawWs.open(yjs)
