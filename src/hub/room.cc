@@ -220,51 +220,40 @@ void Room::sendTo(WebSocketSession& session, const SharedBytes& bytes) {
   asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->send(bytes); });
 }
 
-// Each connection gets, in one send, the messages not from itself (`from`
-// of each; 0 for messages from nobody). The second strand's share is posted
+namespace {
+// Sends `session`, in one send, the messages not from itself.
+void sendAllBut(WebSocketSession& session, const std::vector<std::pair<ConnId, SharedBytes>>& messages,
+                std::vector<SharedBytes>& batch) {
+  batch.clear();
+  for (auto& [from, bytes] : messages)
+    if (from != session.id()) batch.push_back(bytes);
+  if (!batch.empty()) session.send(batch);
+}
+}  // namespace
+
+// Each connection but `except` gets the messages not from itself (`from` of
+// each; 0 for messages from nobody). The second strand's share is posted
 // first so that both threads send at once.
 void Room::broadcast(ConnId except, const std::vector<std::pair<ConnId, SharedBytes>>& messages) {
-  std::vector<SharedBytes> all;
-  all.reserve(messages.size());
-  for (auto& [from, bytes] : messages) all.push_back(bytes);
-  std::vector<SharedBytes> own;
-  auto batchFor = [&](const WebSocketSession& s) -> const std::vector<SharedBytes>& {
-    bool sentSome = false;
-    for (auto& [from, bytes] : messages) sentSome |= from == s.id();
-    if (!sentSome) return all;
-    own.clear();
-    for (auto& [from, bytes] : messages)
-      if (from != s.id()) own.push_back(bytes);
-    return own;
-  };
   if (helper_) {
     struct Offload {
       std::vector<std::shared_ptr<WebSocketSession>> sessions;
-      std::vector<std::vector<SharedBytes>> batches;
+      std::vector<std::pair<ConnId, SharedBytes>> messages;
     };
     auto offload = std::make_shared<Offload>();
-    for (auto& session : conns_) {
-      if (session->id() == except || !offloaded(*session)) continue;
-      const auto& batch = batchFor(*session);
-      if (batch.empty()) continue;
-      offload->sessions.push_back(session);
-      offload->batches.push_back(batch);
-    }
+    for (auto& session : conns_)
+      if (session->id() != except && offloaded(*session)) offload->sessions.push_back(session);
     if (!offload->sessions.empty()) {
+      offload->messages = messages;
       asio::post(*helper_, [offload] {
-        for (size_t i = 0; i < offload->sessions.size(); ++i) offload->sessions[i]->send(offload->batches[i]);
+        std::vector<SharedBytes> batch;
+        for (auto& session : offload->sessions) sendAllBut(*session, offload->messages, batch);
       });
     }
   }
-  for (auto& session : conns_) {
-    if (session->id() == except || offloaded(*session)) continue;
-    const auto& batch = batchFor(*session);
-    if (batch.size() == 1) {
-      session->send(batch[0]);
-    } else if (!batch.empty()) {
-      session->send(batch);
-    }
-  }
+  std::vector<SharedBytes> batch;
+  for (auto& session : conns_)
+    if (session->id() != except && !offloaded(*session)) sendAllBut(*session, messages, batch);
 }
 
 WebSocketSession* Room::findConn(ConnId id) const {

@@ -35,8 +35,8 @@ constexpr size_t kMaxFramesPerWrite = 256;
 constexpr size_t kReadChunk = 64 * 1024;
 
 // The accepted socket's descriptor on a concretely typed strand: the one it
-// was accepted on (the hub accepts each connection on its own strand), or a
-// new strand of its io_context.
+// was accepted on (one of the hub's connection strands), or a new strand of
+// its io_context.
 WebSocketSession::Socket adopt(asio::ip::tcp::socket&& accepted) {
   const auto& executor = accepted.get_executor();
   const auto* strand = executor.target<WebSocketSession::Strand>();
@@ -244,15 +244,20 @@ void WebSocketSession::resumeReading() {
 // ---------------------------------------------------------------------------
 // Deadlines: idle pings, idle closes, the close handshake's deadline.
 
-bool WebSocketSession::deadlineDue(uint32_t now) const {
-  if (!timed_.load(std::memory_order_relaxed)) return false;
+WebSocketSession::Due WebSocketSession::dueAt(uint32_t now) const {
+  if (!timed_.load(std::memory_order_relaxed)) return Due::kNothing;
   uint32_t deadline = closeDeadline_.load(std::memory_order_relaxed);
+  if (deadline != 0 && now >= deadline) return Due::kCloseUnanswered;
   uint32_t last = lastReceived_.load(std::memory_order_relaxed);
   uint32_t idle = now > last ? now - last : 0;
-  bool pingDue =
-      idle >= limits_.idleSeconds && pingSentAt_.load(std::memory_order_relaxed) < last + limits_.idleSeconds;
-  return (deadline != 0 && now >= deadline) || idle >= 2 * limits_.idleSeconds || pingDue;
+  if (idle >= 2 * limits_.idleSeconds) return Due::kIdleClose;
+  // A ping once per silence: none sent since it passed the limit.
+  if (idle >= limits_.idleSeconds && pingSentAt_.load(std::memory_order_relaxed) < last + limits_.idleSeconds)
+    return Due::kPing;
+  return Due::kNothing;
 }
+
+bool WebSocketSession::deadlineDue(uint32_t now) const { return dueAt(now) != Due::kNothing; }
 
 void WebSocketSession::postDeadline() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->onDeadline(); });
@@ -261,18 +266,18 @@ void WebSocketSession::postDeadline() {
 void WebSocketSession::onDeadline() {
   if (finished_) return;
   uint32_t now = timers_.now();
-  uint32_t deadline = closeDeadline_.load(std::memory_order_relaxed);
-  if (deadline != 0 && now >= deadline) {
-    spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id_);
-    return disconnect();
+  switch (dueAt(now)) {
+    case Due::kNothing:
+      return;
+    case Due::kCloseUnanswered:
+      spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id_);
+      return disconnect();
+    case Due::kIdleClose:
+      spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), 2 * limits_.idleSeconds);
+      return disconnect();
+    case Due::kPing:
+      break;
   }
-  uint32_t last = lastReceived_.load(std::memory_order_relaxed);
-  uint32_t idle = now > last ? now - last : 0;
-  if (idle >= 2 * limits_.idleSeconds) {
-    spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), idle);
-    return disconnect();
-  }
-  if (idle < limits_.idleSeconds || pingSentAt_.load(std::memory_order_relaxed) >= last + limits_.idleSeconds) return;
   Lock lock(mutex_);
   if (state_ != State::kOpen) return;
   pingSentAt_.store(now, std::memory_order_relaxed);

@@ -122,6 +122,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // with the timers' mutex held; postDeadline has onDeadline run on the
   // strand.
   friend class SessionTimers;
+  enum class Due : uint8_t { kNothing, kCloseUnanswered, kIdleClose, kPing };
+  Due dueAt(uint32_t now) const;
   bool deadlineDue(uint32_t now) const;
   void postDeadline();
   void onDeadline();
