@@ -420,6 +420,7 @@ struct Sent {
   Clock start, end;
   int64_t tNs;
   uint32_t phase;
+  int64_t firstNs = 0, lastNs = 0;  // earliest and latest receipt at another client
 };
 
 struct PhaseStats {
@@ -501,6 +502,9 @@ class Load {
     uint64_t skipped = 0;
     std::optional<uint64_t> lag99;
     std::optional<uint64_t> clientDelay99;
+    // Per update: to its first receiver (the server's own delay before it
+    // sends), and from its first receiver to its last (the fan-out).
+    std::optional<uint64_t> first50, first99, spread50, spread99;
     bool pass = false;
   };
 
@@ -812,6 +816,8 @@ void Load::onMessage(Conn& c, std::span<const uint8_t> msg, int64_t t) {
         ++ps.received;
         if (t <= ps.deadlineNs) ++ps.receivedByDeadline;
         ps.hist.add(uint64_t(std::max<int64_t>(0, t - it->tNs)) / 1000);
+        if (it->firstNs == 0 || t < it->firstNs) it->firstNs = t;
+        it->lastNs = std::max(it->lastNs, t);
         wm = it->end;
       }
     });
@@ -949,6 +955,19 @@ Load::PhaseResult Load::runPhase(const std::string& name, double rate, double se
   r.maxUs = ps.hist.max();
   r.lag99 = ps.lag.quantile(0.99, ps.lag.count());
   if (ps.clientDelay.count()) r.clientDelay99 = ps.clientDelay.quantile(0.99, ps.clientDelay.count());
+  Hist first, spread;
+  for (auto& conn : conns_)
+    for (const Sent& sent : conn->sent)
+      if (sent.phase == phase_ && sent.firstNs != 0) {
+        first.add(uint64_t(std::max<int64_t>(0, sent.firstNs - sent.tNs)) / 1000);
+        spread.add(uint64_t(sent.lastNs - sent.firstNs) / 1000);
+      }
+  if (first.count()) {
+    r.first50 = first.quantile(0.50, first.count());
+    r.first99 = first.quantile(0.99, first.count());
+    r.spread50 = spread.quantile(0.50, spread.count());
+    r.spread99 = spread.quantile(0.99, spread.count());
+  }
   r.clientCpu = (cpu1 - cpu0) / wall;
   r.serverCpu = scpu0 >= 0 && scpu1 >= 0 ? (scpu1 - scpu0) / wall : -1;
   r.restCpu = std::max(0.0, (m1 - m0) / wall - r.clientCpu - std::max(0.0, r.serverCpu));
@@ -994,6 +1013,8 @@ std::string Load::phaseJson(const PhaseResult& r) {
     << ",\"p50_ms\":" << jsonMs(r.p50) << ",\"p99_ms\":" << jsonMs(r.p99) << ",\"max_ms\":" << jsonMs(r.maxUs)
     << ",\"client_cpu\":" << num(r.clientCpu, 3) << ",\"server_cpu\":" << num(r.serverCpu, 3) << ",\"rest_cpu\":" << num(r.restCpu, 3)
     << ",\"client_lag_p99_ms\":" << jsonMs(r.lag99) << ",\"client_delay_p99_ms\":" << jsonMs(r.clientDelay99)
+    << ",\"first_receipt_p50_ms\":" << jsonMs(r.first50) << ",\"first_receipt_p99_ms\":" << jsonMs(r.first99)
+    << ",\"spread_p50_ms\":" << jsonMs(r.spread50) << ",\"spread_p99_ms\":" << jsonMs(r.spread99)
     << ",\"not_sent\":" << r.skipped << ",\"pass\":" << (r.pass ? "true" : "false") << "}";
   return j.str();
 }
@@ -1105,6 +1126,9 @@ int Load::fanout() {
                fmtMs(lat.maxUs).c_str(), sustained, sustained * (o_.clients - 1), limitedBy.c_str(),
                (unsigned long long)echoes_, (unsigned long long)unknownRuns_, (unsigned long long)decodeErrors_,
                failedCount_, firstError_.empty() ? "" : (" (" + firstError_ + ")").c_str());
+  std::fprintf(stderr, "[%s] fanout: latency per update: to its first receiver p50 %s ms, p99 %s ms; first to last receiver p50 %s ms, p99 %s ms\n",
+               o_.label.c_str(), fmtMs(lat.first50).c_str(), fmtMs(lat.first99).c_str(), fmtMs(lat.spread50).c_str(),
+               fmtMs(lat.spread99).c_str());
   std::ostringstream j;
   j << "{\"scenario\":\"fanout\",\"server\":\"" << o_.label << "\",\"receipt\":\""
     << (o_.kernelReceipt ? "kernel" : "app") << "\",\"clients\":" << o_.clients

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { useHarness, sleep } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, hubFlags, screenshot } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, hubFlags, screenshot } from './browser.mjs'
 
 const h = useHarness()
 let hub, mcp, browser
@@ -84,7 +84,7 @@ test('plan list: every plan with its status badge, newest first, live as plans a
   await r.page.locator(`.plan-row[data-plan-id="${second.planId}"]`).click()
   await answerIdentity(r, 3)
   await waitEditor(r.page)
-  assert.equal(await r.page.getByTestId('plan-title').textContent(), 'Move sessions to Redis')
+  await waitText(r.page.getByTestId('plan-title'), 'Move sessions to Redis')
   results.planIds = { first: first.planId, second: second.planId, third: third.planId }
   await r.context.close()
 })
@@ -171,14 +171,16 @@ test('corrupt IndexedDB copy: discarded with a notice, the plan recovers from th
   await r.page.goto(plan.url)
   await waitEditor(r.page)
   await r.page.getByTestId('local-reset-notice').waitFor()
-  assert.deepEqual(await r.page.locator('.bn-editor [data-content-type="heading"]').allTextContents(), ['Move sessions to Redis', 'Plan', 'Open questions'])
+  const headings = r.page.locator('.bn-editor [data-content-type="heading"]')
+  await waitUntil(async () => (await headings.count()) === 3, { message: 'the plan from the hub' })
+  assert.deepEqual(await headings.allTextContents(), ['Move sessions to Redis', 'Plan', 'Open questions'])
   assert.equal(await r.page.getByTestId('reset-local').textContent(), "Reset this browser's copy")
   // The reset button deletes the copy and reloads from the hub.
   await r.page.getByTestId('reset-local').click()
   await r.page.getByRole('button', { name: 'Reset and reload' }).click()
   await r.page.waitForLoadState('load')
   await waitEditor(r.page)
-  assert.equal(await r.page.getByTestId('plan-title').textContent(), 'Recover me')
+  await waitText(r.page.getByTestId('plan-title'), 'Recover me')
   await r.context.close()
 })
 

@@ -140,6 +140,11 @@ export const waitUntil = async (pred, { timeout = 10_000, interval = 50, message
 }
 
 /** Saves a screenshot under tests/e2e/screenshots/ (gitignored). */
+// The editor is ready before the hub's copy of the plan arrives: text that
+// comes from the hub is awaited, as a reader waits for it, not read at once.
+export const waitText = (locator, expected, timeout = 10_000) =>
+  waitUntil(async () => (await locator.textContent()) === expected, { timeout, message: `text "${expected}"` })
+
 export const screenshot = async (page, file) => {
   fs.mkdirSync(screenshotDir, { recursive: true })
   await page.screenshot({ path: path.join(screenshotDir, file) })

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { useHarness, hubBinary, freePort, sleep } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, hubFlags, screenshot, commentOn } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, hubFlags, screenshot, commentOn } from './browser.mjs'
 
 const PLAN_MD = `# Cache the pricing API
 
@@ -68,7 +68,7 @@ test('1. create_plan over MCP; browser A shows its headings, lists and code bloc
   await answerIdentity(A, 5)
   await waitEditor(A.page)
   const page = A.page
-  assert.equal(await page.getByTestId('plan-title').textContent(), 'Cache the pricing API')
+  await waitText(page.getByTestId('plan-title'), 'Cache the pricing API')
   assert.equal(await page.getByTestId('status-badge').textContent(), 'Pending review')
   assert.match(await page.locator('.plan-meta').textContent(), /acme\/shop.*PR #812/)
   const headings = await page.locator('.bn-editor [data-content-type="heading"]').allTextContents()
@@ -152,7 +152,7 @@ test('5. hub stopped: A reloads and still shows the plan and the comment, and sa
   await hub.kill('SIGTERM')
   await A.page.reload()
   await waitEditor(A.page)
-  assert.equal(await A.page.getByTestId('plan-title').textContent(), 'Cache the pricing API')
+  await waitText(A.page.getByTestId('plan-title'), 'Cache the pricing API')
   await A.page.getByTestId('comments-panel').getByText(COMMENT).waitFor()
   await waitUntil(async () => (await A.page.getByTestId('sync-status').getAttribute('data-hub')) === 'offline', {
     message: 'A says the hub is offline',

@@ -17,7 +17,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { useHarness, Hub, Child, hubBinary, sleep } from '../../interop/hub_harness.mjs'
 import { startAgent } from '../../interop/mcp_agent.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, screenshot, commentOn, webDist, chromiumPath } from '../browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, screenshot, commentOn, webDist, chromiumPath } from '../browser.mjs'
 
 const here = import.meta.dirname
 const NETNS = path.join(here, 'netns.sh')
@@ -219,7 +219,7 @@ test('1. A opens the plan the agent created; B opens the share link on the publi
   await B.page.goto(shareUrl)
   await answerIdentity(B, 3)
   await waitEditor(B.page, 30_000) // B's only source of the plan is A, over WebRTC
-  assert.equal(await B.page.getByTestId('plan-title').textContent(), PLAN_TITLE)
+  await waitText(B.page.getByTestId('plan-title'), PLAN_TITLE, 30_000)
   for (const r of [A, B]) {
     await waitUntil(async () => (await onlineCount(r.page)) === 2, { timeout: 30_000, message: `${r.name} shows 2 online` })
     await peersOf(r, 1)
