@@ -11,7 +11,7 @@
 # the other scenario grew); the hub gets a fresh temporary data directory.
 # Builds the Release binaries in build-bench/ (or $BUILD_DIR); HUB_BIN=path runs
 # another roundtable binary as the hub (e.g. one built from a branch);
-# HUB_FLAGS="--no-fsync --threads 1" adds flags to its command line (for
+# HUB_FLAGS="--fsync always --threads 1" adds flags to its command line (for
 # diagnosis: the comparison itself uses the hub's defaults). Raw JSON lines
 # are kept in $BUILD_DIR/hub_bench.jsonl, server logs beside them. Every
 # server it starts is stopped on exit, including on error or Ctrl-C.

@@ -27,7 +27,7 @@ struct ServeFlags {
   int64_t turnTtlSeconds = 86400;
   int64_t unloadGraceMs = 30000;
   int64_t awarenessTimeoutMs = 30000;
-  bool noFsync = false;
+  std::string fsync = "background";
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
 };
@@ -178,7 +178,9 @@ int runHub(ServeFlags& f, bool documents) {
     o.dataDir = f.dataDir;
     o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
     o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
-    o.fsyncEachCommit = !f.noFsync;
+    o.sync = f.fsync == "always" ? store::SyncMode::kEveryCommit
+             : f.fsync == "off"  ? store::SyncMode::kOff
+                                 : store::SyncMode::kBackground;
     o.mcpProgressInterval = std::chrono::milliseconds(std::max<int64_t>(f.mcpProgressMs, 10));
   }
   if (!f.webDir.empty()) o.webDir = f.webDir;
@@ -209,8 +211,13 @@ void addServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--mcp-progress-ms", f->mcpProgressMs, "wait_for_review sends MCP progress at least this often")
       ->capture_default_str();
-  cmd->add_flag("--no-fsync", f->noFsync,
-                "Commit without fsync: survives a crash of the hub, not of the machine; faster on slow disks");
+  cmd->add_option("--fsync", f->fsync,
+                  "When an update reaches the disk. Every mode commits it to SQLite's WAL before any other client "
+                  "sees it, so a crash of the hub loses nothing anyone saw. background: fsynced within about 50 ms, "
+                  "so a power loss can cost the last 50 ms; agents' writes are answered after their fsync. "
+                  "always: fsynced before anyone sees it. off: only at SQLite's checkpoints")
+      ->check(CLI::IsMember({"always", "background", "off"}))
+      ->capture_default_str();
   cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/true)); });
 }
 

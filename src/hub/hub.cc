@@ -146,7 +146,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   if (options.serveDocuments) {
     store::StoreOptions storeOptions;
     storeOptions.dir = options.dataDir;
-    storeOptions.fsyncEachCommit = options.fsyncEachCommit;
+    storeOptions.sync = options.sync;
     Status s = store::Store::Open(storeOptions, &impl->store);
     if (!s.ok()) return s;
   }

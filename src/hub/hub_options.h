@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "store/store.h"
+
 namespace roundtable::hub {
 
 struct IceServer {
@@ -53,7 +55,9 @@ struct HubOptions {
   // Documents.
   std::chrono::milliseconds unloadGrace{30000};
   std::chrono::milliseconds awarenessTimeout{30000};
-  bool fsyncEachCommit = true;
+  // When an accepted update reaches the disk; it is in the WAL before anyone
+  // sees it in every mode (see store::SyncMode).
+  store::SyncMode sync = store::SyncMode::kBackground;
 
   // MCP: wait_for_review reports progress at least this often.
   std::chrono::milliseconds mcpProgressInterval{15000};

@@ -29,6 +29,12 @@ std::string renderStoreMetrics(const store::Store::Stats& s) {
     out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, le, s.commitSecondsBuckets[i]);
   }
   out += fmt::format("{0}_sum {1}\n{0}_count {2}\n", name, s.commitSecondsSum, s.commitSecondsCount);
+  // --fsync background: the fsyncs that follow the commits.
+  counter("roundtable_store_fsyncs_total", "fsyncs of the write-ahead log after commits (--fsync background).", s.syncs);
+  out += fmt::format("# HELP roundtable_store_fsync_seconds_total Time spent in those fsyncs.\n"
+                     "# TYPE roundtable_store_fsync_seconds_total counter\nroundtable_store_fsync_seconds_total {}\n",
+                     s.syncSecondsSum);
+  counter("roundtable_store_checkpoints_total", "Checkpoints run beside those fsyncs.", s.checkpoints);
   return out;
 }
 

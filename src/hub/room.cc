@@ -297,10 +297,16 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   size_t ready = 0;
   while (ready < commitWaiters_.size() && commitWaiters_[ready].first <= committed_) ++ready;
   if (ready > 0) {
-    std::vector<std::pair<uint64_t, std::function<void(Status)>>> done(
+    // Relayed once committed; answered (to an agent, which has no copy of its
+    // own) once it survives power loss too.
+    auto done = std::make_shared<std::vector<std::pair<uint64_t, std::function<void(Status)>>>>(
         std::make_move_iterator(commitWaiters_.begin()), std::make_move_iterator(commitWaiters_.begin() + ready));
     commitWaiters_.erase(commitWaiters_.begin(), commitWaiters_.begin() + ready);
-    for (auto& [seq, f] : done) f(Status::Ok());
+    store_.whenSynced([self = shared_from_this(), done](Status s) {
+      asio::post(self->strand_, [done, s] {
+        for (auto& [seq, f] : *done) f(s);
+      });
+    });
   }
   // Once the store has caught up, so a burst of updates notifies once.
   if (appended_ == committed_) notifyChanged();

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "store/dir_lock.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
+#include "store/wal_syncer.h"
 
 namespace roundtable::store {
 
@@ -26,6 +28,15 @@ namespace {
 constexpr const char* kDbFileName = "roundtable.db";
 constexpr int kBusyTimeoutMs = 5000;
 constexpr int64_t kJournalSizeLimit = int64_t{64} << 20;  // WAL file kept below this after checkpoints
+// SyncMode::kBackground: the sync thread checkpoints from this many WAL
+// frames (SQLite's own automatic checkpoint size); should the WAL grow to
+// kWalWriterCheckpointFrames regardless (the checkpoints cannot finish while
+// commits keep coming), the writer checkpoints itself, as SQLite would.
+constexpr int kWalCheckpointFrames = 1000;
+constexpr int kWalWriterCheckpointFrames = 16 * kWalCheckpointFrames;
+// SyncMode::kBackground: at most one fsync per interval, unless someone waits
+// for it (see WalSyncer); what a power loss can cost.
+constexpr std::chrono::milliseconds kSyncInterval{50};
 
 // The same code with another message.
 Status withMessage(const Status& s, std::string msg) {
@@ -98,6 +109,7 @@ class Store::Impl {
 
   void enqueue(Job job);
   void flush();
+  void whenSynced(std::function<void(Status)> done);
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
   Status listDocs(std::vector<std::string>* names);
   size_t queuedBytes() const;
@@ -118,6 +130,7 @@ class Store::Impl {
   bool shouldCompact(const DocLog& log) const;
   void recordCommit(double seconds, const std::vector<Job>& batch);
   Status run(const std::string& sql);
+  static int onWalCommit(void* self, sqlite3* db, const char* schema, int frames);
 
   const StoreOptions options_;
   std::unique_ptr<DirLock> lock_;     // declared first: released last
@@ -127,7 +140,10 @@ class Store::Impl {
   int64_t pageSize_ = 4096;
   int64_t defaultMaxPageCount_ = 0;
 
+  std::unique_ptr<WalSyncer> syncer_;  // SyncMode::kBackground only
+
   // Touched by the writer thread only.
+  int walFrames_ = 0;  // frames in the WAL after the last commit
   std::map<std::string, std::unique_ptr<DocLog>, std::less<>> logs_;
   std::set<std::string> touched_;  // docs whose cached log the open transaction changed
 
@@ -156,6 +172,7 @@ Store::Impl::~Impl() {
     workCv_.notify_one();
     thread_.join();  // the writer drains the queue before it returns
   }
+  syncer_.reset();  // syncs the last commits
 }
 
 Status Store::Impl::open() {
@@ -173,7 +190,7 @@ Status Store::Impl::open() {
   std::string mode;
   s = writer_->queryText("PRAGMA journal_mode = WAL", &mode);
   if (s.ok() && mode != "wal") s = Status::FailedPrecondition("journal_mode is " + mode);
-  if (s.ok()) s = writer_->exec(options_.fsyncEachCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (s.ok()) s = writer_->exec(options_.sync == SyncMode::kEveryCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   if (s.ok()) s = writer_->exec("PRAGMA journal_size_limit = " + std::to_string(kJournalSizeLimit));
   // Page caches far smaller than SQLite's 2 MB default: the hub keeps
   // loaded documents in memory, so the reader sees each page about once per
@@ -188,8 +205,33 @@ Status Store::Impl::open() {
   if (s.ok()) s = reader_->exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
   if (s.ok()) s = reader_->exec("PRAGMA query_only = ON");
   if (s.ok()) s = reader_->exec("PRAGMA cache_size = -64");
+  if (s.ok() && options_.sync == SyncMode::kBackground) {
+    std::unique_ptr<SqliteDb> checkpointer;
+    s = SqliteDb::Open(path, /*create=*/false, &checkpointer);
+    if (s.ok()) s = checkpointer->exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
+    if (s.ok()) s = checkpointer->exec("PRAGMA cache_size = -64");
+    if (s.ok()) {
+      // Replaces SQLite's automatic checkpoint (the same hook).
+      sqlite3_wal_hook(writer_->raw(), &Impl::onWalCommit, this);
+      syncer_ = std::make_unique<WalSyncer>(path, std::move(checkpointer), kWalCheckpointFrames, kSyncInterval);
+    }
+  }
   if (!s.ok()) return withMessage(s, "cannot set up database " + path.string() + ": " + s.message());
   return Status::Ok();
+}
+
+// On the writer thread, after each commit.
+int Store::Impl::onWalCommit(void* self, sqlite3* db, const char* schema, int frames) {
+  static_cast<Impl*>(self)->walFrames_ = frames;
+  if (frames >= kWalWriterCheckpointFrames) {
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+void Store::Impl::whenSynced(std::function<void(Status)> done) {
+  if (syncer_) return syncer_->whenSynced(std::move(done));
+  done(Status::Ok());
 }
 
 // --- the queue ---
@@ -272,12 +314,15 @@ void Store::Impl::runBatch(std::vector<Job>& batch) {
     auto start = std::chrono::steady_clock::now();
     // A failed ROLLBACK may have left a transaction open; end it first.
     if (writer_->inTransaction()) (void)run("ROLLBACK");
-    Status s = run("BEGIN IMMEDIATE");
+    // After a failed fsync nothing more is accepted: what the disk holds is unknown.
+    Status s = syncer_ ? syncer_->error() : Status::Ok();
+    if (s.ok()) s = run("BEGIN IMMEDIATE");
     for (size_t i = 0; i < batch.size() && s.ok(); ++i) {
       if (batch[i].invalid.ok()) s = applyJob(batch[i], &results[i]);
     }
     if (s.ok()) s = run("COMMIT");
     if (s.ok()) {
+      if (syncer_) syncer_->committed(batch.back().ticket, walFrames_);
       touched_.clear();
       recordCommit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
     } else {
@@ -436,8 +481,19 @@ void Store::Impl::recordCommit(double seconds, const std::vector<Job>& batch) {
 }
 
 Store::Stats Store::Impl::stats() const {
-  std::lock_guard l(statsMu_);
-  return stats_;
+  Stats st;
+  {
+    std::lock_guard l(statsMu_);
+    st = stats_;
+  }
+  if (syncer_) {
+    WalSyncer::Stats sync = syncer_->stats();
+    st.syncs = sync.syncs;
+    st.syncSecondsSum = sync.syncSecondsSum;
+    st.maxSyncSeconds = sync.maxSyncSeconds;
+    st.checkpoints = sync.checkpoints;
+  }
+  return st;
 }
 
 // --- reads ---
@@ -541,6 +597,8 @@ void Store::setMaxDatabaseBytes(uint64_t bytes, std::function<void(Status)> done
 }
 
 void Store::flush() { impl_->flush(); }
+
+void Store::whenSynced(std::function<void(Status)> done) { impl_->whenSynced(std::move(done)); }
 
 Status Store::listDocs(std::vector<std::string>* names) { return impl_->listDocs(names); }
 

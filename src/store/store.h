@@ -16,8 +16,9 @@
 // queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
 // them in ONE SQLite transaction (group commit), then calls each job's `done`
 // on the writer thread, in queue order. A `done` that reports Ok means the
-// write is durable: on disk and fsynced when fsyncEachCommit, in the WAL
-// (surviving a crash of this process, not of the machine) otherwise.
+// write is committed: in SQLite's WAL, so it survives a crash of this process;
+// whether it also survives power loss by then depends on StoreOptions::sync
+// (whenSynced() says when it does).
 // If a commit fails, the whole batch is rolled back and every `done` of the
 // batch gets the error; later batches are tried afresh.
 //
@@ -46,14 +47,24 @@ namespace roundtable::store {
 
 inline constexpr size_t kMaxDocNameBytes = 1024;
 
+enum class SyncMode { kEveryCommit, kBackground, kOff };
+
 struct StoreOptions {
   // Data directory; created with mode 0700 if missing. Holds roundtable.db
   // (plus SQLite's -wal and -shm files) and hub.lock.
   std::filesystem::path dir;
-  // true: SQLite synchronous=FULL, every commit is fsynced (survives power
-  // loss). false: synchronous=NORMAL, still WAL; a commit survives a crash of
-  // the process but the last commits may be lost on power loss or OS crash.
-  bool fsyncEachCommit = true;
+  // When commits reach the disk (every mode keeps the WAL, so a commit always
+  // survives a crash of the process and the database is always consistent):
+  //   kEveryCommit  SQLite synchronous=FULL: a commit is fsynced before its
+  //                 `done` is called.
+  //   kBackground   synchronous=NORMAL, and a thread of the store fsyncs the
+  //                 WAL after commits, at most every 50 ms unless someone
+  //                 waits (WalSyncer): `done` comes first; a power loss costs
+  //                 at most about the last 50 ms of commits. whenSynced()
+  //                 waits for the fsync, and hurries it.
+  //   kOff          synchronous=NORMAL, no fsync but SQLite's checkpoints:
+  //                 a power loss can cost the commits since the last one.
+  SyncMode sync = SyncMode::kBackground;
   // When an append leaves a doc's log at least this long, or this big, its
   // AppendResult asks for compaction (see AppendResult::shouldCompact).
   size_t compactAfterUpdates = 500;
@@ -132,6 +143,13 @@ class Store {
   // and its `done` has returned.
   void flush();
 
+  // Calls `done` once every commit made before this call survives power loss
+  // too: with SyncMode::kBackground on the store's sync thread when its fsync
+  // returns (with an error if it failed); at once otherwise (kEveryCommit
+  // commits are fsynced already; kOff promises nothing more). `done` must be
+  // quick and must not call flush() or load().
+  void whenSynced(std::function<void(Status)> done);
+
   // Names of all stored docs, sorted by byte value. Sees committed data only.
   Status listDocs(std::vector<std::string>* names);
 
@@ -159,6 +177,11 @@ class Store {
     std::array<uint64_t, kCommitSecondsBounds.size()> commitSecondsBuckets{};
     double commitSecondsSum = 0;
     uint64_t commitSecondsCount = 0;
+    // SyncMode::kBackground: fsyncs of the WAL after commits, their total and
+    // longest duration, and the checkpoints run beside them.
+    uint64_t syncs = 0;
+    double syncSecondsSum = 0, maxSyncSeconds = 0;
+    uint64_t checkpoints = 0;
   };
   Stats stats() const;
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -72,6 +73,24 @@ Status removeNow(Store& store, const std::string& doc) {
   store.remove(doc, [&](Status s) { result = s; });
   store.flush();
   return result;
+}
+
+const char* syncName(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::kEveryCommit: return "always";
+    case SyncMode::kBackground: return "background";
+    case SyncMode::kOff: return "off";
+  }
+  return "?";
+}
+
+// Waits (up to 10 s) for whenSynced's answer.
+Status syncedNow(Store& store) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto answer = promise->get_future();
+  store.whenSynced([promise](Status s) { promise->set_value(s); });
+  if (answer.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return Status::Internal("whenSynced never answered");
+  return answer.get();
 }
 
 Updates load(Store& store, const std::string& doc) {
@@ -262,7 +281,7 @@ void groupCommitRun(const StoreOptions& options, int threads, int perThread, boo
   if (print) {
     std::printf("[ group commit ] fsync %s: %llu appends from %d threads -> %llu commits, %.0f appends/s, "
                 "max commit %.2f ms, mean %.2f ms\n",
-                options.fsyncEachCommit ? "on " : "off", (unsigned long long)appends, threads,
+                syncName(options.sync), (unsigned long long)appends, threads,
                 (unsigned long long)st.commits, appends / seconds, st.maxCommitSeconds * 1e3,
                 st.commitSecondsSum / st.commitSecondsCount * 1e3);
   }
@@ -270,14 +289,94 @@ void groupCommitRun(const StoreOptions& options, int threads, int perThread, boo
 
 TEST_F(StoreTest, GroupCommitBatchesAppendsFromManyThreads) {
   StoreOptions o = options();
-  o.fsyncEachCommit = true;
+  o.sync = SyncMode::kEveryCommit;
+  groupCommitRun(o, 4, 1000, /*print=*/true);
+}
+
+TEST_F(StoreTest, GroupCommitWithBackgroundSync) {
+  StoreOptions o = options();
+  o.sync = SyncMode::kBackground;
   groupCommitRun(o, 4, 1000, /*print=*/true);
 }
 
 TEST_F(StoreTest, GroupCommitWithoutFsync) {
   StoreOptions o = options();
-  o.fsyncEachCommit = false;
+  o.sync = SyncMode::kOff;
   groupCommitRun(o, 4, 1000, /*print=*/true);
+}
+
+// Background sync: an append's `done` comes at its commit; whenSynced answers
+// once an fsync that began after that commit has returned.
+TEST_F(StoreTest, BackgroundSyncAnswersAfterAnFsyncOfTheCommits) {
+  StoreOptions o = options();
+  o.sync = SyncMode::kBackground;
+  auto store = open(o);
+  EXPECT_TRUE(syncedNow(*store).ok()) << "nothing committed: answered at once";
+  std::mutex mu;
+  std::vector<uint64_t> syncsSeen;  // the store's fsync count when each answer came
+  std::atomic<int> answers{0};
+  for (int i = 0; i < 200; ++i) {
+    store->append("doc", bytes("u", i), [&](const AppendResult& r) {
+      ASSERT_TRUE(r.status.ok()) << r.status.message();
+      uint64_t syncsAtCommit = store->stats().syncs;
+      store->whenSynced([&, syncsAtCommit](Status s) {
+        EXPECT_TRUE(s.ok()) << s.message();
+        std::lock_guard l(mu);
+        syncsSeen.push_back(store->stats().syncs);
+        EXPECT_GT(syncsSeen.back(), syncsAtCommit) << "answered before an fsync that followed the commit";
+        ++answers;
+      });
+    });
+  }
+  store->flush();
+  EXPECT_TRUE(syncedNow(*store).ok());
+  EXPECT_EQ(answers.load(), 200);
+  Store::Stats st = store->stats();
+  EXPECT_GE(st.syncs, 1u);
+  EXPECT_LE(st.syncs, st.commits) << "at most one fsync per commit; commits during an fsync share the next";
+  EXPECT_EQ(load(*store, "doc").size(), 200u);
+}
+
+// The writer's automatic checkpoint is replaced by the sync thread's: the
+// database file gets the data, the WAL does not keep everything.
+TEST_F(StoreTest, BackgroundSyncCheckpoints) {
+  StoreOptions o = options();
+  o.sync = SyncMode::kBackground;
+  auto store = open(o);
+  std::vector<uint8_t> page(4000, 7);
+  for (int i = 0; i < 3000; ++i) {
+    page[0] = uint8_t(i);
+    store->append("doc" + std::to_string(i % 10), page, nullptr);
+    if (i % 100 == 0) store->flush();  // many commits, as from many clients
+  }
+  store->flush();
+  ASSERT_TRUE(syncedNow(*store).ok());
+  for (int i = 0; i < 100 && store->stats().checkpoints == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    appendNow(*store, "tick", bytes("t", i));
+  }
+  EXPECT_GE(store->stats().checkpoints, 1u);
+  EXPECT_GT(fs::file_size(o.dir / "roundtable.db"), uint64_t(3000) * 4000 / 2) << "the data stayed in the WAL";
+}
+
+// Someone deletes the WAL under the hub: the commits still succeed (SQLite
+// writes to the file it has open), but they cannot be fsynced, and the store
+// says so and accepts nothing more, rather than promise what is not on disk.
+TEST_F(StoreTest, AFailedFsyncIsReportedAndStopsWrites) {
+  StoreOptions o = options();
+  o.sync = SyncMode::kBackground;
+  auto store = open(o);
+  ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
+  ASSERT_TRUE(syncedNow(*store).ok());
+  ASSERT_TRUE(fs::remove(o.dir / "roundtable.db-wal"));
+  EXPECT_TRUE(appendNow(*store, "doc", bytes("unsynced")).status.ok()) << "committed, in the deleted file";
+  Status synced = syncedNow(*store);
+  EXPECT_FALSE(synced.ok());
+  EXPECT_NE(synced.message().find("fsync"), std::string::npos) << synced.message();
+  AppendResult after = appendNow(*store, "doc", bytes("after"));
+  EXPECT_FALSE(after.status.ok());
+  EXPECT_NE(after.status.message().find("fsync"), std::string::npos) << after.status.message();
+  EXPECT_FALSE(syncedNow(*store).ok()) << "the failure is final";
 }
 
 TEST_F(StoreTest, CompactionLeavesTheStateThenLaterAppends) {
@@ -577,13 +676,13 @@ TEST_F(StoreTest, EveryAcknowledgedAppendSurvivesSigkill) {
   for (int run = 0; run < 6; ++run) {
     StoreOptions o = options();
     o.dir = tmp_.path() / ("run" + std::to_string(run));
-    o.fsyncEachCommit = run % 2 == 0;
+    o.sync = std::array{SyncMode::kEveryCommit, SyncMode::kBackground, SyncMode::kOff}[run % 3];
     // Run 0 kills the child at once or while it opens the database (maybe
     // mid-migration); the others once appends are flowing.
     bool early = run == 0;
     int delayMs = std::uniform_int_distribution<int>(0, early ? 100 : 300)(rng);
     SCOPED_TRACE("run " + std::to_string(run) + ", kill " + std::to_string(delayMs) + " ms after " +
-                 (early ? "fork" : "the first ack") + ", fsync " + (o.fsyncEachCommit ? "on" : "off"));
+                 (early ? "fork" : "the first ack") + ", fsync " + syncName(o.sync));
 
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
@@ -641,7 +740,7 @@ TEST_F(StoreTest, EveryAcknowledgedAppendSurvivesSigkill) {
       EXPECT_GT(acked.size(), 0u);
     }
     std::printf("[ crash test ] run %d: killed %d ms after %s (fsync %s): %zu acknowledged, %zu stored\n", run,
-                delayMs, early ? "fork" : "the first ack", o.fsyncEachCommit ? "on" : "off", acked.size(),
+                delayMs, early ? "fork" : "the first ack", syncName(o.sync), acked.size(),
                 stored.size());
   }
 }

@@ -44,6 +44,8 @@ test('GET /metrics: Prometheus text whose numbers move', onlyHub('/metrics'), as
   }
 
   const updatesBefore = m.get('roundtable_updates_total')
+  const fsyncsBefore = m.get('roundtable_store_fsyncs_total')
+  assert.ok(Number.isFinite(fsyncsBefore), `roundtable_store_fsyncs_total in /metrics:\n${res.body}`)
   const name = docName('metrics')
   const a = h.provider(hub, name)
   const b = h.provider(hub, name)
@@ -54,6 +56,8 @@ test('GET /metrics: Prometheus text whose numbers move', onlyHub('/metrics'), as
   a.doc.getMap('map').set('k', 'v')
   await waitFor(() => b.doc.getMap('map').get('k') === 'v', { message: 'sync' })
   await waitFor(async () => (await metric('roundtable_updates_total')) > updatesBefore, { message: 'roundtable_updates_total to grow' })
+  // The hub's default --fsync background: the commits are fsynced right after.
+  await waitFor(async () => (await metric('roundtable_store_fsyncs_total')) > fsyncsBefore, { message: 'roundtable_store_fsyncs_total to grow' })
 
   const connsWith = await metric('roundtable_connections')
   a.provider.destroy(); b.provider.destroy()
