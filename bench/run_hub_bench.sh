@@ -6,6 +6,11 @@
 #
 #   bench/run_hub_bench.sh [--quick] [--only ref|hub] [-- EXTRA LOAD FLAGS...]
 #
+# Latency swings from run to run on a shared machine, for both servers, so
+# after the scenarios the fanout latency phase runs again LATENCY_RUNS times
+# (default 5) per server, alternating, each on a fresh server; the table gives
+# the median of those runs (and their range).
+#
 # Each scenario gets a freshly started server (so the breadth scenario's idle
 # memory is a fresh process's, and the fanout ramp does not run on a heap that
 # the other scenario grew); the hub gets a fresh temporary data directory.
@@ -44,8 +49,10 @@ done
 LOAD_FLAGS=(--latency-rate 200 --latency-seconds 10 --start-rate 100 --rate-factor 2 --step-seconds 3
             --refine 2 --p99-bound-ms 100 --docs 1000 --clients-per-doc 5 --breadth-rate 2000
             --breadth-seconds 10)
+LATENCY_RUNS=${LATENCY_RUNS:-5}
 if [ "$QUICK" = 1 ]; then
   LOAD_FLAGS+=(--latency-seconds 3 --step-seconds 2 --refine 1 --docs 200 --breadth-seconds 3)
+  LATENCY_RUNS=1
 fi
 LOAD_FLAGS+=("${EXTRA[@]}")
 
@@ -68,7 +75,9 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 OUT=$BUILD_DIR/hub_bench.jsonl
+OUT_LATENCY=$BUILD_DIR/hub_bench_latency.jsonl
 : > "$OUT"
+: > "$OUT_LATENCY"
 SERVER_PID=""
 SERVER_PORT=""
 DATA_DIR=""
@@ -146,9 +155,26 @@ for kind in "${SERVERS[@]}"; do
   done
 done
 
-node - "$OUT" <<'EOF'
+# The latency phase alone (the ramp cut to one short step), again and again.
+for run in $(seq "$LATENCY_RUNS"); do
+  for kind in "${SERVERS[@]}"; do
+    log=$BUILD_DIR/hub_bench-$kind-latency.log
+    start_server "$kind" "$log"
+    echo "run_hub_bench: $kind (latency run $run of $LATENCY_RUNS) on port $SERVER_PORT, pid $SERVER_PID" >&2
+    sleep 0.5
+    "${NICE[@]}" "$BUILD_DIR/roundtable_hub_load" --port "$SERVER_PORT" --server-pid "$SERVER_PID" --label "$kind" \
+      --scenario fanout --json "$OUT_LATENCY" "${LOAD_FLAGS[@]}" --start-rate 100 --max-rate 100 --step-seconds 1 \
+      --refine 0 >/dev/null 2>&1 || echo "run_hub_bench: load client failed on $kind latency run $run" >&2
+    stop_server
+  done
+done
+
+node - "$OUT" "$OUT_LATENCY" <<'EOF'
 const fs = require('fs')
-const lines = fs.readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l))
+const readLines = f => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l))
+const lines = readLines(process.argv[2])
+const latencyRuns = readLines(process.argv[3])
+const median = xs => { const s = xs.filter(x => x !== null && x !== undefined).sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : null }
 const get = (server, scenario) => lines.find(l => l.server === server && l.scenario === scenario)
 const ms = v => v === null || v === undefined ? 'lost' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)
 const kib = v => v >= 1024 ? (v / 1024).toFixed(1) + ' MiB' : v.toFixed(1) + ' KiB'
@@ -163,10 +189,23 @@ const fan = f => f ? `${f.sustained.toLocaleString('en-US')} upd/s (${(f.sustain
   rows.push(['fanout: sustained throughput, 1 doc × ' + (rf || hf).clients + ' clients', fan(rf), fan(hf),
     r === null ? '—' : r.toFixed(1) + '× (hub/ref)', r === null ? '≥ 5×' : verdict(r, 5)])
 }
-const lat = f => f ? `p50 ${ms(f.latency.p50_ms)} / p99 ${ms(f.latency.p99_ms)} / max ${ms(f.latency.max_ms)} ms` : '—'
+// Latency: the median over the latency runs (the scenario run's phase too).
+const latencyOf = server => {
+  const runs = [get(server, 'fanout'), ...latencyRuns.filter(l => l.server === server)].filter(Boolean).map(l => l.latency)
+  if (!runs.length) return null
+  const p99s = runs.map(l => l.p99_ms).filter(v => v !== null)
+  return {
+    runs: runs.length, p50: median(runs.map(l => l.p50_ms)), p99: median(runs.map(l => l.p99_ms)),
+    p99min: Math.min(...p99s), p99max: Math.max(...p99s),
+    first50: median(runs.map(l => l.first_receipt_p50_ms)), first99: median(runs.map(l => l.first_receipt_p99_ms)),
+    spread50: median(runs.map(l => l.spread_p50_ms)), spread99: median(runs.map(l => l.spread_p99_ms)),
+  }
+}
+const rl = latencyOf('ref'), hl = latencyOf('hub')
+const lat = l => l ? `p50 ${ms(l.p50)} / p99 ${ms(l.p99)} ms (median of ${l.runs} runs; p99 ${ms(l.p99min)}–${ms(l.p99max)})` : '—'
 {
-  const r = have(rf, hf) && rf.latency.p99_ms && hf.latency.p99_ms ? rf.latency.p99_ms / hf.latency.p99_ms : null
-  rows.push([`fanout: latency at ${(rf || hf).latency.rate} upd/s (each to ${(rf || hf).clients - 1} others)`, lat(rf), lat(hf),
+  const r = rl && hl && rl.p99 && hl.p99 ? rl.p99 / hl.p99 : null
+  rows.push([`fanout: latency at ${(rf || hf).latency.rate} upd/s (each to ${(rf || hf).clients - 1} others)`, lat(rl), lat(hl),
     r === null ? '—' : r.toFixed(1) + '× (p99 ref/hub)', r === null ? '≥ 5×' : verdict(r, 5)])
 }
 const bl = b => b ? `${b.phase.delivered_rate.toFixed(0)} upd/s (${b.phase.deliveries_per_s} deliveries/s); p50 ${ms(b.phase.p50_ms)} / p99 ${ms(b.phase.p99_ms)} ms` : '—'
@@ -186,6 +225,10 @@ console.log(`Latency: send -> ${receipt === 'app' ? "the receiving client's read
 console.log('| case | reference (Node) | hub (C++) | ratio | target |')
 console.log('|---|---|---|---|---|')
 for (const r of rows) console.log('| ' + r.join(' | ') + ' |')
+console.log('\nWhere the latency goes (medians of the runs): per update, to its first receiver p50 / p99, and from its first to its last receiver p50 / p99:')
+for (const [name, l] of [['ref', rl], ['hub', hl]]) {
+  if (l) console.log(`  ${name}: first ${ms(l.first50)} / ${ms(l.first99)} ms; first to last ${ms(l.spread50)} / ${ms(l.spread99)} ms`)
+}
 
 // Validity: was the load client the limit? CPU of client / server / rest of the machine.
 console.log('\nCPU during the phases (fraction of one core: load client / server / rest of the machine; 2 cores in all):')
