@@ -58,7 +58,8 @@ class WalSyncer {
 
   // Calls `done` once every commit reported before this call is fsynced: on
   // the syncer's thread, or at once (before this returns) when it already is.
-  // Must be quick and must not call back into this object's waits.
+  // Answers to different calls may overlap: one given at once can run while
+  // the syncer thread is still calling earlier ones. Must be quick.
   void whenSynced(std::function<void(Status)> done);
 
   // Ok, or why syncing failed.
