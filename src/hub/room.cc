@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <algorithm>
 #include <chrono>
@@ -78,7 +79,7 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
 }
 
 void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
-  asio::post(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
+  asio::dispatch(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
     ConnId id = session->id();
     if (!self->findConn(id)) return;  // closed meanwhile
     RoomEffects fx = self->core_.handle(id, bytes, nowMs());
@@ -267,6 +268,17 @@ WebSocketSession* Room::findConn(ConnId id) const {
 // carries them all to the strand, so the updates committed together are
 // released together (one write per connection for the lot).
 void Room::onStored(uint64_t seq, const store::AppendResult& result) {
+  if (strand_.running_in_this_thread()) {
+    // Committed inline by append(), called from carryOut on the strand.
+    if (!result.status.ok()) {
+      storeFailed_.store(true);
+    } else {
+      durable_.store(seq, std::memory_order_release);
+      if (storeFailed_.load()) return;  // an earlier failure's post handles it
+    }
+    onCommitted(seq, result);
+    return;
+  }
   if (!result.status.ok() || result.shouldCompact) {
     if (!result.status.ok()) storeFailed_.store(true);
     asio::post(strand_, [self = shared_from_this(), seq, result] { self->onCommitted(seq, result); });

@@ -37,6 +37,8 @@ constexpr int kWalWriterCheckpointFrames = 16 * kWalCheckpointFrames;
 // SyncMode::kBackground: at most one fsync per interval, unless someone waits
 // for it (see WalSyncer); what a power loss can cost.
 constexpr std::chrono::milliseconds kSyncInterval{50};
+// Appends up to this size may be committed on the caller's thread.
+constexpr size_t kMaxInlineAppendBytes = 64 << 10;
 
 // The same code with another message.
 Status withMessage(const Status& s, std::string msg) {
@@ -123,6 +125,8 @@ class Store::Impl {
   };
 
   void writerLoop();
+  size_t takeBatch(std::vector<Job>& batch);
+  void finishBatch(const std::vector<Job>& batch, size_t bytes);
   void runBatch(std::vector<Job>& batch);
   Status applyJob(Job& job, JobResult* result);
   Status docLog(const std::string& doc, bool create, DocLog** out);
@@ -142,7 +146,8 @@ class Store::Impl {
 
   std::unique_ptr<WalSyncer> syncer_;  // SyncMode::kBackground only
 
-  // Touched by the writer thread only.
+  // Touched only by whoever runs a batch (writing_: the writer thread, or
+  // enqueue() committing an append inline).
   int walFrames_ = 0;  // frames in the WAL after the last commit
   std::map<std::string, std::unique_ptr<DocLog>, std::less<>> logs_;
   std::set<std::string> touched_;  // docs whose cached log the open transaction changed
@@ -156,6 +161,7 @@ class Store::Impl {
   uint64_t completedTicket_ = 0;                              // jobs up to this ticket are done, callbacks returned
   std::map<std::string, uint64_t, std::less<>> pendingDocs_;  // doc -> ticket of its last job not yet done
   bool stopping_ = false;
+  bool writing_ = false;  // a batch is being committed (by the writer thread or inline by enqueue)
 
   mutable std::mutex statsMu_;
   Stats stats_;
@@ -237,14 +243,65 @@ void Store::Impl::whenSynced(std::function<void(Status)> done) {
 // --- the queue ---
 
 void Store::Impl::enqueue(Job job) {
+  std::unique_lock l(mu_);
+  job.ticket = ++enqueuedTicket_;
+  queuedBytes_ += job.data.size();
+  if (job.invalid.ok() && !job.doc.empty()) pendingDocs_[job.doc] = job.ticket;
+  // A small append that finds the writer idle and nothing queued is
+  // committed here, on the caller's thread: handing it to the writer thread
+  // and its answer back would cost two thread wake-ups, each longer than the
+  // commit itself on a virtual machine. Anything else, and whatever queues
+  // while this commit runs, goes to the writer thread (group commit).
+  bool inlineCommit = options_.inlineAppends && !writing_ && !stopping_ && queue_.empty() &&
+                      job.kind == Job::Kind::kAppend && job.data.size() <= kMaxInlineAppendBytes;
+  queue_.push_back(std::move(job));
+  if (!inlineCommit) {
+    l.unlock();
+    workCv_.notify_one();
+    return;
+  }
+  std::vector<Job> batch;
+  size_t bytes = takeBatch(batch);
+  l.unlock();
+  runBatch(batch);
+  finishBatch(batch, bytes);
+}
+
+// Moves the queued jobs that make the next transaction into `batch` (every
+// queued job up to maxBatchBytes; a change of the size limit runs alone,
+// between transactions) and marks the writer busy. Called with mu_ held.
+size_t Store::Impl::takeBatch(std::vector<Job>& batch) {
+  size_t bytes = 0;
+  while (!queue_.empty()) {
+    Job& next = queue_.front();
+    bool control = next.kind == Job::Kind::kSetLimit;
+    if (!batch.empty() && (control || bytes + next.data.size() > options_.maxBatchBytes)) break;
+    bytes += next.data.size();
+    batch.push_back(std::move(next));
+    queue_.pop_front();
+    if (control) break;
+  }
+  writing_ = true;
+  return bytes;
+}
+
+// After runBatch: the batch's jobs are done; wakes flush() and load(), and
+// the writer thread if jobs queued meanwhile.
+void Store::Impl::finishBatch(const std::vector<Job>& batch, size_t bytes) {
+  bool more;
   {
     std::lock_guard l(mu_);
-    job.ticket = ++enqueuedTicket_;
-    queuedBytes_ += job.data.size();
-    if (job.invalid.ok() && !job.doc.empty()) pendingDocs_[job.doc] = job.ticket;
-    queue_.push_back(std::move(job));
+    writing_ = false;
+    queuedBytes_ -= bytes;
+    completedTicket_ = batch.back().ticket;
+    for (const Job& job : batch) {
+      auto it = pendingDocs_.find(job.doc);
+      if (it != pendingDocs_.end() && it->second <= completedTicket_) pendingDocs_.erase(it);
+    }
+    more = !queue_.empty() || stopping_;
   }
-  workCv_.notify_one();
+  doneCv_.notify_all();
+  if (more) workCv_.notify_one();
 }
 
 void Store::Impl::flush() {
@@ -261,34 +318,15 @@ size_t Store::Impl::queuedBytes() const {
 void Store::Impl::writerLoop() {
   for (;;) {
     std::vector<Job> batch;
-    size_t bytes = 0;
+    size_t bytes;
     {
       std::unique_lock l(mu_);
-      workCv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
+      workCv_.wait(l, [&] { return !writing_ && (stopping_ || !queue_.empty()); });
       if (queue_.empty()) return;  // stopping, and everything is done
-      // Take every queued job up to maxBatchBytes. A change of the size
-      // limit runs alone, between transactions.
-      while (!queue_.empty()) {
-        Job& next = queue_.front();
-        bool control = next.kind == Job::Kind::kSetLimit;
-        if (!batch.empty() && (control || bytes + next.data.size() > options_.maxBatchBytes)) break;
-        bytes += next.data.size();
-        batch.push_back(std::move(next));
-        queue_.pop_front();
-        if (control) break;
-      }
+      bytes = takeBatch(batch);
     }
     runBatch(batch);
-    {
-      std::lock_guard l(mu_);
-      queuedBytes_ -= bytes;
-      completedTicket_ = batch.back().ticket;
-      for (const Job& job : batch) {
-        auto it = pendingDocs_.find(job.doc);
-        if (it != pendingDocs_.end() && it->second <= completedTicket_) pendingDocs_.erase(it);
-      }
-    }
-    doneCv_.notify_all();
+    finishBatch(batch, bytes);
   }
 }
 

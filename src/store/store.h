@@ -15,7 +15,11 @@
 // Writes go through one queue and one writer thread. The writer takes every
 // queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
 // them in ONE SQLite transaction (group commit), then calls each job's `done`
-// on the writer thread, in queue order. A `done` that reports Ok means the
+// on the writer thread, in queue order. A small append that finds the queue
+// empty and the writer idle is committed by append() itself, on the caller's
+// thread, which calls its `done` before append() returns (unless
+// StoreOptions::inlineAppends is false): a hand-off to another thread and
+// back costs more than the commit. A `done` that reports Ok means the
 // write is committed: in SQLite's WAL, so it survives a crash of this process;
 // whether it also survives power loss by then depends on StoreOptions::sync
 // (whenSynced() says when it does).
@@ -28,6 +32,7 @@
 // Every method is thread-safe. Callbacks must be quick and must not throw;
 // they may call append/compact/remove (which only queue) but not flush() or
 // load() (which wait for the writer thread that is running the callback).
+// Whoever calls append() must not hold a lock that its `done` takes.
 // docs/storage.md describes the schema and the durability argument.
 #pragma once
 
@@ -78,6 +83,8 @@ struct StoreOptions {
   // Largest database file SQLite may grow to (rounded up to whole pages);
   // 0: no limit. Beyond it, commits fail with ResourceExhausted.
   uint64_t maxDatabaseBytes = 0;
+  // Whether append() may commit a small append itself (see above).
+  bool inlineAppends = true;
 };
 
 // The outcome of one append. On success, logUpdates and logBytes are the size
@@ -121,8 +128,10 @@ class Store {
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
 
   // Queues `update` (an opaque, non-empty byte string) for `doc` and returns
-  // at once. Appends for one doc are stored in call order. `done` (may be
-  // empty) is called once, on the writer thread.
+  // at once, or after committing it (see above). Appends for one doc are
+  // stored in call order. `done` (may be empty) is called once, on the
+  // writer thread or, for an append committed inline, on this thread before
+  // append returns.
   void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done);
 
   // Queues a compaction: in one transaction, every row of `doc` in the log

@@ -194,13 +194,64 @@ TEST_F(StoreTest, LoadIncludesAppendsQueuedBeforeIt) {
   EXPECT_EQ(load(*store, "doc").size(), 50u);  // no flush() in between
 }
 
+// Appends on a thread of its own with a `done` that waits for `released`:
+// until then the commit that calls it keeps the store busy (committed inline,
+// on that thread, as the store was idle), so what is appended meanwhile
+// queues for the writer thread. Returns once the commit is made.
+std::thread appendAndHold(Store& store, std::string doc, std::vector<uint8_t> data,
+                          std::shared_future<void> released) {
+  uint64_t before = store.stats().commits;
+  std::thread holder([&store, doc = std::move(doc), data = std::move(data), released]() mutable {
+    store.append(std::move(doc), std::move(data), [released](const AppendResult&) { released.wait(); });
+  });
+  while (store.stats().commits == before) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return holder;
+}
+
+TEST_F(StoreTest, ASmallAppendToAnIdleStoreIsCommittedBeforeAppendReturns) {
+  auto store = open();
+  bool answered = false;
+  std::thread::id answeredOn;
+  store->append("doc", bytes("small"), [&](const AppendResult& r) {
+    EXPECT_TRUE(r.status.ok()) << r.status.message();
+    answered = true;
+    answeredOn = std::this_thread::get_id();
+  });
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(answeredOn, std::this_thread::get_id());
+  // A large one goes to the writer thread.
+  std::promise<std::thread::id> bigOn;
+  store->append("doc", std::vector<uint8_t>(100000, 'x'), [&](const AppendResult& r) {
+    EXPECT_TRUE(r.status.ok()) << r.status.message();
+    bigOn.set_value(std::this_thread::get_id());
+  });
+  EXPECT_NE(bigOn.get_future().get(), std::this_thread::get_id());
+  store->flush();
+  EXPECT_EQ(load(*store, "doc").size(), 2u);
+  EXPECT_EQ(store->stats().commits, 2u);
+}
+
+TEST_F(StoreTest, WithoutInlineAppendsEveryCommitIsTheWriterThreads) {
+  StoreOptions o = options();
+  o.inlineAppends = false;
+  auto store = open(o);
+  for (int i = 0; i < 3; ++i) {
+    std::promise<std::thread::id> on;
+    store->append("doc", bytes("u", i), [&](const AppendResult& r) {
+      EXPECT_TRUE(r.status.ok()) << r.status.message();
+      on.set_value(std::this_thread::get_id());
+    });
+    EXPECT_NE(on.get_future().get(), std::this_thread::get_id());
+  }
+  EXPECT_EQ(load(*store, "doc").size(), 3u);
+}
+
 TEST_F(StoreTest, OneTransactionTakesEverythingQueued) {
   auto store = open();
-  // Hold the writer thread inside the first callback while more jobs queue up.
+  // Hold the first commit inside its callback while more jobs queue up.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  store->append("a", bytes("first"), [released](const AppendResult&) { released.wait(); });
-  while (store->stats().commits < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread holder = appendAndHold(*store, "a", bytes("first"), released);
   std::vector<std::string> order;
   for (int i = 0; i < 300; ++i) {
     std::string doc = "doc" + std::to_string(i % 3);
@@ -210,6 +261,7 @@ TEST_F(StoreTest, OneTransactionTakesEverythingQueued) {
     });
   }
   release.set_value();
+  holder.join();
   store->flush();
   Store::Stats st = store->stats();
   EXPECT_EQ(st.commits, 2u);
@@ -639,11 +691,12 @@ TEST_F(StoreTest, QueuedBytesCountsPendingData) {
   auto store = open(o);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  store->append("doc", bytes("x"), [released](const AppendResult&) { released.wait(); });
+  std::thread holder = appendAndHold(*store, "doc", bytes("x"), released);
   for (int i = 0; i < 10; ++i) store->append("doc", std::vector<uint8_t>(200, 'y'), nullptr);
   EXPECT_EQ(store->queuedBytes(), 2001u);
   EXPECT_TRUE(store->overloaded());
   release.set_value();
+  holder.join();
   store->flush();
   EXPECT_EQ(store->queuedBytes(), 0u);
   EXPECT_FALSE(store->overloaded());
