@@ -15,9 +15,9 @@
 // Writes go through one queue and one writer thread. The writer takes every
 // queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
 // them in ONE SQLite transaction (group commit), then calls each job's `done`
-// on the writer thread, in queue order. A small append that finds the queue
-// empty and the writer idle is committed by append() itself, on the caller's
-// thread, which calls its `done` before append() returns (unless
+// on the writer thread, in queue order. A small append to a store that has
+// been idle for a millisecond is committed by append() itself, on the
+// caller's thread, which calls its `done` before append() returns (unless
 // StoreOptions::inlineAppends is false): a hand-off to another thread and
 // back costs more than the commit. A `done` that reports Ok means the
 // write is committed: in SQLite's WAL, so it survives a crash of this process;

@@ -195,9 +195,9 @@ TEST_F(StoreTest, LoadIncludesAppendsQueuedBeforeIt) {
 }
 
 // Appends on a thread of its own with a `done` that waits for `released`:
-// until then the commit that calls it keeps the store busy (committed inline,
-// on that thread, as the store was idle), so what is appended meanwhile
-// queues for the writer thread. Returns once the commit is made.
+// until then the commit that calls it (inline on that thread, or on the
+// writer thread) keeps the store busy, so what is appended meanwhile queues
+// for the writer thread. Returns once the commit is made.
 std::thread appendAndHold(Store& store, std::string doc, std::vector<uint8_t> data,
                           std::shared_future<void> released) {
   uint64_t before = store.stats().commits;
@@ -229,6 +229,16 @@ TEST_F(StoreTest, ASmallAppendToAnIdleStoreIsCommittedBeforeAppendReturns) {
   store->flush();
   EXPECT_EQ(load(*store, "doc").size(), 2u);
   EXPECT_EQ(store->stats().commits, 2u);
+}
+
+// Under load, appends (here from one thread, as a room's all come from its
+// strand) share transactions instead of committing one by one.
+TEST_F(StoreTest, AppendsInQuickSuccessionShareCommits) {
+  auto store = open();
+  for (int i = 0; i < 200; ++i) store->append("doc", bytes("u", i), nullptr);
+  store->flush();
+  EXPECT_LE(store->stats().commits, 50u);
+  EXPECT_EQ(load(*store, "doc").size(), 200u);
 }
 
 TEST_F(StoreTest, WithoutInlineAppendsEveryCommitIsTheWriterThreads) {
