@@ -30,7 +30,7 @@ TEST(PlanMetadata, WrittenMetadataReadsBackFromAnotherDoc) {
 
 TEST(PlanMetadata, ReadingADocThatIsNoPlanCreatesNothing) {
   crdt::Doc doc;
-  doc.getText("plan").insert(0, "not a plan");
+  ASSERT_TRUE(doc.getText("plan").insert(0, "not a plan").ok());
   EXPECT_FALSE(readMetadata(doc).has_value());
   EXPECT_FALSE(doc.hasRoot(kMetadataKey));
   EXPECT_EQ(doc.rootNames(), std::vector<std::string>{"plan"});

@@ -167,8 +167,11 @@ TEST(FrameReaderTest, RandomBytesNeverCrashAndEndInAnError) {
     std::vector<uint8_t> input(rng() % 200);
     for (auto& b : input) b = static_cast<uint8_t>(rng());
     auto events = readAll(input, 1 + rng() % 16, 4096);
-    for (const auto& e : events)
-      if (e.kind == ReadEvent::kMessage) EXPECT_LE(e.payload.size(), 4096u);
+    for (const auto& e : events) {
+      if (e.kind == ReadEvent::kMessage) {
+        EXPECT_LE(e.payload.size(), 4096u);
+      }
+    }
   }
 }
 

@@ -53,9 +53,13 @@ TEST(B4, ReplayGivesFinalTextAndYjsUpdateSize) {
         const auto& p = patch.asArray();
         size_t pos = static_cast<size_t>(p[0].asNumber());
         size_t del = static_cast<size_t>(p[1].asNumber());
-        if (del > 0) ASSERT_TRUE(text.erase(pos, del).ok());
+        if (del > 0) {
+          ASSERT_TRUE(text.erase(pos, del).ok());
+        }
         const std::string& ins = p[2].asString();
-        if (!ins.empty()) ASSERT_TRUE(text.insert(pos, ins).ok());
+        if (!ins.empty()) {
+          ASSERT_TRUE(text.insert(pos, ins).ok());
+        }
       }
     });
   }

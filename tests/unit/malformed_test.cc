@@ -12,7 +12,7 @@ namespace {
 
 std::vector<uint8_t> sampleUpdate() {
   Doc doc(DocOptions{.clientId = 7});
-  doc.getText("text").insert(0, "hello 😀 world");
+  EXPECT_TRUE(doc.getText("text").insert(0, "hello 😀 world").ok());
   Value bold = Value::object();
   {
     Value::Object o;
@@ -34,7 +34,7 @@ std::vector<uint8_t> sampleUpdate() {
 struct Target {
   Doc doc{DocOptions{.clientId = 99}};
   Target() {
-    doc.getText("text").insert(0, "mine");
+    EXPECT_TRUE(doc.getText("text").insert(0, "mine").ok());
     doc.getMap("map").set("own", Value(1));
   }
 };
@@ -48,7 +48,7 @@ void expectRejectedOrApplied(const std::vector<uint8_t>& bytes) {
     EXPECT_EQ(t.doc.encodeStateAsUpdate(), before) << "a rejected update changed the document";
   }
   // Either way the document stays usable and encodable.
-  t.doc.getText("text").insert(0, "x");
+  EXPECT_TRUE(t.doc.getText("text").insert(0, "x").ok());
   (void)t.doc.encodeStateAsUpdate();
   (void)t.doc.getMap("map").toJSON();
 }
