@@ -154,7 +154,12 @@ HttpResponse Router::handle(const HttpRequest& request) {
   std::string_view path = targetPath(sv(request.target()));
   HttpResponse res;
   if (path == "/healthz") {
-    res = makeResponse(request, http::status::ok, "text/plain; charset=utf-8", "ok\n");
+    // A hub that can no longer store what it is sent says so (and a
+    // monitor restarts it), rather than answer "ok" while every edit fails.
+    Status health = parts_.store ? parts_.store->health() : Status::Ok();
+    res = health.ok() ? makeResponse(request, http::status::ok, "text/plain; charset=utf-8", "ok\n")
+                      : makeResponse(request, http::status::service_unavailable, "text/plain; charset=utf-8",
+                                     "storage failed: " + health.message() + "\n");
     res.set(http::field::cache_control, "no-store");
   } else if (path == "/metrics") {
     res = metricsText(request);

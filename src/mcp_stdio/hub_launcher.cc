@@ -37,7 +37,9 @@ bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout) {
     http::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) return;
       http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
-        ok = !ec && res.result() == http::status::ok && res[http::field::server] == "roundtable";
+        // 503: a hub that runs but cannot store; starting another would not help.
+        ok = !ec && (res.result() == http::status::ok || res.result() == http::status::service_unavailable) &&
+             res[http::field::server] == "roundtable";
       });
     });
   });

@@ -14,7 +14,8 @@ struct HubAddress {
   uint16_t port = 4141;
 };
 
-// Whether a Roundtable hub answers /healthz at `address` within `timeout`.
+// Whether a Roundtable hub answers /healthz at `address` within `timeout`
+// (healthy or not: one that answers 503 holds the data directory all the same).
 bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout);
 
 // Makes sure a hub answers at `address`: if none does, starts

@@ -117,6 +117,7 @@ class Store::Impl {
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
   Status listDocs(std::vector<std::string>* names);
   size_t queuedBytes() const;
+  Status health() const { return syncer_ ? syncer_->error() : Status::Ok(); }
   Stats stats() const;
   const StoreOptions& options() const { return options_; }
 
@@ -653,6 +654,8 @@ Status Store::listDocs(std::vector<std::string>* names) { return impl_->listDocs
 size_t Store::queuedBytes() const { return impl_->queuedBytes(); }
 
 bool Store::overloaded() const { return impl_->queuedBytes() > impl_->options().queueLimitBytes; }
+
+Status Store::health() const { return impl_->health(); }
 
 Store::Stats Store::stats() const { return impl_->stats(); }
 

@@ -167,6 +167,10 @@ class Store {
   size_t queuedBytes() const;
   bool overloaded() const;
 
+  // Ok, or why the store can no longer make writes durable (a failed fsync
+  // is final: see SyncMode::kBackground); then every later write fails.
+  Status health() const;
+
   // Upper bounds (seconds) of the commit latency histogram, for Prometheus.
   static constexpr std::array<double, 12> kCommitSecondsBounds = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, std::numeric_limits<double>::infinity()};

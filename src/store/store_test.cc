@@ -436,6 +436,7 @@ TEST_F(StoreTest, AFailedFsyncIsReportedAndStopsWrites) {
   auto store = open(o);
   ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
   ASSERT_TRUE(syncedNow(*store).ok());
+  EXPECT_TRUE(store->health().ok());
   ASSERT_TRUE(fs::remove(o.dir / "roundtable.db-wal"));
   EXPECT_TRUE(appendNow(*store, "doc", bytes("unsynced")).status.ok()) << "committed, in the deleted file";
   Status synced = syncedNow(*store);
@@ -445,6 +446,7 @@ TEST_F(StoreTest, AFailedFsyncIsReportedAndStopsWrites) {
   EXPECT_FALSE(after.status.ok());
   EXPECT_NE(after.status.message().find("fsync"), std::string::npos) << after.status.message();
   EXPECT_FALSE(syncedNow(*store).ok()) << "the failure is final";
+  EXPECT_NE(store->health().message().find("fsync"), std::string::npos) << store->health().message();
 }
 
 TEST_F(StoreTest, CompactionLeavesTheStateThenLaterAppends) {

@@ -33,6 +33,28 @@ test('GET /healthz → 200 ok', onlyHub('/healthz (it answers "okay" to everythi
   assert.equal(res.body.trim(), 'ok')
 })
 
+test('GET /healthz → 503 once the hub can no longer make edits durable', onlyHub('/healthz'), async () => {
+  const fs = await import('node:fs')
+  const path = await import('node:path')
+  const dataDir = h.tmpDir()
+  const own = await h.startHub({ dataDir })
+  const name = docName('health')
+  const a = h.provider(own, name)
+  await waitSynced(a.provider)
+  a.doc.getText('text').insert(0, 'stored')
+  await waitFor(async () => (await httpGet(own, '/metrics')).body.match(/^roundtable_store_fsyncs_total [1-9]/m),
+    { message: 'the first edit fsynced' })
+  assert.equal((await httpGet(own, '/healthz')).status, 200)
+  // Someone deletes the WAL under the hub: its next fsync cannot cover what
+  // it committed, and the store refuses every later write.
+  fs.rmSync(path.join(dataDir, 'roundtable.db-wal'))
+  a.doc.getText('text').insert(0, 'lost? ')
+  await waitFor(async () => (await httpGet(own, '/healthz')).status === 503, { message: '/healthz to answer 503' })
+  const res = await httpGet(own, '/healthz')
+  assert.match(res.body, /^storage failed: .*fsync/)
+  a.provider.destroy()
+})
+
 test('GET /metrics: Prometheus text whose numbers move', onlyHub('/metrics'), async () => {
   const res = await httpGet(hub, '/metrics')
   assert.equal(res.status, 200)
