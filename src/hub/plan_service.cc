@@ -273,10 +273,10 @@ void PlanService::index(const plan::PlanSummary& summary, std::function<void(Sta
     std::lock_guard lock(mutex_);
     auto [it, inserted] = indexed_.try_emplace(summary.id, summary);
     if (!inserted) {
-      if (it->second == summary) {
-        if (done) done(Status::Ok());
-        return;
-      }
+      // Already given, perhaps not yet durable: a caller that waits goes
+      // through the room (the edit is then a no-op), which answers after
+      // the earlier write is committed and synced.
+      if (it->second == summary && !done) return;
       it->second = summary;
     }
   }

@@ -138,10 +138,14 @@ void Room::withCore(std::function<RoomEffects(RoomCore*)> f, std::function<void(
     }
     self->carryOut(0, f(&self->core_));
     if (done) {
-      if (self->appended_ == self->committed_) {
-        done(Status::Ok());
-      } else {
+      if (self->state_ != State::kReady) {
+        // An inline commit failed during carryOut (fail() answered the waiters before this one).
+        done(Status::FailedPrecondition("document '" + self->name_ + "': storing an update failed"));
+      } else if (self->appended_ != self->committed_) {
         self->commitWaiters_.emplace_back(self->appended_, std::move(done));
+      } else {
+        // Committed already (inline, or earlier): answered once that survives power loss too.
+        self->answerWhenSynced({{self->appended_, std::move(done)}});
       }
     }
     if (self->idle()) self->scheduleUnload();
@@ -295,6 +299,17 @@ void Room::onStored(uint64_t seq, const store::AppendResult& result) {
   });
 }
 
+// Relayed once committed; answered (to an agent, which has no copy of its
+// own) once it survives power loss too.
+void Room::answerWhenSynced(CommitWaiters done) {
+  auto waiting = std::make_shared<CommitWaiters>(std::move(done));
+  store_.whenSynced([self = shared_from_this(), waiting](Status s) {
+    asio::post(self->strand_, [waiting, s] {
+      for (auto& [seq, f] : *waiting) f(s);
+    });
+  });
+}
+
 void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (state_ != State::kReady) return;
   if (!result.status.ok()) {
@@ -309,16 +324,9 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   size_t ready = 0;
   while (ready < commitWaiters_.size() && commitWaiters_[ready].first <= committed_) ++ready;
   if (ready > 0) {
-    // Relayed once committed; answered (to an agent, which has no copy of its
-    // own) once it survives power loss too.
-    auto done = std::make_shared<std::vector<std::pair<uint64_t, std::function<void(Status)>>>>(
-        std::make_move_iterator(commitWaiters_.begin()), std::make_move_iterator(commitWaiters_.begin() + ready));
+    answerWhenSynced(CommitWaiters(std::make_move_iterator(commitWaiters_.begin()),
+                                   std::make_move_iterator(commitWaiters_.begin() + ready)));
     commitWaiters_.erase(commitWaiters_.begin(), commitWaiters_.begin() + ready);
-    store_.whenSynced([self = shared_from_this(), done](Status s) {
-      asio::post(self->strand_, [done, s] {
-        for (auto& [seq, f] : *done) f(s);
-      });
-    });
   }
   // Once the store has caught up, so a burst of updates notifies once.
   if (appended_ == committed_) notifyChanged();

@@ -104,6 +104,8 @@ class Room : public std::enable_shared_from_this<Room> {
   void deliver(ConnId to, ConnId except, const SharedBytes& bytes);
   void onStored(uint64_t seq, const store::AppendResult& result);
   void onCommitted(uint64_t seq, const store::AppendResult& result);
+  using CommitWaiters = std::vector<std::pair<uint64_t, std::function<void(Status)>>>;  // by sequence number
+  void answerWhenSynced(CommitWaiters done);
   void resumePaused();
   void fail(const std::string& why);
   void scheduleUnload();
@@ -137,7 +139,7 @@ class Room : public std::enable_shared_from_this<Room> {
   Timer awarenessTimer_;
   bool awarenessTimerRunning_ = false;
   std::optional<Strand> helper_;  // the second strand, once the room was large enough
-  std::vector<std::pair<uint64_t, std::function<void(Status)>>> commitWaiters_;  // by sequence number
+  CommitWaiters commitWaiters_;
   std::unordered_map<uint64_t, Watcher> watchers_;
   bool changedSinceNotify_ = false;
 
