@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/json.h"
+#include "lib0/utf.h"
 #include "roundtable/crdt/doc.h"
 
 // ---------------------------------------------------------------------------

@@ -94,8 +94,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/encoder.h"
+#include "lib0/decoder.h"
+#include "lib0/encoder.h"
 #include "crdt/string_pool.h"
 #include "crdt/structs/struct.h"
 #include "crdt/update/decoded_update.h"

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "plan/lz_string.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 #include "roundtable/crdt/doc.h"
 
 namespace roundtable::cli {

@@ -4,8 +4,8 @@
 #include <stdexcept>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/decoder.h"
+#include "lib0/utf.h"
 #include "crdt/structs/struct.h"
 #include "crdt/types/event.h"
 #include "crdt/types/text.h"

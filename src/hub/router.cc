@@ -12,7 +12,7 @@
 #include "hub/signaling.h"
 #include "hub/turn_credentials.h"
 #include "hub/url.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "store/store.h"
 
 namespace roundtable::hub {

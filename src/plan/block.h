@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 
 namespace roundtable::plan {
 

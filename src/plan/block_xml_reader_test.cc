@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 
 namespace roundtable::plan {
 namespace {

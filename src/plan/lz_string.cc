@@ -29,7 +29,7 @@
 #include <memory>
 #include <vector>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 namespace roundtable::plan {
 namespace {

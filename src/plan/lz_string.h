@@ -12,7 +12,7 @@
 //
 // lz-string works on UTF-16 code units (JavaScript's charCodeAt), so text is
 // taken and given as WTF-8, the form lib0 Values hold strings in
-// (crdt/lib0/utf.h): an emoji is two code units, a lone surrogate one.
+// (lib0/utf.h): an emoji is two code units, a lone surrogate one.
 //
 // Both functions are pure and thread-safe; neither throws except
 // std::bad_alloc.

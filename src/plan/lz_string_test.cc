@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 namespace roundtable::plan {
 namespace {

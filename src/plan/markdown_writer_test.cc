@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 
 namespace roundtable::plan {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 #include "plan/block_json.h"
 #include "plan/block_xml_reader.h"
 #include "plan/block_xml_writer.h"

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 #include "plan/block_id.h"
 #include "plan/block_json.h"
 #include "plan/block_xml_writer.h"

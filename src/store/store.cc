@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "store/dir_lock.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"

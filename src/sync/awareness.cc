@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/encoder.h"
-#include "crdt/lib0/json.h"
+#include "lib0/decoder.h"
+#include "lib0/encoder.h"
+#include "lib0/json.h"
 
 namespace roundtable::sync {
 namespace {

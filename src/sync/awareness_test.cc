@@ -12,8 +12,8 @@
 
 #include <tuple>
 
-#include "crdt/lib0/encoder.h"
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/encoder.h"
+#include "lib0/hex_for_tests.h"
 
 namespace roundtable::sync {
 namespace {

@@ -1,7 +1,7 @@
 #include "sync/message.h"
 
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/encoder.h"
+#include "lib0/decoder.h"
+#include "lib0/encoder.h"
 
 namespace roundtable::sync {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/hex_for_tests.h"
 
 namespace roundtable::sync {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crdt/lib0/encoder.h"
+#include "lib0/encoder.h"
 #include "roundtable/crdt/doc.h"
 #include "sync/message.h"
 

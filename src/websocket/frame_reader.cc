@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 namespace roundtable::websocket {
 

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 #include "plan/block_json.h"
 #include "plan/block_xml_reader.h"
 #include "plan/markdown_parser.h"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "websocket/frame_reader.h"
 
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/json.h"
+#include "lib0/utf.h"
 #include "roundtable/crdt/doc.h"
 #include "testdata.h"
 

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "crdt/lib0/encoder.h"
+#include "lib0/encoder.h"
 #include "roundtable/crdt/doc.h"
 
 namespace roundtable::crdt {

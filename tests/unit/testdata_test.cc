@@ -1,9 +1,9 @@
 // The shared test data made by the real yjs: every case must come out as yjs says.
 #include <gtest/gtest.h>
 
-#include "crdt/lib0/any.h"
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/json.h"
+#include "lib0/any.h"
+#include "lib0/decoder.h"
+#include "lib0/json.h"
 #include "roundtable/crdt/doc.h"
 #include "testdata.h"
 

@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 #include "roundtable/base/status.h"
 #include "roundtable/crdt/type_kind.h"
 

@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/decoder.h"
+#include "lib0/json.h"
+#include "lib0/utf.h"
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"

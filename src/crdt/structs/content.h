@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "crdt/id.h"
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 
 namespace roundtable::crdt {
 

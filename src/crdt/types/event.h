@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 #include "crdt/structs/content.h"
 #include "crdt/types/text.h"
 

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "crdt/structs/struct.h"
 #include "crdt/types/text.h"
 #include "crdt/types/type.h"

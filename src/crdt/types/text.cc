@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 #include "crdt/structs/content.h"
 #include "crdt/types/type.h"
 

@@ -2,7 +2,7 @@
 #include "crdt/types/type.h"
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/event.h"

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 #include "crdt/structs/content.h"
 #include "crdt/update/coder_v1.h"
 #include "crdt/update/decoded_update.h"

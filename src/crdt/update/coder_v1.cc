@@ -1,7 +1,7 @@
 #include "crdt/update/coder_v1.h"
 
-#include "crdt/lib0/any.h"
-#include "crdt/lib0/json.h"
+#include "lib0/any.h"
+#include "lib0/json.h"
 
 namespace roundtable::crdt {
 

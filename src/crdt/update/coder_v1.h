@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "crdt/id.h"
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/encoder.h"
-#include "crdt/lib0/value.h"
+#include "lib0/decoder.h"
+#include "lib0/encoder.h"
+#include "roundtable/lib0/value.h"
 
 namespace roundtable::crdt {
 

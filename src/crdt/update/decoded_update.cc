@@ -1,6 +1,6 @@
 #include "crdt/update/decoded_update.h"
 
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 #include "crdt/string_pool.h"
 #include "crdt/structs/content.h"
 #include "crdt/update/coder_v1.h"

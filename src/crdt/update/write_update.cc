@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "crdt/doc_impl.h"
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 #include "crdt/update/coder_v1.h"
 #include "crdt/update/decoded_update.h"
 #include "crdt/update/merge.h"

@@ -40,8 +40,8 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/value.h"
+#include "lib0/json.h"
+#include "roundtable/lib0/value.h"
 #include "crdt/types/event.h"
 #include "roundtable/crdt/doc.h"
 

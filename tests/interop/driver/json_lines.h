@@ -6,8 +6,8 @@
 #include <iostream>
 #include <string>
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/value.h"
+#include "lib0/json.h"
+#include "roundtable/lib0/value.h"
 #include "roundtable/base/status.h"
 
 namespace roundtable::testing {

@@ -40,7 +40,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/hex_for_tests.h"
 #include "json_lines.h"
 #include "plan/lz_string.h"
 #include "plan/block_json.h"

@@ -20,7 +20,7 @@
 // A Status error answers {"ok":false,"code":"InvalidArgument","error":"..."};
 // a bad request answers {"ok":false,"error":"..."}.
 
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/hex_for_tests.h"
 #include "json_lines.h"
 #include <cstdint>
 #include <iostream>
@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/value.h"
+#include "lib0/json.h"
+#include "roundtable/lib0/value.h"
 #include "sync/awareness.h"
 #include "sync/message.h"
 

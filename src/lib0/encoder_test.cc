@@ -1,13 +1,13 @@
 // Expected bytes come from lib0 0.2.120 (Node 20), e.g.
 //   const e = encoding.createEncoder(); encoding.writeVarInt(e, -0)
 //   Buffer.from(encoding.toUint8Array(e)).toString('hex')   // '40'
-#include "crdt/lib0/encoder.h"
+#include "lib0/encoder.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/hex_for_tests.h"
 
 namespace roundtable::lib0 {
 namespace {

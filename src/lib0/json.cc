@@ -1,5 +1,5 @@
 // See json.h for why this is written by hand.
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 
 #include <charconv>
 #include <cmath>
@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/decoder.h"
+#include "lib0/utf.h"
 
 namespace roundtable::lib0 {
 namespace {

@@ -1,5 +1,5 @@
 // Expected strings come from Node 20, e.g. JSON.stringify([1e21, String(1e21)]).
-#include "crdt/lib0/json.h"
+#include "lib0/json.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 
 namespace roundtable::lib0 {
 namespace {

@@ -1,11 +1,11 @@
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "crdt/lib0/encoder.h"
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/encoder.h"
+#include "lib0/hex_for_tests.h"
 
 namespace roundtable::lib0 {
 namespace {

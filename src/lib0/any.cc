@@ -1,4 +1,4 @@
-#include "crdt/lib0/any.h"
+#include "lib0/any.h"
 
 #include <cmath>
 #include <limits>

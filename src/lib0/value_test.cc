@@ -1,4 +1,4 @@
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 
 #include <gtest/gtest.h>
 

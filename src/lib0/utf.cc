@@ -1,4 +1,4 @@
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 #include <cstdint>
 #include <cstring>

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 
 namespace roundtable::lib0 {
 

@@ -1,9 +1,9 @@
-#include "crdt/lib0/decoder.h"
+#include "lib0/decoder.h"
 
 #include <bit>
 #include <string_view>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 namespace roundtable::lib0 {
 namespace {

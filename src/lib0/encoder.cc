@@ -1,9 +1,9 @@
-#include "crdt/lib0/encoder.h"
+#include "lib0/encoder.h"
 
 #include <bit>
 #include <cmath>
 
-#include "crdt/lib0/utf.h"
+#include "lib0/utf.h"
 
 namespace roundtable::lib0 {
 

@@ -1,7 +1,7 @@
-#include "crdt/lib0/value.h"
+#include "roundtable/lib0/value.h"
 
-#include "crdt/lib0/json.h"
-#include "crdt/lib0/utf.h"
+#include "lib0/json.h"
+#include "lib0/utf.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,14 +1,14 @@
 // Expected bytes come from lib0 0.2.120 in Node 20:
 //   const any = v => { const e = encoding.createEncoder(); encoding.writeAny(e, v)
 //                      return Buffer.from(encoding.toUint8Array(e)).toString('hex') }
-#include "crdt/lib0/any.h"
+#include "lib0/any.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "crdt/lib0/hex_for_tests.h"
+#include "lib0/hex_for_tests.h"
 
 namespace roundtable::lib0 {
 namespace {

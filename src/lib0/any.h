@@ -11,9 +11,9 @@
 // 116 Uint8Array.
 #pragma once
 
-#include "crdt/lib0/decoder.h"
-#include "crdt/lib0/encoder.h"
-#include "crdt/lib0/value.h"
+#include "lib0/decoder.h"
+#include "lib0/encoder.h"
+#include "roundtable/lib0/value.h"
 
 namespace roundtable::lib0 {
 
