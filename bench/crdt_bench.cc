@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
 #ifdef ROUNDTABLE_TESTDATA_DIR
   std::string dir = ROUNDTABLE_TESTDATA_DIR;
 #else
-  std::string dir = "../shared/testdata";
+  std::string dir = "tests/data";
 #endif
   std::vector<std::string> only;  // --case NAME (repeatable); all when empty
   for (int i = 1; i < argc; i++) {

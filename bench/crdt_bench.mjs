@@ -20,7 +20,7 @@ const Y = require('yjs')
 const yjsVersion = require('yjs/package.json').version
 
 let runs = 5
-let testdata = path.resolve(root, '../shared/testdata')
+let testdata = path.resolve(root, 'tests/data')
 let maxTxns = Infinity
 const only = []
 const argv = process.argv.slice(2)

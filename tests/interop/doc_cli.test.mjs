@@ -86,7 +86,7 @@ test('doc encode gives the bytes yjs gives, whole and against a state vector', (
 })
 
 test('b4-update.bin re-encodes to the bytes yjs gives', () => {
-  const file = path.resolve(import.meta.dirname, '../../../shared/testdata/b4-update.bin')
+  const file = path.resolve(import.meta.dirname, '../data/b4-update.bin')
   const doc = new Y.Doc()
   Y.applyUpdate(doc, fs.readFileSync(file))
   assert.deepEqual(new Uint8Array(run(['doc', 'encode', file])), Y.encodeStateAsUpdate(doc))

@@ -1,4 +1,4 @@
-// Reads files from ../shared/testdata beside the project (never copied in).
+// Reads the public test data in tests/data (its README says what each file is).
 #pragma once
 
 #include <fstream>
