@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets up everything and runs every test: the C++ unit tests (Release, and
-# again under AddressSanitizer + UndefinedBehaviorSanitizer) and the interop
-# tests that hold the C++ against the real JavaScript packages.
+# Sets up everything and runs every test: that the clone stands alone, the
+# install and the Debian package, the C++ unit tests (Release, and again under
+# AddressSanitizer + UndefinedBehaviorSanitizer), the fuzz targets, the interop
+# tests that hold the C++ against the real JavaScript packages, the web app in
+# Chromium and the network test bed (tests/README.md says what each proves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${JOBS:-$(nproc)}"
@@ -11,6 +13,9 @@ bash scripts/setup.sh
 echo "== build (Release)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$JOBS"
+
+echo "== the clone stands alone; install and Debian package (tests/install/)"
+ROUNDTABLE_BUILD_DIR="$PWD/build" node --test tests/install/*.test.mjs
 
 echo "== build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROUNDTABLE_SANITIZE=ON >/dev/null

@@ -1,4 +1,4 @@
-// roundtable: one binary, one subcommand per part (see ../shared/SPEC.md).
+// roundtable: one binary, one subcommand per part (docs/product.md).
 #include <CLI/CLI.hpp>
 
 #include "cli/doc_command.h"
@@ -7,6 +7,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Roundtable: review an AI agent's implementation plan together, in real time"};
+  app.set_version_flag("--version", "roundtable " ROUNDTABLE_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   roundtable::cli::addServeCommand(app);
   roundtable::cli::addSignalCommand(app);

@@ -61,8 +61,8 @@ StaticFiles::StaticFiles(fs::path dir) {
 fs::path StaticFiles::locate(const fs::path& executable) {
   std::error_code ec;
   fs::path exeDir = fs::weakly_canonical(executable, ec).parent_path();
-  for (const fs::path& candidate : {exeDir / "web", exeDir / "../web/dist", exeDir / "../../web/dist",
-                                    exeDir / "../share/roundtable/web"}) {
+  for (const fs::path& candidate : {exeDir / "../share/roundtable/web", exeDir / "web", exeDir / "../web/dist",
+                                    exeDir / "../../web/dist"}) {
     if (fs::is_regular_file(candidate / "index.html", ec)) return fs::weakly_canonical(candidate, ec);
   }
   return {};

@@ -27,8 +27,10 @@ class StaticFiles {
   bool hasWebApp() const { return !dir_.empty(); }
   const std::filesystem::path& dir() const { return dir_; }
 
-  // Where a `roundtable` binary finds the web app when not told: web/dist
-  // beside it or one or two levels up (build trees), or the install prefix.
+  // Where a `roundtable` binary finds the web app when not told: first where
+  // `cmake --install` and the .deb put it (PREFIX/share/roundtable/web for
+  // PREFIX/bin/roundtable), then the source tree's web/dist one or two levels
+  // above a build tree's binary. Empty if none holds an index.html.
   static std::filesystem::path locate(const std::filesystem::path& executable);
   static std::string contentTypeFor(const std::filesystem::path& file);
 
