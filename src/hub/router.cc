@@ -119,7 +119,11 @@ HttpResponse Router::tooManyConnections(const HttpRequest& request) const {
 Router::Upgrade Router::upgrade(const HttpRequest& request) {
   Upgrade up;
   std::string_view path = targetPath(sv(request.target()));
-  bool signaling = path == "/signal";
+  // y-webrtc's users name relays by bare URL (wss://host), and its own
+  // signaling server accepts an upgrade on any path: the hub takes signaling
+  // at / and /signal (its other paths stay free), the relay alone on any path.
+  bool yjs = path.starts_with("/yjs/") && parts_.rooms;
+  bool signaling = path == "/signal" || path == "/" || (!yjs && !parts_.rooms);
   if (auto refusal = checkPolicy(request, signaling)) {
     up.refusal = std::move(refusal);
     return up;
@@ -128,7 +132,7 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
     up.endpoint = parts_.signaling->newEndpoint();
     return up;
   }
-  if (path.starts_with("/yjs/") && parts_.rooms) {
+  if (yjs) {
     std::string name = docNameFromTarget(sv(request.target()));
     if (name.empty()) {
       up.refusal = makeResponse(request, http::status::bad_request, "text/plain; charset=utf-8",
@@ -167,7 +171,7 @@ HttpResponse Router::handle(const HttpRequest& request) {
     res = configJson(request);
   } else if (!parts_.options->serveWeb) {
     res = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8",
-                       "roundtable signaling relay: connect a WebSocket to /signal\n");
+                       "roundtable signaling relay: connect y-webrtc to ws(s)://this-host/ or /signal\n");
   } else {
     StaticResponse file = web_.get(path);
     res = makeResponse(request, static_cast<http::status>(file.status), file.contentType, std::move(file.body));
@@ -206,7 +210,7 @@ HttpResponse Router::configJson(const HttpRequest& request) const {
   };
   for (const auto& url : options.signalingUrls) addSignaling(url);
   // The public review site's relay: the author's browser must meet remote
-  // reviewers there (issue 7), in the room their share link names.
+  // reviewers there, in the room their share link names.
   if (!options.publicUrl.empty() && parts_.rooms != nullptr) addSignaling(signalingUrlOf(options.publicUrl));
   // This process's own relay, as the browser reaches it (same origin; behind a
   // TLS proxy that says so, over wss).

@@ -46,11 +46,12 @@ const COMMENT = 'Which events invalidate it?'
 before(async () => {
   // A separate signaling relay (as on a public host), listed first in the
   // hub's /config.json, so that WebRTC peers can still find each other while
-  // the hub is down.
+  // the hub is down. It is named by its bare URL, as y-webrtc users name
+  // relays (wss://host): signaling at `/`.
   const port = await freePort()
   signal = spawn(hubBinary, ['signal', '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' })
   h.defer(() => signal.kill('SIGKILL'))
-  signalUrl = `ws://127.0.0.1:${port}/signal`
+  signalUrl = `ws://127.0.0.1:${port}`
   hub = await h.startHub({ flags: hubFlags(['--signaling', signalUrl]) })
   mcp = await mcpSession(hub)
   browser = await launch(h)

@@ -158,6 +158,18 @@ test('roundtable signal --web: the relay serves its own /config.json (no documen
   assert.equal(cfg.documents, false)
   assert.equal(cfg.iceServers.length, 1)
   assert.match(cfg.iceServers[0].username, /^\d+:roundtable$/)
+
+  // Signaling at the bare URL (wss://host, as y-webrtc users name relays)
+  // and, as with y-webrtc's own server, on any path; a plain GET / is still the web app.
+  for (const p of ['', '/signal', '/any/path']) {
+    const sig = h.raw(`ws://127.0.0.1:${port}${p}`)
+    await sig.opened
+    sig.sendJson({ type: 'ping' })
+    assert.deepEqual(JSON.parse(await sig.next(m => typeof m === 'string')), { type: 'pong' }, `ping at '${p}'`)
+  }
+  const page = await httpGet(`http://127.0.0.1:${port}`, '/', { headers: { host: 'review.example.com' } })
+  assert.equal(page.status, 200)
+  assert.match(page.body, /<html|<!doctype html/i)
 })
 
 test('GET / and /plan/<id> serve the web app (text/html, SPA fallback)', onlyHub('web app'), async () => {

@@ -100,6 +100,28 @@ test('publish reaches every subscriber of the topic, sender included, with clien
   for (const x of [a, b, c]) assert.equal(x.published(otherTopic).length, 0)
 })
 
+test('a bare relay URL (path /, as y-webrtc users name relays) signals like /signal; other paths stay free on the hub', async () => {
+  const topic = docName('bare')
+  const bare = hub.signalUrl.replace(/\/signal$/, '')
+  const a = await signalingConn(bare)
+  const b = await signalingConn(hub.signalUrl)
+  const c = await rawSignal(bare + '/')
+  for (const x of [a, b, c]) x.send({ type: 'subscribe', topics: [topic] })
+  await Promise.all([a, b, c].map(x => x.barrier()))
+  a.send({ type: 'publish', topic, data: { from: 'bare' } })
+  await waitFor(() => [a, b, c].every(x => x.published(topic).length === 1), { message: 'the publish at all three subscribers' })
+  for (const x of [a, b, c]) assert.deepEqual(x.published(topic)[0], { type: 'publish', topic, data: { from: 'bare' }, clients: 3 })
+})
+
+test('the hub refuses an upgrade on a path that is neither /, /signal nor /yjs/<doc>', onlyHub('other endpoints'), async () => {
+  const { tryUpgrade } = await import('./hub_harness.mjs')
+  const bare = hub.signalUrl.replace(/\/signal$/, '')
+  for (const p of ['/mcp', '/some/path', '/signal/x']) {
+    const r = await tryUpgrade(bare + p)
+    assert.equal(r.status, 404, `${p}: ${JSON.stringify({ ...r, ws: undefined })}`)
+  }
+})
+
 test('unsubscribe stops delivery and lowers the count', async () => {
   const topic = docName('unsub')
   const a = await signalingConn(hub.signalUrl)
