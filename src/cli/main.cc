@@ -1,4 +1,4 @@
-// roundtable: one binary, one subcommand per part (docs/product.md).
+// roundtable: one binary, one subcommand per part (see docs/product.md).
 #include <CLI/CLI.hpp>
 
 #include "cli/doc_command.h"

@@ -66,7 +66,7 @@ struct HubOptions {
   std::vector<std::string> signalingUrls;  // in addition to this hub's own /signal
   std::vector<IceServer> iceServers;
   std::vector<TurnRestServer> turnRestServers;
-  std::string publicUrl;                   // where share links point (the public review site)
+  std::string publicUrl;                   // where share links point (docs/p2p.md)
 };
 
 }  // namespace roundtable::hub

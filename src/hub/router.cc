@@ -210,7 +210,7 @@ HttpResponse Router::configJson(const HttpRequest& request) const {
   };
   for (const auto& url : options.signalingUrls) addSignaling(url);
   // The public review site's relay: the author's browser must meet remote
-  // reviewers there, in the room their share link names.
+  // reviewers there (docs/p2p.md), in the room their share link names.
   if (!options.publicUrl.empty() && parts_.rooms != nullptr) addSignaling(signalingUrlOf(options.publicUrl));
   // This process's own relay, as the browser reaches it (same origin; behind a
   // TLS proxy that says so, over wss).

@@ -1,4 +1,4 @@
-// Roundtable's MCP tools (SPEC section 4): create_plan, list_plans,
+// Roundtable's MCP tools (docs/mcp.md): create_plan, list_plans,
 // read_plan, update_plan, get_feedback, wait_for_review.
 //
 // Each tool checks the agent's arguments against its input schema and

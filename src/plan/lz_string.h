@@ -1,5 +1,5 @@
 // lz-string's URI-safe format: the `d=` parameter of a plan's URL snapshot
-// (`/plan?d=...`, docs SPEC section 2).
+// (`/plan?d=...`, docs/product.md, "Documents").
 //
 // compressToEncodedURIComponent writes exactly the characters that the npm
 // `lz-string` 1.5.0 package's function of the same name writes for the same

@@ -1,4 +1,4 @@
-// A plan's metadata: the `metadata` Y.Map of its document (SPEC section 2).
+// A plan's metadata: the `metadata` Y.Map of its document (docs/product.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// A new plan's content in its Yjs document (SPEC section 2): the `document`
+// A new plan's content in its Yjs document (docs/product.md): the `document`
 // XmlFragment as BlockNote writes it and the `content` Y.Array holding the
 // same blocks as BlockNote block JSON (same ids).
 #pragma once

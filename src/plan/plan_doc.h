@@ -1,4 +1,4 @@
-// A plan document as the agent's tools see it (SPEC sections 2 and 4):
+// A plan document as the agent's tools see it (docs/product.md, docs/mcp.md):
 // created from markdown, read back as markdown with its comment threads,
 // revised by a minimal edit, summarised as review feedback.
 //

@@ -1,5 +1,5 @@
 // The `plan-index` document: a Y.Map `plans` from plan id to
-// {id, title, status, createdAt, updatedAt} (SPEC section 2). The hub keeps
+// {id, title, status, createdAt, updatedAt} (docs/product.md). The hub keeps
 // it current; the web app's plan list and list_plans read it.
 #pragma once
 

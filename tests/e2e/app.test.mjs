@@ -1,4 +1,4 @@
-// The web app's other features and the failure modes issue 6 lists, in
+// The web app's other features and its failure modes, in
 // Debian's Chromium against a real hub: the live plan list, snapshot links
 // (valid and corrupt), StrictMode-style remounts against y-webrtc's
 // asynchronous destroy, leaked providers and reconnect storms, a corrupt

@@ -1,4 +1,4 @@
-// Issue 7, the web side: a remote reviewer on the public review site.
+// Remote review, the web side (docs/p2p.md): a remote reviewer on the public review site.
 //
 // On loopback: a hub (the author's machine) and, apart from it, what a team
 // deploys publicly, `roundtable signal --web` (signaling relay, the web app and

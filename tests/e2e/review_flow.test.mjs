@@ -1,5 +1,5 @@
-// The seed's demo in two real browsers against a real hub (issue 6 "Proof",
-// SPEC §6): an agent creates a plan over MCP, reviewer A opens it, B opens A's
+// The review of docs/product.md, in two real browsers against a real hub: an
+// agent creates a plan over MCP, reviewer A opens it, B opens A's
 // share link, both see each other, B comments, A sees it within a second, the
 // agent reads it, A approves, the agent's wait_for_review returns, A reloads
 // with the hub down and still has everything; then, with the hub still down,

@@ -6,7 +6,7 @@
 // XML) and exchange updates over a lossy-ordered network: random delivery
 // order, duplicates, and disconnects whose held-back queues are delivered
 // later. Every update a doc emits from its own transactions, including the
-// formatting cleanups a receiver authors (YJS_TRAPS item 29), goes to all
+// formatting cleanups a receiver authors (docs/crdt.md, text formatting), goes to all
 // others. At the end everyone receives everything and all docs must converge
 // (same JSON, state vector and delete set).
 //
@@ -250,7 +250,7 @@ class CppPeer {
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f']
 const ATTRS = [{ bold: true }, { bold: null }, { italic: true }, { italic: null }, { color: 'red' }, { color: 'blue' }, { bold: true, italic: true }, { color: null }]
 // Text gets BMP characters only: an edit at an index inside a surrogate pair
-// makes yjs itself diverge (YJS_TRAPS item 19: the split halves become U+FFFD
+// makes yjs itself diverge (docs/crdt.md, strings: the split halves become U+FFFD
 // on the docs that split, not on the others), so no implementation can
 // converge there. Emoji still go into atomic values (VALUE_WORDS).
 const WORDS = ['x', 'ab', 'hello', ' ', 'q\n', 'zz', 'é', 'ß', 'abc', 'w']
@@ -483,7 +483,7 @@ async function simulate (seed, opsPerRun, driver, log) {
     const j = canonStr(r.json)
     const observer = p === obsC || p === obsY
     // The observers' own formatting cleanups are never sent. yjs's cleanup is
-    // not neutral for rendered formatting (YJS_TRAPS item 29), so an observer
+    // not neutral for rendered formatting (docs/crdt.md, text formatting), so an observer
     // may render formatting differently from the editors: seed 603208178 makes
     // the yjs and the C++ observer agree byte for byte (compareObservers above)
     // while both differ from the editors. Observers are held to each other;

@@ -1,4 +1,4 @@
-// A realistic plan snapshot (SPEC section 2: the plan's metadata and its
+// A realistic plan snapshot (docs/product.md: the plan's metadata and its
 // BlockNote blocks as JSON) of about a given size, the same on every run, for
 // lz_string.test.mjs and bench/lz_string_bench.mjs. Text in several scripts,
 // so that the compressor sees 16-bit units and surrogate pairs as well as

@@ -1,4 +1,4 @@
-// Three routes (SPEC §5): `/` plan list, `/plan/<id>` live plan, `/plan?d=...` snapshot.
+// Three routes (docs/product.md): `/` plan list, `/plan/<id>` live plan, `/plan?d=...` snapshot.
 import { useSyncExternalStore } from 'react'
 
 export type Route =

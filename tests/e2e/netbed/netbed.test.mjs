@@ -1,10 +1,10 @@
-// The network test bed (issue 7): reviewers on two home networks, each behind
+// The network test bed: reviewers on two home networks, each behind
 // its own NAT router, review a plan together over WebRTC, through a public
 // host that runs only `roundtable signal --web` and coturn. Topology and
 // addresses: netns.sh. Everything runs inside namespaces this test creates;
 // nothing reaches a real network.
 //
-// The steps follow the issue: share link from the public site, 2 online, 20
+// The steps (tests/README.md lists them with their figures): share link from the public site, 2 online, 20
 // comments timed from B's action to A's display over a route that is not
 // host-to-host, the agent's get_feedback, the hub stopped and started again,
 // the relay stopped, symmetric NAT on both sides (TURN), a negative control

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The network test bed's topology (issue 7), in network namespaces of its own:
+# The network test bed's topology (docs/p2p.md), in network namespaces of its own:
 #
 #   PREFIX-pub  203.0.113.10      the public host: `roundtable signal --web`, coturn
 #        |

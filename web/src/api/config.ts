@@ -20,7 +20,7 @@ export type RuntimeConfig = {
   documents: boolean
 }
 
-/** Google's public STUN servers, as the user's milestone has them (SPEC §5). */
+/** Google's public STUN servers, the default of docs/product.md ("The web app"). */
 export const DEFAULT_ICE_SERVERS: IceServer[] = [
   { urls: 'stun:stun.l.google.com:19302' },
   { urls: 'stun:stun1.l.google.com:19302' },
@@ -57,7 +57,7 @@ export const parseConfig = (raw: unknown): RuntimeConfig => {
   const ice = Array.isArray(r.iceServers) ? r.iceServers.filter(isIceServer) : null
   return {
     signaling: signaling && signaling.length > 0 ? signaling : base.signaling,
-    // A hub with none configured sends []: SPEC §5's default STUN servers then.
+    // A hub with none configured sends []: the default STUN servers then.
     iceServers: ice && ice.length > 0 ? ice : base.iceServers,
     publicUrl: typeof r.publicUrl === 'string' && r.publicUrl !== '' ? r.publicUrl : null,
     websocketUrl: base.websocketUrl,

@@ -1,4 +1,4 @@
-// Plan documents (SPEC §2): typed reads of the root types and the few writes
+// Plan documents (docs/product.md): typed reads of the root types and the few writes
 // the web app makes (review status, the reviewer's name in `users`).
 import type * as Y from 'yjs'
 import type { Identity } from '../identity'

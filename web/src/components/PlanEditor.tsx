@@ -1,7 +1,7 @@
 // The BlockNote editor on a plan's `document` fragment, with comments on
 // `threads`. This is the only place that creates an editor on a shared
 // document, and it always includes CommentsExtension: an editor without it
-// deletes the comment marks it finds (see ../shared/BLOCKNOTE.md).
+// deletes the comment marks it finds (see docs/blocknote.md).
 import '@blocknote/core/fonts/inter.css'
 import '@blocknote/mantine/style.css'
 import { createUserStore, type User } from '@blocknote/core'
