@@ -14,7 +14,7 @@ const grep = pattern => {
   return r.stdout.split('\n').filter(Boolean)
 }
 
-test('no tracked file refers to ../shared', () => {
+test('no tracked file refers to a "shared" folder beside the checkout', () => {
   assert.deepEqual(grep('\\.\\./shared'), [])
 })
 
