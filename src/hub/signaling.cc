@@ -2,25 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
-#include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "hub/metrics.h"
+#include "signaling/message.h"
 
 namespace roundtable::hub {
 
-// Insertion-ordered, so a relayed message keeps the sender's key order.
-class SignalMessage {
- public:
-  nlohmann::ordered_json json;
-};
-
 namespace {
 
-SharedBytes toBytes(const nlohmann::ordered_json& json) {
-  std::string text = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  return std::make_shared<const Bytes>(text.begin(), text.end());
-}
+SharedBytes toBytes(std::string_view text) { return std::make_shared<const Bytes>(text.begin(), text.end()); }
 
 }  // namespace
 
@@ -30,44 +22,41 @@ class SignalEndpoint : public Endpoint {
 
   void onOpen(const std::shared_ptr<WebSocketSession>&) override { metrics().signalConnections++; }
 
-  void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes message, bool) override {
+  void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes bytes, bool text) override {
     metrics().signalMessagesTotal++;
-    SignalMessage msg;
-    msg.json = nlohmann::ordered_json::parse(message.begin(), message.end(), nullptr, /*allow_exceptions=*/false);
-    if (msg.json.is_discarded() || !msg.json.is_object()) return reject(session, "signaling message is not a JSON object");
-    auto type = msg.json.find("type");
-    // y-webrtc's server ignores messages without a type; so do we.
-    if (type == msg.json.end() || !type->is_string()) return session->continueReading();
-    const std::string& t = type->get_ref<const std::string&>();
-    if (t == "subscribe" || t == "unsubscribe") {
-      auto topics = msg.json.find("topics");
-      if (topics != msg.json.end() && !topics->is_array()) return reject(session, "`topics` must be an array");
-      if (topics != msg.json.end()) {
-        for (const auto& topic : *topics) {
-          if (!topic.is_string()) continue;
-          const std::string& name = topic.get_ref<const std::string&>();
-          if (t == "subscribe") {
-            if (name.size() > relay_->limits_.maxTopicBytes) return reject(session, "topic name too long");
-            if (!mine_.count(name) && mine_.size() >= relay_->limits_.maxTopicsPerConnection) {
-              metrics().limitRefusals++;
-              spdlog::warn("signal {} ({}): more than {} topics, closing", session->id(), session->remoteAddress(),
-                           relay_->limits_.maxTopicsPerConnection);
-              session->close(CloseCode::kPolicyViolation, "too many topics");
-              return;
-            }
-            mine_.insert(name);
-            relay_->subscribe(name, session);
-          } else if (mine_.erase(name)) {
-            relay_->unsubscribe(name, session);
+    std::string_view json(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    signaling::Message message;
+    if (Status s = signaling::parseMessage(json, text, &message); !s.ok()) return reject(session, s.message());
+    using Kind = signaling::Message::Kind;
+    switch (message.kind) {
+      case Kind::kSubscribe:
+        for (std::string& name : message.topics) {
+          if (name.size() > relay_->limits_.maxTopicBytes) return reject(session, "topic name too long");
+          if (!mine_.count(name) && mine_.size() >= relay_->limits_.maxTopicsPerConnection) {
+            metrics().limitRefusals++;
+            spdlog::warn("signal {} ({}): more than {} topics, closing", session->id(), session->remoteAddress(),
+                         relay_->limits_.maxTopicsPerConnection);
+            session->close(CloseCode::kPolicyViolation, "too many topics");
+            return;
           }
+          relay_->subscribe(name, session);
+          mine_.insert(std::move(name));
         }
+        break;
+      case Kind::kUnsubscribe:
+        for (const std::string& name : message.topics)
+          if (mine_.erase(name)) relay_->unsubscribe(name, session);
+        break;
+      case Kind::kPublish:
+        relay_->publish(message.topic, json);
+        break;
+      case Kind::kPing: {
+        static const SharedBytes pong = toBytes(signaling::kPong);
+        session->send(pong, /*text=*/true);
+        break;
       }
-    } else if (t == "publish") {
-      auto topic = msg.json.find("topic");
-      if (topic != msg.json.end() && topic->is_string()) relay_->publish(topic->get<std::string>(), msg);
-    } else if (t == "ping") {
-      static const SharedBytes pong = toBytes(nlohmann::ordered_json{{"type", "pong"}});
-      session->send(pong, /*text=*/true);
+      case Kind::kIgnored:
+        break;
     }
     session->continueReading();
   }
@@ -79,7 +68,7 @@ class SignalEndpoint : public Endpoint {
   }
 
  private:
-  void reject(const std::shared_ptr<WebSocketSession>& session, const char* why) {
+  void reject(const std::shared_ptr<WebSocketSession>& session, const std::string& why) {
     metrics().badMessages++;
     spdlog::warn("signal {} ({}): {}; closing", session->id(), session->remoteAddress(), why);
     session->close(CloseCode::kUnsupportedData, why);
@@ -111,7 +100,7 @@ void SignalingRelay::unsubscribe(const std::string& topic, const SessionPtr& ses
   if (it->second.empty()) topics_.erase(it);
 }
 
-void SignalingRelay::publish(const std::string& topic, SignalMessage& message) {
+void SignalingRelay::publish(const std::string& topic, std::string_view message) {
   std::vector<SessionPtr> receivers;
   {
     std::lock_guard lock(mutex_);
@@ -119,8 +108,7 @@ void SignalingRelay::publish(const std::string& topic, SignalMessage& message) {
     if (it == topics_.end()) return;
     receivers.assign(it->second.begin(), it->second.end());
   }
-  message.json["clients"] = receivers.size();
-  SharedBytes bytes = toBytes(message.json);
+  SharedBytes bytes = toBytes(signaling::relayedPublish(message, receivers.size()));
   for (const auto& receiver : receivers) receiver->send(bytes, /*text=*/true);
 }
 

@@ -6,14 +6,17 @@
 //                                               the topic, sender included, with
 //                                               "clients": <subscriber count>
 //   {"type":"ping"}                            answered with {"type":"pong"}
-// The relay never looks inside a publish: with a room password its payload is
-// ciphertext. Anything that is not a JSON object with a string `type` closes
-// that connection.
+// The relay never looks inside a publish and relays the bytes that arrived
+// (with `clients` appended): with a room password its payload is ciphertext.
+// A message that is not a JSON object (JSON.parse's grammar, nested at most
+// lib0::kMaxNestingDepth deep) closes that connection; one without a string
+// `type` is ignored, as y-webrtc's server ignores it.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -41,8 +44,9 @@ class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
 
   void subscribe(const std::string& topic, const SessionPtr& session);
   void unsubscribe(const std::string& topic, const SessionPtr& session);
-  // Sends `message` (with `clients` set) to every subscriber of `topic`.
-  void publish(const std::string& topic, class SignalMessage& message);
+  // Sends `message`, a JSON object's text, with `clients` set to the
+  // subscriber count, to every subscriber of `topic`.
+  void publish(const std::string& topic, std::string_view message);
 
   const SignalingLimits limits_;
   mutable std::mutex mutex_;

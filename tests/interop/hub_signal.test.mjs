@@ -180,6 +180,40 @@ test('a non-JSON message closes that connection; the others keep working',
     assert.equal(good.published(topic)[0].clients, 2, 'the closed client is no longer counted')
   })
 
+test('a publish nested 60,000 deep (about 120 KB) closes that connection (1003); the relay and the other subscribers keep working',
+  onlyHub('protection against deep nesting (the reference re-serialises the message)'), async () => {
+    const topic = docName('deep')
+    const good = await signalingConn(hub.signalUrl)
+    const other = await rawSignal(hub.signalUrl)
+    const bad = await rawSignal(hub.signalUrl)
+    for (const x of [good, other, bad]) x.send({ type: 'subscribe', topics: [topic] })
+    await Promise.all([good.barrier(), other.barrier(), bad.barrier()])
+
+    const deep = `{"type":"publish","topic":"${topic}","data":${'['.repeat(60000)}${']'.repeat(60000)}}`
+    bad.c.send(deep)
+    const { code } = await bad.c.waitClosed(3000)
+    assert.equal(code, 1003)
+    assert.ok(hub.running, 'the hub is still running')
+    assert.equal(other.published(topic).length, 0, 'the deep message was not relayed')
+
+    good.send({ type: 'publish', topic, data: { still: 'alive' } })
+    await waitFor(() => good.published(topic).length === 1 && other.published(topic).length === 1, { message: 'publish after the deep message' })
+    assert.equal(good.published(topic)[0].clients, 2)
+  })
+
+test('a publish is relayed as the bytes that arrived, with clients appended (the payload is never rebuilt)',
+  onlyHub('byte-exact relaying (the reference re-serialises)'), async () => {
+    const topic = docName('bytes')
+    const sub = await rawSignal(hub.signalUrl)
+    sub.send({ type: 'subscribe', topics: [topic] })
+    await sub.barrier()
+    const sent = `{ "type": "publish", "topic": "${topic}", "data": {"s": "\\u00e9 \\ud83d\\ude00", "n": 1.50e0, "clients": 99} }`
+    sub.c.send(sent)
+    const got = await sub.c.next(m => typeof m === 'string' && m.includes('"publish"'))
+    assert.equal(got, sent.replace(/}$/, ',"clients":1}'))
+    assert.equal(JSON.parse(got).clients, 1, 'JSON.parse reads the relay\'s count')
+  })
+
 test('subscribing to more than --max-topics-per-conn topics closes the connection (1008)',
   onlyHub('per-connection topic limit'), async () => {
     const ok = await rawSignal(hub.signalUrl)
