@@ -35,6 +35,8 @@ std::string renderStoreMetrics(const store::Store::Stats& s) {
                      "# TYPE roundtable_store_fsync_seconds_total counter\nroundtable_store_fsync_seconds_total {}\n",
                      s.syncSecondsSum);
   counter("roundtable_store_checkpoints_total", "Checkpoints run beside those fsyncs.", s.checkpoints);
+  counter("roundtable_store_fsync_retries_total",
+          "fsyncs put off for want of a file descriptor or memory (retried; nothing is lost).", s.syncRetries);
   return out;
 }
 

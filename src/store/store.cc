@@ -117,7 +117,13 @@ class Store::Impl {
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
   Status listDocs(std::vector<std::string>* names);
   size_t queuedBytes() const;
-  Status health() const { return syncer_ ? syncer_->error() : Status::Ok(); }
+  Status health() const {
+    if (syncer_) {
+      if (Status s = syncer_->error(); !s.ok()) return s;
+    }
+    std::lock_guard l(statsMu_);
+    return commitError_;
+  }
   Stats stats() const;
   const StoreOptions& options() const { return options_; }
 
@@ -169,6 +175,7 @@ class Store::Impl {
 
   mutable std::mutex statsMu_;
   Stats stats_;
+  Status commitError_;  // why the last transaction failed; Ok once one succeeds (guarded by statsMu_)
 
   std::thread thread_;
 };
@@ -374,6 +381,8 @@ void Store::Impl::runBatch(std::vector<Job>& batch) {
       if (syncer_) syncer_->committed(batch.back().ticket, walFrames_);
       touched_.clear();
       recordCommit(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
+      std::lock_guard l(statsMu_);
+      commitError_ = Status::Ok();
     } else {
       // SQLite may already have rolled back (after SQLITE_FULL, for one).
       if (writer_->inTransaction()) (void)run("ROLLBACK");
@@ -385,6 +394,7 @@ void Store::Impl::runBatch(std::vector<Job>& batch) {
       }
       std::lock_guard l(statsMu_);
       ++stats_.failedCommits;
+      commitError_ = err;
     }
   }
 
@@ -541,6 +551,7 @@ Store::Stats Store::Impl::stats() const {
     st.syncSecondsSum = sync.syncSecondsSum;
     st.maxSyncSeconds = sync.maxSyncSeconds;
     st.checkpoints = sync.checkpoints;
+    st.syncRetries = sync.retries;
   }
   return st;
 }

@@ -167,8 +167,10 @@ class Store {
   size_t queuedBytes() const;
   bool overloaded() const;
 
-  // Ok, or why the store can no longer make writes durable (a failed fsync
-  // is final: see SyncMode::kBackground); then every later write fails.
+  // Ok, or why writes fail: the store can no longer make writes durable (a
+  // failed fsync is final: see SyncMode::kBackground; every later write
+  // fails), or the last transaction failed (a full disk, say) and none has
+  // succeeded since.
   Status health() const;
 
   // Upper bounds (seconds) of the commit latency histogram, for Prometheus.
@@ -195,6 +197,8 @@ class Store {
     uint64_t syncs = 0;
     double syncSecondsSum = 0, maxSyncSeconds = 0;
     uint64_t checkpoints = 0;
+    // ... and the fsyncs put off for want of a file descriptor or memory.
+    uint64_t syncRetries = 0;
   };
   Stats stats() const;
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -449,6 +450,42 @@ TEST_F(StoreTest, AFailedFsyncIsReportedAndStopsWrites) {
   EXPECT_NE(store->health().message().find("fsync"), std::string::npos) << store->health().message();
 }
 
+// At the descriptor limit the WAL cannot be opened for its fsync. That loses
+// nothing (no fsync failed), so it must not poison the store: the answer
+// waits, and comes once descriptors are free again.
+TEST_F(StoreTest, RunningOutOfDescriptorsDelaysTheFsyncAndBreaksNothing) {
+  StoreOptions o = options();
+  o.sync = SyncMode::kBackground;
+  auto store = open(o);  // nothing committed yet, so the WAL has not been opened for an fsync
+
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::vector<int> filler;
+  rlimit tight = saved;
+  tight.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+  // SQLite has its files open: the commit needs no new descriptor.
+  ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
+
+  auto promise = std::make_shared<std::promise<Status>>();
+  auto answer = promise->get_future();
+  store->whenSynced([promise](Status s) { promise->set_value(s); });
+  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout) << "answered without an fsync";
+  EXPECT_TRUE(store->health().ok()) << store->health().message();
+  EXPECT_GT(store->stats().syncRetries, 0u);
+
+  for (int fd : filler) ::close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(answer.get().ok());
+  EXPECT_TRUE(store->health().ok());
+  EXPECT_TRUE(appendNow(*store, "doc", bytes("after")).status.ok());
+  EXPECT_TRUE(syncedNow(*store).ok());
+  EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before"), bytes("after")}));
+}
+
 TEST_F(StoreTest, CompactionLeavesTheStateThenLaterAppends) {
   {
     auto store = open();
@@ -641,6 +678,7 @@ TEST_F(StoreTest, FailedCommitReportsToEveryCallbackAndTheStoreRecovers) {
     EXPECT_EQ(r.logUpdates, 0u);
   }
   EXPECT_EQ(store->stats().failedCommits, 1u);
+  EXPECT_EQ(store->health().code(), StatusCode::kResourceExhausted) << "writes are failing: unhealthy";
   EXPECT_EQ(load(*store, "a"), Updates{bytes("seed")});
   EXPECT_TRUE(load(*store, "b").empty());
   std::vector<std::string> names;
@@ -651,6 +689,7 @@ TEST_F(StoreTest, FailedCommitReportsToEveryCallbackAndTheStoreRecovers) {
   store->setMaxDatabaseBytes(0, nullptr);
   AppendResult r = appendNow(*store, "a", bytes("after"));
   EXPECT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_TRUE(store->health().ok()) << "healthy again once a write succeeds";
   EXPECT_EQ(r.logUpdates, 2u);
   EXPECT_EQ(r.logBytes, 9u);
   EXPECT_EQ(appendNow(*store, "b", std::vector<uint8_t>(200000, 'x')).logUpdates, 1u);

@@ -89,6 +89,14 @@ void WalSyncer::loop() {
     }
 
     l.lock();
+    if (s.code() == StatusCode::kResourceExhausted && !stopping_) {
+      // Not synced, not failed: the commits stay unanswered until a retry,
+      // one interval later, succeeds.
+      ++stats_.retries;
+      lastStart_ = std::chrono::steady_clock::now();
+      cv_.wait_until(l, lastStart_ + interval_, [&] { return stopping_; });
+      continue;
+    }
     if (!failed) {
       ++stats_.syncs;
       stats_.syncSecondsSum += seconds;
@@ -125,7 +133,11 @@ Status WalSyncer::syncWal() {
     walFd_ = ::open(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
     if (walFd_ < 0) {
       int err = errno;
-      return Status::FailedPrecondition("cannot open " + walPath_.string() + " to fsync it: " + std::strerror(err));
+      std::string why = "cannot open " + walPath_.string() + " to fsync it: " + std::strerror(err);
+      // Out of descriptors or memory loses nothing (the commits are in the
+      // page cache, and no fsync has failed): try again later.
+      if (err == EMFILE || err == ENFILE || err == ENOMEM) return Status::ResourceExhausted(why);
+      return Status::FailedPrecondition(why);
     }
   }
   if (::fdatasync(walFd_) != 0) {

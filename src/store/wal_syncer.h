@@ -21,7 +21,9 @@
 //
 // An fsync that fails is final (after a failed fsync, Linux may drop the
 // dirty pages, so retrying can report success for data that is gone): error()
-// stays set, and every waiter then and later gets it.
+// stays set, and every waiter then and later gets it. Running out of file
+// descriptors or memory while opening the WAL is not a failed fsync: it is
+// retried every interval, and waiters wait (at shutdown they get the error).
 #pragma once
 
 #include <chrono>
@@ -68,6 +70,7 @@ class WalSyncer {
   struct Stats {
     uint64_t syncs = 0;        // fsyncs of the WAL
     uint64_t checkpoints = 0;  // checkpoints run
+    uint64_t retries = 0;      // syncs put off for want of a descriptor or memory
     double syncSecondsSum = 0, maxSyncSeconds = 0;
   };
   Stats stats() const;
