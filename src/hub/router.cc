@@ -7,6 +7,7 @@
 
 #include "hub/beast_string.h"
 #include "hub/connection_limiter.h"
+#include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
 #include "hub/room.h"
 #include "hub/signaling.h"
@@ -49,6 +50,11 @@ class YjsEndpoint : public Endpoint {
 }  // namespace
 
 HttpResponse makeResponse(const HttpRequest& request, http::status status, std::string contentType, std::string body) {
+  return makeResponse(request, status, std::move(contentType), std::make_shared<const std::string>(std::move(body)));
+}
+
+HttpResponse makeResponse(const HttpRequest& request, http::status status, std::string contentType,
+                          SharedBody::value_type body) {
   HttpResponse res{status, request.version()};
   res.set(http::field::server, "roundtable");
   res.set(http::field::content_type, contentType);
@@ -180,8 +186,8 @@ HttpResponse Router::handle(const HttpRequest& request) {
       res.set("Content-Security-Policy", "frame-ancestors 'none'");  // no clickjacking of review buttons
   }
   if (request.method() == http::verb::head) {
-    auto length = res.body().size();
-    res.body().clear();
+    auto length = SharedBody::size(res.body());
+    res.body().reset();
     res.content_length(length);
   }
   return res;
@@ -261,6 +267,7 @@ HttpResponse Router::metricsText(const HttpRequest& request) const {
   metric("roundtable_awareness_updates_total", "counter", "Awareness changes relayed.", m.awarenessUpdatesTotal.load());
   metric("roundtable_signal_messages_total", "counter", "Signaling messages received.", m.signalMessagesTotal.load());
   metric("roundtable_signal_topics", "gauge", "Signaling topics with subscribers.", parts_.signaling ? parts_.signaling->topicCount() : 0);
+  metric("roundtable_mcp_sessions", "gauge", "MCP sessions (Streamable HTTP) held.", parts_.mcp ? parts_.mcp->sessionCount() : 0);
   metric("roundtable_received_bytes_total", "counter", "WebSocket payload bytes received.", m.bytesReceived.load());
   metric("roundtable_sent_bytes_total", "counter", "WebSocket payload bytes sent.", m.bytesSent.load());
   metric("roundtable_http_requests_total", "counter", "Plain HTTP requests.", m.httpRequestsTotal.load());

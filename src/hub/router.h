@@ -3,7 +3,7 @@
 //   GET /healthz, /metrics, /config.json     the hub's own endpoints
 //   GET anything else                         the web app (StaticFiles)
 //   WebSocket /yjs/<docName>                  a document room (y-websocket)
-//   WebSocket /signal                         the y-webrtc signaling relay
+//   WebSocket / and /signal                   the y-webrtc signaling relay (alone: any path)
 //   POST/GET/DELETE /mcp                      MCP over Streamable HTTP (McpEndpoint)
 //
 // Every request first passes the RequestPolicy (Host, Origin); refusals are 403.
@@ -16,6 +16,7 @@
 
 #include "hub/hub_options.h"
 #include "hub/request_policy.h"
+#include "hub/shared_body.h"
 #include "hub/static_files.h"
 #include "hub/websocket_session.h"
 
@@ -31,7 +32,7 @@ class ConnectionLimiter;
 class McpEndpoint;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<SharedBody>;
 
 class Router {
  public:
@@ -81,5 +82,8 @@ class Router {
 
 HttpResponse makeResponse(const HttpRequest& request, boost::beast::http::status status, std::string contentType,
                           std::string body);
+// The same, sending bytes that others may be sending too (a static file).
+HttpResponse makeResponse(const HttpRequest& request, boost::beast::http::status status, std::string contentType,
+                          SharedBody::value_type body);
 
 }  // namespace roundtable::hub

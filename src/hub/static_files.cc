@@ -2,6 +2,7 @@
 
 #include "hub/url.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -42,14 +43,21 @@ std::optional<fs::path> safeRelative(std::string_view target) {
 }
 
 std::optional<std::string> readFile(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return std::nullopt;
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream buf;
   buf << in.rdbuf();
   return buf.str();
 }
+
+// Whether `real` is `root` or inside it (both canonical).
+bool within(const fs::path& real, const fs::path& root) {
+  auto [r, p] = std::mismatch(root.begin(), root.end(), real.begin(), real.end());
+  return r == root.end();
+}
+
+// The web app is a few MB; past this the cache starts over rather than grow.
+constexpr size_t kMaxCachedBytes = 256u << 20;
 
 }  // namespace
 
@@ -96,25 +104,64 @@ std::string StaticFiles::contentTypeFor(const fs::path& file) {
   return "application/octet-stream";
 }
 
+std::shared_ptr<const std::string> StaticFiles::contents(const fs::path& real) const {
+  std::error_code ec;
+  if (!fs::is_regular_file(real, ec)) return nullptr;
+  auto size = fs::file_size(real, ec);
+  if (ec) return nullptr;
+  auto modified = fs::last_write_time(real, ec);
+  if (ec) return nullptr;
+  std::string key = real.string();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && it->second.modified == modified && it->second.bytes->size() == size)
+      return it->second.bytes;
+  }
+  auto body = readFile(real);
+  if (!body) return nullptr;
+  auto bytes = std::make_shared<const std::string>(std::move(*body));
+  std::lock_guard lock(mutex_);
+  auto& slot = cache_[key];
+  if (slot.bytes) cachedBytes_ -= slot.bytes->size();
+  if (cachedBytes_ + bytes->size() > kMaxCachedBytes) {
+    cache_.clear();
+    cachedBytes_ = 0;
+  }
+  cache_[key] = Cached{bytes, modified};
+  cachedBytes_ += bytes->size();
+  return bytes;
+}
+
 StaticResponse StaticFiles::get(std::string_view path) const {
   auto rel = safeRelative(path);
-  if (!rel) return {400, "text/plain; charset=utf-8", "no-store", "bad path\n"};
+  static const auto kBadPath = std::make_shared<const std::string>("bad path\n");
+  if (!rel) return {400, "text/plain; charset=utf-8", "no-store", kBadPath};
   bool appRoute = rel->empty() || rel->begin()->string() == "plan" || rel->string() == "index.html";
+  static const auto kNotFound = std::make_shared<const std::string>("not found\n");
+  static const auto kPlaceholderPage = std::make_shared<const std::string>(kPlaceholder);
   if (dir_.empty()) {
-    if (appRoute) return {200, "text/html; charset=utf-8", "no-cache", std::string(kPlaceholder)};
-    return {404, "text/plain; charset=utf-8", "no-store", "not found\n"};
+    if (appRoute) return {200, "text/html; charset=utf-8", "no-cache", kPlaceholderPage};
+    return {404, "text/plain; charset=utf-8", "no-store", kNotFound};
   }
+  std::error_code ec;
   if (!rel->empty() && !appRoute) {
-    if (auto body = readFile(dir_ / *rel)) {
-      // Vite puts content-hashed files under assets/: they never change.
-      bool hashed = rel->begin()->string() == "assets";
-      return {200, contentTypeFor(*rel), hashed ? "public, max-age=31536000, immutable" : "no-cache",
-              std::move(*body)};
+    // A symbolic link in the web directory must not lead out of it.
+    fs::path real = fs::canonical(dir_ / *rel, ec);
+    if (!ec && within(real, dir_)) {
+      if (auto body = contents(real)) {
+        // Vite puts content-hashed files under assets/: they never change.
+        bool hashed = rel->begin()->string() == "assets";
+        return {200, contentTypeFor(*rel), hashed ? "public, max-age=31536000, immutable" : "no-cache", body};
+      }
     }
-    return {404, "text/plain; charset=utf-8", "no-store", "not found\n"};
+    return {404, "text/plain; charset=utf-8", "no-store", kNotFound};
   }
-  if (auto index = readFile(dir_ / "index.html")) return {200, "text/html; charset=utf-8", "no-cache", std::move(*index)};
-  return {404, "text/plain; charset=utf-8", "no-store", "not found\n"};
+  fs::path index = fs::canonical(dir_ / "index.html", ec);
+  if (!ec && within(index, dir_)) {
+    if (auto body = contents(index)) return {200, "text/html; charset=utf-8", "no-cache", body};
+  }
+  return {404, "text/plain; charset=utf-8", "no-store", kNotFound};
 }
 
 }  // namespace roundtable::hub

@@ -5,8 +5,11 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace roundtable::hub {
 
@@ -14,7 +17,7 @@ struct StaticResponse {
   unsigned status = 200;
   std::string contentType;
   std::string cacheControl;
-  std::string body;
+  std::shared_ptr<const std::string> body;  // shared by every response that sends the same file
 };
 
 class StaticFiles {
@@ -23,6 +26,8 @@ class StaticFiles {
   explicit StaticFiles(std::filesystem::path dir);
 
   // `path` is the request target's path (no query), still percent-encoded.
+  // A file is served only if its real path (symbolic links resolved) is
+  // inside the web directory. Thread-safe.
   StaticResponse get(std::string_view path) const;
   bool hasWebApp() const { return !dir_.empty(); }
   const std::filesystem::path& dir() const { return dir_; }
@@ -35,7 +40,19 @@ class StaticFiles {
   static std::string contentTypeFor(const std::filesystem::path& file);
 
  private:
+  // The bytes of the file at `real` (a canonical path in the web directory),
+  // read once and shared while its size and modification time stay the same;
+  // null if it is not a readable regular file.
+  std::shared_ptr<const std::string> contents(const std::filesystem::path& real) const;
+
   std::filesystem::path dir_;
+  struct Cached {
+    std::shared_ptr<const std::string> bytes;
+    std::filesystem::file_time_type modified;
+  };
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, Cached> cache_;  // by real path
+  mutable size_t cachedBytes_ = 0;
 };
 
 }  // namespace roundtable::hub
