@@ -4,6 +4,7 @@
 
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "hub/mcp_endpoint.h"
@@ -17,8 +18,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-// A client that sends no complete request within this time is dropped
-// (slowloris); so is an idle keep-alive connection.
+// A request's header must arrive within kHeaderTimeout of the connection
+// (or the previous answer), and the whole request within kRequestTimeout: a
+// slowloris is dropped, and so is an idle keep-alive connection.
+constexpr auto kHeaderTimeout = std::chrono::seconds(10);
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 }  // namespace
@@ -32,7 +35,7 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<
 HttpSession::HttpSession(beast::tcp_stream&& stream, beast::flat_buffer&& buffer, std::shared_ptr<Router> router,
                          ConnectionToken token)
     : stream_(std::move(stream)), buffer_(std::move(buffer)), router_(std::move(router)), token_(std::move(token)),
-      overLimit_(false) {
+      overLimit_(false), served_(true) {
   metrics().httpConnectionsOpen++;
 }
 
@@ -47,6 +50,29 @@ void HttpSession::doRead() {
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(router_->bodyLimit());
+  stream_.expires_after(kHeaderTimeout);
+  // While it waits, a newer connection from the same address may displace it
+  // (ConnectionLimiter): idle sockets must not lock other clients out.
+  waiting_ = true;
+  token_.waiting(served_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      boost::asio::post(self->stream_.get_executor(), [self] {
+        if (!self->waiting_) return;  // its request arrived meanwhile
+        metrics().limitRefusals++;
+        beast::error_code ec;
+        self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      });
+    }
+  });
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
+}
+
+void HttpSession::onHeader(beast::error_code ec, size_t bytes) {
+  waiting_ = false;
+  token_.busy();
+  if (ec || parser_->is_done()) return onRead(ec, bytes);
   stream_.expires_after(kRequestTimeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
 }
@@ -72,6 +98,7 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     return;
   }
   HttpRequest request = parser_->release();
+  served_ = true;
   if (overLimit_) {
     auto res = std::make_shared<HttpResponse>(router_->tooManyConnections(request));
     response_ = res;

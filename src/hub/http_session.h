@@ -29,6 +29,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void doRead();
+  void onHeader(boost::beast::error_code ec, size_t bytes);
   void onRead(boost::beast::error_code ec, size_t bytes);
   void onWrite(bool keepAlive, boost::beast::error_code ec, size_t bytes);
 
@@ -38,6 +39,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<Router> router_;
   ConnectionToken token_;
   bool overLimit_;
+  bool served_ = false;   // a request was answered on this connection
+  bool waiting_ = false;  // waiting for a request's header (may be displaced)
   std::shared_ptr<void> response_;  // keeps the response alive during async_write
 };
 
