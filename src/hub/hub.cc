@@ -13,6 +13,7 @@
 
 #include "hub/connection_limiter.h"
 #include "hub/http_session.h"
+#include "hub/log_throttle.h"
 #include "hub/mcp_endpoint.h"
 #include "hub/plan_service.h"
 #include "hub/room.h"
@@ -37,6 +38,14 @@ void raiseFileLimit() {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// How long accept waits after running out of descriptors or kernel memory.
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);
+
+bool resourceExhausted(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
 }
 
 // Where the author reaches this hub's web app: this machine's own address
@@ -67,6 +76,7 @@ struct Hub::Impl {
   SessionTimers sessionTimers;
   asio::io_context ioc;
   asio::steady_timer sessionTick{ioc};
+  asio::steady_timer acceptPause{ioc};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::unique_ptr<store::Store> store;
@@ -94,8 +104,21 @@ struct Hub::Impl {
     acceptor.async_accept(strand, [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted) return;
-        spdlog::warn("accept: {}", ec.message());
-        // Out of descriptors or similar: keep serving the connections we have.
+        static LogThrottle throttle;
+        if (auto withheld = throttle.allow())
+          spdlog::warn("accept: {}{}", ec.message(),
+                       *withheld ? fmt::format(" ({} more not logged)", *withheld) : std::string());
+        // Out of descriptors (or kernel memory): the pending connection stays
+        // in the backlog and accept would fail again at once, in a busy loop.
+        // Pause, as nginx and Asio's servers do, and keep serving the
+        // connections we have meanwhile.
+        if (resourceExhausted(ec)) {
+          acceptPause.expires_after(kAcceptPause);
+          acceptPause.async_wait([this](boost::system::error_code waitEc) {
+            if (!waitEc && acceptor.is_open()) accept();
+          });
+          return;
+        }
       } else {
         boost::system::error_code addrEc;
         // Relayed edits are small and latency-bound; Nagle would hold them for the peer's delayed ACK (40 ms).
@@ -104,7 +127,12 @@ struct Hub::Impl {
         std::string address = addrEc ? "?" : endpoint.address().to_string();
         ConnectionToken token;
         bool ok = limiter->tryAcquire(address, &token);
-        if (!ok) spdlog::warn("{} has {} connections open; refusing more", address, options.maxConnsPerIp);
+        if (!ok) {
+          static LogThrottle throttle;
+          if (auto withheld = throttle.allow())
+            spdlog::warn("{} has {} connections open; refusing more{}", address, options.maxConnsPerIp,
+                         *withheld ? fmt::format(" ({} more refusals not logged)", *withheld) : std::string());
+        }
         std::make_shared<HttpSession>(std::move(socket), router, std::move(token), !ok)->run();
       }
       if (acceptor.is_open()) accept();
@@ -124,6 +152,7 @@ struct Hub::Impl {
     boost::system::error_code ec;
     acceptor.close(ec);
     sessionTick.cancel();
+    acceptPause.cancel();
     signals.cancel(ec);
     ioc.stop();
   }

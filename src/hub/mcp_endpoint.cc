@@ -10,6 +10,7 @@
 
 #include "hub/beast_string.h"
 #include "hub/http_session.h"
+#include "hub/log_throttle.h"
 #include "hub/metrics.h"
 #include "mcp/plan_tools.h"
 
@@ -84,13 +85,15 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
   }
 
   // The session a request names, or an error response already sent.
-  std::shared_ptr<McpEndpoint::Session> session(const mcp::Json& id = nullptr) {
+  // `request`: the message is a JSON-RPC request (not a notification such as
+  // notifications/initialized, which every client sends after initialize).
+  std::shared_ptr<McpEndpoint::Session> session(const mcp::Json& id = nullptr, bool request = false) {
     std::string header(sv(request_["Mcp-Session-Id"]));
     if (header.empty()) {
       rejectRpc(http::status::bad_request, mcp::kInvalidRequest, "Mcp-Session-Id header is required (initialize first)", id);
       return nullptr;
     }
-    auto s = endpoint_->findSession(header);
+    auto s = endpoint_->findSession(header, request);
     if (!s) {
       rejectRpc(http::status::not_found, mcp::kInvalidRequest, "unknown or expired session; initialize again", id);
       return nullptr;
@@ -119,11 +122,8 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     std::shared_ptr<McpEndpoint::Session> s;
     if (message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize") {
       sessionId_ = endpoint_->createSession(&s);
-      if (sessionId_.empty())
-        return rejectRpc(http::status::service_unavailable, mcp::kInternalError, "too many MCP sessions; try again later",
-                         message.id);
     } else {
-      s = session(message.id);
+      s = session(message.id, message.kind == mcp::Incoming::Kind::kRequest);
       if (!s) return;
     }
     if (message.kind != mcp::Incoming::Kind::kRequest) {
@@ -260,7 +260,7 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     keepAliveTimer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->mode_ == Mode::kDone) return;
       // The session may have ended (DELETE, expiry): then the stream ends too.
-      if (!self->endpoint_->findSession(self->sessionId_)) {
+      if (!self->endpoint_->findSession(self->sessionId_, false)) {
         self->finishStream();
         return;
       }
@@ -327,24 +327,51 @@ void McpEndpoint::serve(beast::tcp_stream stream, beast::flat_buffer buffer, Htt
       ->run();
 }
 
-std::shared_ptr<McpEndpoint::Session> McpEndpoint::findSession(const std::string& id) {
+std::shared_ptr<McpEndpoint::Session> McpEndpoint::findSession(const std::string& id, bool request) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return nullptr;
   it->second->lastUsed = std::chrono::steady_clock::now();
+  if (request) it->second->usedAfterInitialize = true;
   return it->second;
 }
 
 std::string McpEndpoint::createSession(std::shared_ptr<Session>* out) {
   expireIdle();
-  std::lock_guard lock(mutex_);
-  if (sessions_.size() >= limits_.maxSessions) return {};
+  std::shared_ptr<Session> evicted;
+  std::unique_lock lock(mutex_);
+  if (sessions_.size() >= limits_.maxSessions && !sessions_.empty()) {
+    // Lower ranks go first; within a rank, the least recently used.
+    auto rank = [](const Session& s) {
+      bool busy = s.streamOpen || s.server->callsInFlight() > 0;
+      return busy ? 2 : s.usedAfterInitialize ? 1 : 0;
+    };
+    auto victim = sessions_.begin();
+    int victimRank = rank(*victim->second);
+    for (auto it = std::next(sessions_.begin()); it != sessions_.end(); ++it) {
+      int r = rank(*it->second);
+      if (r < victimRank || (r == victimRank && it->second->lastUsed < victim->second->lastUsed)) {
+        victim = it;
+        victimRank = r;
+      }
+    }
+    metrics().limitRefusals++;
+    static LogThrottle throttle;
+    if (auto withheld = throttle.allow())
+      spdlog::info("mcp: {} sessions, the limit; ending the least recently used {} to admit a new one{}",
+                   sessions_.size(), victimRank == 0 ? "never used" : victimRank == 1 ? "idle one" : "busy one",
+                   *withheld ? fmt::format(" ({} more not logged)", *withheld) : std::string());
+    evicted = std::move(victim->second);
+    sessions_.erase(victim);
+  }
   auto session = std::make_shared<Session>();
   session->server = std::make_shared<mcp::Server>(mcp::roundtableServerInfo(), tools_);
   session->lastUsed = std::chrono::steady_clock::now();
   std::string id = randomSessionId();
   sessions_[id] = session;
   *out = session;
+  lock.unlock();
+  if (evicted) evicted->server->cancelAll();
   return id;
 }
 

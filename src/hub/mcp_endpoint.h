@@ -29,6 +29,8 @@
 namespace roundtable::hub {
 
 struct McpLimits {
+  // At most this many sessions; a new one takes the place of the least
+  // valuable (see McpEndpoint::createSession), so a new agent always gets in.
   size_t maxSessions = 1000;
   // A session no request has used for this long is forgotten.
   std::chrono::seconds idleTimeout{24 * 3600};
@@ -51,10 +53,18 @@ class McpEndpoint : public std::enable_shared_from_this<McpEndpoint> {
   struct Session {
     std::shared_ptr<mcp::Server> server;
     std::chrono::steady_clock::time_point lastUsed;
-    bool streamOpen = false;  // a GET stream is attached
+    bool usedAfterInitialize = false;  // a request (not a notification) named it after initialize
+    bool streamOpen = false;           // a GET stream is attached
   };
-  std::shared_ptr<Session> findSession(const std::string& id);
-  std::string createSession(std::shared_ptr<Session>* out);  // empty id when over the limit
+  // The session `id` names (its use noted: `request` for a JSON-RPC
+  // request), or null.
+  std::shared_ptr<Session> findSession(const std::string& id, bool request);
+  // A new session. At the limit it takes the place of another, chosen in this
+  // order: idle sessions never used after initialize (a flood of initialize
+  // requests), then idle ones, then busy ones (their calls are cancelled),
+  // each least recently used first; the evicted session's agent is told to
+  // initialize again (404), as MCP clients do.
+  std::string createSession(std::shared_ptr<Session>* out);
   bool removeSession(const std::string& id);
   void expireIdle();
 

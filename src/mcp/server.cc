@@ -178,4 +178,11 @@ void Server::cancelAll() {
   for (auto& call : calls) call->cancel();
 }
 
+size_t Server::callsInFlight() const {
+  std::lock_guard lock(inFlight_->mutex);
+  size_t n = 0;
+  for (const auto& [key, weak] : inFlight_->calls) n += !weak.expired();
+  return n;
+}
+
 }  // namespace roundtable::mcp

@@ -53,6 +53,8 @@ class Server {
   bool initialized() const;
   // Cancels every call in flight (the session is ending).
   void cancelAll();
+  // Tool calls started and not yet answered.
+  size_t callsInFlight() const;
 
  private:
   Json initialize(const Json& params);

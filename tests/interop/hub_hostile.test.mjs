@@ -1,0 +1,151 @@
+// Hostile input against the hub, each case an attack that once crashed it,
+// locked users out or held resources without bound, and what must hold now:
+// the web directory's symbolic links and memory per slow download, a flood of
+// MCP sessions, the descriptor limit. (Deep signaling JSON is in
+// hub_signal.test.mjs.) Every case is bounded in time and size, on loopback.
+//
+//   cd tests/interop && node --test hub_hostile.test.mjs
+import { test } from 'node:test'
+import fs from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { useHarness, onlyHub, assert, waitFor, sleep, httpGet } from './hub_harness.mjs'
+import { mcpSession } from './mcp_harness.mjs'
+
+const h = useHarness()
+
+/** The hub process's resident set (kB) and CPU time (s), from /proc. */
+const procStats = pid => {
+  const rssKb = Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1])
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12]) // utime + stime
+  return { rssKb, cpuSeconds: ticks / 100 }
+}
+
+/** Opens `n` TCP connections that each send `request` and never read. */
+const nonReaders = async (port, n, request) => {
+  const sockets = []
+  for (let i = 0; i < n; i++) {
+    const s = net.connect(port, '127.0.0.1')
+    s.on('error', () => {})
+    s.pause()
+    await new Promise(resolve => s.once('connect', resolve))
+    s.write(request)
+    sockets.push(s)
+  }
+  h.defer(() => sockets.forEach(s => s.destroy()))
+  return sockets
+}
+
+/** A web directory of our own: index.html, a large script, and symbolic links in and out of it. */
+const webDir = () => {
+  const dir = h.tmpDir('roundtable-web-')
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><html><body>app</body></html>')
+  fs.mkdirSync(path.join(dir, 'assets'))
+  fs.writeFileSync(path.join(dir, 'assets/big.js'), 'x'.repeat(1400 * 1024))
+  fs.symlinkSync('/etc/passwd', path.join(dir, 'passwd'))
+  fs.symlinkSync('/etc', path.join(dir, 'assets/etc'))
+  fs.symlinkSync('../index.html', path.join(dir, 'assets/inside.html'))
+  return dir
+}
+
+test('symbolic links in the web directory never serve a file outside it', onlyHub('static files'), async () => {
+  const hub = await h.startHub({ flags: ['--web-dir', webDir()] })
+  for (const p of ['/passwd', '/assets/etc/passwd', '/assets/etc/hostname']) {
+    const res = await httpGet(hub, p)
+    assert.equal(res.status, 404, `${p}: ${res.status}`)
+    assert.doesNotMatch(res.body, /root:.*:0:0:/)
+  }
+  const inside = await httpGet(hub, '/assets/inside.html')
+  assert.equal(inside.status, 200, 'a link that stays inside is served')
+  assert.match(inside.body, /app/)
+})
+
+test('300 connections that request a 1.4 MB script and never read share one copy of it', onlyHub('static files'), async () => {
+  const hub = await h.startHub({ flags: ['--web-dir', webDir()] })
+  const pid = hub.child.proc.pid
+  await httpGet(hub, '/assets/big.js') // loaded once
+  const before = procStats(pid).rssKb
+  await nonReaders(hub.port, 300, `GET /assets/big.js HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\n\r\n`)
+  await sleep(1000)
+  const grownMb = (procStats(pid).rssKb - before) / 1024
+  // 300 copies would be 420 MB; the sockets' kernel buffers are not in RSS.
+  assert.ok(grownMb < 60, `RSS grew by ${grownMb.toFixed(1)} MB`)
+  assert.equal((await httpGet(hub, '/healthz')).status, 200)
+})
+
+test('1,000 MCP initialize requests lock no agent out: a new agent gets in and a working agent keeps its session',
+  onlyHub('MCP'), async () => {
+    const hub = await h.startHub()
+    const worker = await mcpSession(hub)
+    assert.equal((await worker.call('tools/list')).status, 200)
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, () => mcpSession(hub)))
+    }
+    const newcomer = await mcpSession(hub)
+    const listed = await newcomer.tool('list_plans', {})
+    assert.ok(!listed.isError, JSON.stringify(listed))
+    const again = await worker.call('tools/list')
+    assert.equal(again.status, 200, 'the agent that used its session keeps it (never-used sessions go first)')
+    const metrics = (await httpGet(hub, '/metrics')).body
+    const sessions = Number(metrics.match(/^roundtable_mcp_sessions (\d+)/m)?.[1])
+    assert.ok(sessions <= 1000, `at most 1000 sessions: ${sessions}`)
+  })
+
+test('at the descriptor limit the hub pauses accepting instead of spinning and logging, and recovers',
+  onlyHub('descriptor limits'), async () => {
+    // prlimit (util-linux) caps the hub's descriptors low enough to reach.
+    const hub = await h.startHub({ prefix: ['prlimit', '--nofile=96:96'] })
+    const pid = hub.child.proc.pid
+    const sockets = []
+    h.defer(() => sockets.forEach(s => s.destroy()))
+    for (let i = 0; i < 150; i++) {
+      const s = net.connect(hub.port, '127.0.0.1')
+      s.on('error', () => {})
+      sockets.push(s)
+    }
+    await sleep(500)
+    const start = procStats(pid)
+    const logBefore = hub.output.length
+    await sleep(2000)
+    const cpu = procStats(pid).cpuSeconds - start.cpuSeconds
+    const logLines = hub.output.slice(logBefore).split('\n').filter(l => /accept/.test(l)).length
+    assert.ok(cpu < 0.5, `the hub used ${cpu.toFixed(2)} s of CPU in 2 s at the limit`)
+    assert.ok(logLines <= 15, `${logLines} accept log lines in 2 s`)
+
+    sockets.splice(0).forEach(s => s.destroy())
+    await waitFor(async () => (await httpGet(hub, '/healthz').catch(() => ({}))).status === 200, { timeout: 5000, message: '/healthz after the flood' })
+    const s = await mcpSession(hub)
+    const created = await s.tool('create_plan', { title: 'After the flood', content: '# Still here' })
+    assert.ok(!created.isError, JSON.stringify(created))
+    assert.equal((await httpGet(hub, '/healthz')).status, 200, 'storage is not poisoned')
+  })
+
+test('512 idle sockets from one address do not lock out its other clients; a request\'s header must arrive within 10 s',
+  onlyHub('connection limits'), async () => {
+    const hub = await h.startHub()
+    const idle = []
+    h.defer(() => idle.forEach(s => s.destroy()))
+    for (let i = 0; i < 512; i++) {
+      const s = net.connect(hub.port, '127.0.0.1')
+      s.on('error', () => {})
+      await new Promise(resolve => s.once('connect', resolve))
+      if (i % 2) s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n') // half a header, as a slowloris sends
+      idle.push(s)
+    }
+    await sleep(500) // the hub has accepted them all: the address is at its limit
+    // A browser or an agent on the same machine still gets through, at once.
+    for (let i = 0; i < 5; i++) {
+      const res = await httpGet(hub, '/healthz')
+      assert.equal(res.status, 200, `request ${i}: ${res.status} ${res.body}`)
+    }
+    const refusals = Number((await httpGet(hub, '/metrics')).body.match(/^roundtable_limit_refusals_total (\d+)/m)[1])
+    assert.ok(refusals >= 1, 'an idle socket was displaced')
+
+    // The slowloris and the silent sockets are cut off after 10 s.
+    const closed = idle.map(s => new Promise(resolve => { if (s.destroyed || s.readyState === 'closed') resolve(); else s.once('close', resolve) }))
+    const started = Date.now()
+    await Promise.race([Promise.all(closed), sleep(15000)])
+    const open = idle.filter(s => !s.destroyed && s.readyState !== 'closed').length
+    assert.equal(open, 0, `${open} sockets still open after ${Date.now() - started} ms`)
+  })
