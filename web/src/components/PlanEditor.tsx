@@ -76,6 +76,8 @@ export const PlanEditor = ({
       collaboration: {
         fragment: documentFragment(doc),
         provider: { awareness: session.awareness },
+        // Set once, when the editor is created; later changes of name or
+        // colour reach the cursor through publishPresence (presence.ts).
         user: { id: me.id, name: me.name, color: me.color },
         showCursorLabels: 'activity',
       },
@@ -83,13 +85,6 @@ export const PlanEditor = ({
     }),
     [doc, threadStore, userStore],
   )
-
-  // Name or colour changed: update the cursor without recreating the editor.
-  useEffect(() => {
-    const user = session.awareness.getLocalState()?.user as { name?: string; color?: string } | undefined
-    if (user && (user.name !== me.name || user.color !== me.color))
-      session.awareness.setLocalStateField('user', { ...user, name: me.name, color: me.color })
-  }, [session, me.name, me.color])
 
   // Time to interactive: the first frame after the editor shows the plan.
   const rootRef = useRef<HTMLDivElement>(null)
