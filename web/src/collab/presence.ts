@@ -6,10 +6,10 @@
 // - `reviewer: {id, name, color}`, this app's own, where `id` is the
 //   reviewer's stable id (identity.ts: one per browser profile, the same in
 //   every tab);
-// - `user: {name, color}`, the field every Yjs collaboration cursor reads and
-//   writes (BlockNote's, y-prosemirror's, the milestone document's). BlockNote
-//   copies whatever user object it is given, so this app's `user` also
-//   carries the reviewer id; other clients' usually carry no id.
+// - `user: {name, color}`, the field Yjs collaboration cursors read and
+//   write (BlockNote's, y-prosemirror's) and other Yjs editors publish.
+//   BlockNote copies whatever user object it is given, so this app's `user`
+//   also carries the reviewer id; other clients' usually carry no id.
 //
 // "One person once": a state counts as the person its stable id names
 // (`reviewer.id`, else a string `user.id`), so one reviewer in two tabs, or
