@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { useHarness, sleep } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, hubFlags, screenshot } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, hubFlags, screenshot, docsScreenshot, commentOn } from './browser.mjs'
 
 const h = useHarness()
 let hub, mcp, browser
@@ -259,6 +259,50 @@ test('screenshots: plan page with a comment, desktop and phone, light and dark',
   fs.mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true })
   fs.writeFileSync(path.join(import.meta.dirname, 'results', 'app.json'), JSON.stringify(results, null, 2))
   await a.context.close()
+})
+
+// The README's picture (docs/images/plan-review.png, written only with
+// UPDATE_DOCS_SCREENSHOT=1): a plan under review on a laptop in light mode,
+// two reviewers online, a comment thread from each in the comments panel.
+test('README screenshot: a plan under review by two reviewers, with comment threads', async () => {
+  const plan = await createPlan('Move sessions to Redis', SAMPLE, { repo: 'acme/web', pr: 7 })
+  const a = await newReviewer(browser, { name: 'Grace Hopper', viewport: { width: 1280, height: 800 } })
+  const b = await newReviewer(browser, { name: 'Alan Turing' })
+  await a.page.goto(plan.url)
+  await answerIdentity(a, 6)
+  await waitEditor(a.page)
+  await a.page.getByTestId('share').click()
+  await b.page.goto(await a.page.evaluate(() => navigator.clipboard.readText()))
+  await answerIdentity(b, 4)
+  await waitEditor(b.page)
+  for (const r of [a, b]) await waitUntil(async () => (await onlineCount(r.page)) === 2, { message: `${r.name}: 2 online` })
+
+  const fromB = 'Is 14 days longer than our login cookie? Then sessions outlive logins.'
+  const fromA = 'Which release? Put the version here so that on-call knows when reads switch.'
+  await (await commentOn(b.page, '14-day TTL', fromB))()
+  await a.page.getByTestId('comments-panel').getByText(fromB).waitFor()
+  await (await commentOn(a.page, 'Dual-write for one release', fromA))()
+  const panel = a.page.getByTestId('comments-panel')
+  await panel.getByText(fromA).waitFor()
+  // Nothing selected or hovered, the page at its top; remote cursor labels
+  // show for 2 s after each change: wait them out.
+  for (const r of [a, b]) {
+    await r.page.mouse.click(5, 300)
+    await r.page.evaluate(() => { getSelection().removeAllRanges(); document.activeElement?.blur(); scrollTo(0, 0) })
+  }
+  await a.page.mouse.move(640, 5)
+  await sleep(2500)
+  assert.equal(await a.page.getByTestId('online-count').textContent(), '2 reviewers online')
+  assert.equal(await panel.locator('.bn-thread').count(), 2)
+  assert.equal(await a.page.getByTestId('status-badge').textContent(), 'Pending review')
+  const written = await docsScreenshot(a.page, 'plan-review.png')
+  if (written) {
+    const bytes = fs.statSync(written).size
+    console.log(`# README screenshot: ${path.relative(process.cwd(), written)}, ${Math.round(bytes / 1024)} KiB`)
+    assert.ok(bytes < 300 * 1024, `README screenshot is ${bytes} bytes`)
+  }
+  await a.context.close()
+  await b.context.close()
 })
 
 test('hub down: no reconnect storm and no leaked connections; the page says offline and recovers', async () => {

@@ -139,15 +139,34 @@ export const waitUntil = async (pred, { timeout = 10_000, interval = 50, message
   }
 }
 
-/** Saves a screenshot under tests/e2e/screenshots/ (gitignored). */
 // The editor is ready before the hub's copy of the plan arrives: text that
 // comes from the hub is awaited, as a reader waits for it, not read at once.
 export const waitText = (locator, expected, timeout = 10_000) =>
   waitUntil(async () => (await locator.textContent()) === expected, { timeout, message: `text "${expected}"` })
 
+/** Saves a screenshot under tests/e2e/screenshots/ (gitignored); resolves with the PNG. */
 export const screenshot = async (page, file) => {
   fs.mkdirSync(screenshotDir, { recursive: true })
-  await page.screenshot({ path: path.join(screenshotDir, file) })
+  const png = await page.screenshot()
+  fs.writeFileSync(path.join(screenshotDir, file), png)
+  return png
+}
+
+export const docsImageDir = path.join(repoRoot, 'docs/images')
+
+/**
+ * A picture the documentation shows: saved under screenshots/ like any other
+ * and, with UPDATE_DOCS_SCREENSHOT=1, also as docs/images/<file>, which is
+ * committed. Only then: an ordinary test run leaves tracked files alone.
+ * Resolves with the path written in docs/images, or null.
+ */
+export const docsScreenshot = async (page, file) => {
+  const png = await screenshot(page, file)
+  if (process.env.UPDATE_DOCS_SCREENSHOT !== '1') return null
+  fs.mkdirSync(docsImageDir, { recursive: true })
+  const out = path.join(docsImageDir, file)
+  fs.writeFileSync(out, png)
+  return out
 }
 
 /** Selects `text` inside the editor of `page`, as a drag would. */

@@ -3,7 +3,8 @@ import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import ChunkedPeer from './collab/chunkedPeer'
 import * as p2pFraming from './collab/p2pFraming'
-import { iceRoutes, iceStats, liveSessionNames, peerStates } from './collab/session'
+import { iceRoutes, iceStats, peerStates } from './collab/diagnostics'
+import { liveSessionNames } from './collab/sessionRegistry'
 import './styles.css'
 
 const container = document.getElementById('root')!

@@ -1,9 +1,10 @@
 // React bindings for sessions and Yjs types.
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
-import { INITIAL_SESSION_STATE, acquireSession, releaseSession, type DocSession, type SessionOptions, type SessionState } from './session'
+import { INITIAL_SESSION_STATE, type DocSession, type SessionOptions, type SessionState } from './session'
+import { acquireSession, releaseSession } from './sessionRegistry'
 
-/** Holds a session while the component is mounted (see session.ts for lifetimes). */
+/** Holds a session while the component is mounted (see sessionRegistry.ts for lifetimes). */
 export const useDocSession = (name: string, options: SessionOptions): DocSession | null => {
   const [session, setSession] = useState<DocSession | null>(null)
   const room = options.webrtc?.room

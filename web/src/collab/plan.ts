@@ -1,5 +1,6 @@
 // Plan documents (docs/product.md): typed reads of the root types and the few writes
-// the web app makes (review status, the reviewer's name in `users`).
+// the web app makes (review status, the reviewer's name in `users`). Components
+// read documents through these (or planHooks.ts), never the raw Y types.
 import type * as Y from 'yjs'
 import type { Identity } from '../identity'
 
@@ -51,16 +52,37 @@ export const metadataMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('metadata'
 export const documentFragment = (doc: Y.Doc): Y.XmlFragment => doc.getXmlFragment('document')
 export const threadsMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('threads')
 export const usersMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('users')
+/** The hub's `plan-index` document: one plain-object summary per plan id. */
+export const indexMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('plans')
 
 export const readMeta = (doc: Y.Doc, planId: string): PlanMeta | null => {
   const m = metadataMap(doc)
   return m.size === 0 ? null : parseMeta(m.toJSON() as Record<string, unknown>, planId)
 }
 
+/** The plan has blocks (an empty fragment: not synced yet, or no such plan). */
+export const hasContent = (doc: Y.Doc): boolean => documentFragment(doc).length > 0
+
+export type ThreadCounts = { open: number; total: number }
+
+/** Comment threads that are not deleted, and how many of them are not resolved. */
+export const readThreadCounts = (doc: Y.Doc): ThreadCounts => {
+  let open = 0
+  let total = 0
+  threadsMap(doc).forEach(t => {
+    // BlockNote's YjsThreadStore keeps each thread as a Y.Map; skip anything else.
+    const thread = t as { get?: (k: string) => unknown }
+    if (typeof thread.get !== 'function' || thread.get('deletedAt')) return
+    total++
+    if (!thread.get('resolved')) open++
+  })
+  return { open, total }
+}
+
 /** Plans in the index, newest first. */
 export const readIndex = (doc: Y.Doc): PlanSummary[] => {
   const plans: PlanSummary[] = []
-  doc.getMap('plans').forEach((value, id) => {
+  indexMap(doc).forEach((value, id) => {
     if (typeof value !== 'object' || value === null) return
     const m = parseMeta(value as Record<string, unknown>, id)
     plans.push({ id, title: m.title, status: m.status, createdAt: m.createdAt ?? 0, updatedAt: m.updatedAt ?? 0 })
@@ -70,11 +92,22 @@ export const readIndex = (doc: Y.Doc): PlanSummary[] => {
 
 export type UserInfo = { name: string; color: string }
 
-export const readUser = (doc: Y.Doc, userId: string): UserInfo | null => {
-  const v = usersMap(doc).get(userId)
+const parseUser = (v: unknown): UserInfo | null => {
   if (typeof v !== 'object' || v === null) return null
   const { name, color } = v as { name?: unknown; color?: unknown }
   return typeof name === 'string' ? { name, color: typeof color === 'string' ? color : '#888888' } : null
+}
+
+export const readUser = (doc: Y.Doc, userId: string): UserInfo | null => parseUser(usersMap(doc).get(userId))
+
+/** Every readable entry of `users`, by user id (comment authors' names and colours). */
+export const readUsers = (doc: Y.Doc): Map<string, UserInfo> => {
+  const users = new Map<string, UserInfo>()
+  usersMap(doc).forEach((v, id) => {
+    const u = parseUser(v)
+    if (u) users.set(id, u)
+  })
+  return users
 }
 
 /** Publishes the reviewer's name and colour in `users`, writing only when they changed. */

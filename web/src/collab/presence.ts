@@ -1,37 +1,90 @@
-// Presence from the shared Awareness. Every provider (hub WebSocket, WebRTC)
-// feeds the same Awareness, keyed by Yjs client id, so a peer seen through
-// both is one entry. Reviewers are then grouped by their identity id, so one
-// person with two tabs is one reviewer.
+// Presence from the shared Awareness: who is on the plan now. Every provider
+// (hub WebSocket, WebRTC) feeds the same Awareness, keyed by Yjs client id, so
+// a peer seen through both is one entry.
+//
+// Two awareness fields name a person:
+// - `reviewer: {id, name, color}`, this app's own, where `id` is the
+//   reviewer's stable id (identity.ts: one per browser profile, the same in
+//   every tab);
+// - `user: {name, color}`, the field Yjs collaboration cursors read and
+//   write (BlockNote's, y-prosemirror's) and other Yjs editors publish.
+//   BlockNote copies whatever user object it is given, so this app's `user`
+//   also carries the reviewer id; other clients' usually carry no id.
+//
+// "One person once": a state counts as the person its stable id names
+// (`reviewer.id`, else a string `user.id`), so one reviewer in two tabs, or
+// one tab seen through two providers, is one person. A state whose only name
+// is a display name is one person per awareness client: names are not
+// identities (two people may both be "Ada"), so nothing merges it with
+// another state. A state that names nobody (an empty state, or a client that
+// publishes only its cursor) is not counted.
 import { useEffect, useState } from 'react'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Identity } from '../identity'
 
-export type Reviewer = { id: string; name: string; color: string; self: boolean }
-
-/** The awareness field this app publishes (BlockNote's cursors use `user`). */
-export const PRESENCE_FIELD = 'reviewer'
-
-export const publishPresence = (awareness: Awareness, me: Identity): void => {
-  const current = awareness.getLocalState()?.[PRESENCE_FIELD] as Identity | undefined
-  if (current?.id === me.id && current.name === me.name && current.color === me.color) return
-  awareness.setLocalStateField(PRESENCE_FIELD, { id: me.id, name: me.name, color: me.color })
+export type Reviewer = {
+  /** The person's key: their stable id, or `client:<awareness client id>` when they have none. */
+  id: string
+  name: string
+  color: string
+  /** This browser's reviewer (in this tab or another). */
+  self: boolean
 }
 
+/** This app's awareness field. */
+export const PRESENCE_FIELD = 'reviewer'
+/** The collaboration cursors' standard awareness field. */
+export const CURSOR_USER_FIELD = 'user'
+
+const FALLBACK_COLOR = '#888888'
+
+type NamedFields = { id?: unknown; name?: unknown; color?: unknown }
+
+const fieldOf = (state: Record<string, unknown>, key: string): NamedFields | null => {
+  const v = state[key]
+  return typeof v === 'object' && v !== null ? (v as NamedFields) : null
+}
+
+const nonEmpty = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null)
+
+/** The person an awareness state names, or null if it names nobody. */
+const personOf = (state: Record<string, unknown>, clientId: number): Omit<Reviewer, 'self'> | null => {
+  const reviewer = fieldOf(state, PRESENCE_FIELD)
+  const user = fieldOf(state, CURSOR_USER_FIELD)
+  const name = nonEmpty(reviewer?.name) ?? nonEmpty(user?.name)
+  if (name === null) return null
+  const stableId = nonEmpty(reviewer?.id) ?? nonEmpty(user?.id)
+  const color = nonEmpty(reviewer?.color) ?? nonEmpty(user?.color) ?? FALLBACK_COLOR
+  return { id: stableId ?? `client:${clientId}`, name, color }
+}
+
+/**
+ * Publishes this reviewer in both fields: `reviewer` for other copies of this
+ * app, `user` for collaboration cursors and any other Yjs client. Writes only
+ * what changed, since each write is broadcast to every peer.
+ */
+export const publishPresence = (awareness: Awareness, me: Identity): void => {
+  const mine = { id: me.id, name: me.name, color: me.color }
+  const state = awareness.getLocalState() ?? {}
+  const same = (f: NamedFields | null) => f?.id === me.id && f.name === me.name && f.color === me.color
+  if (!same(fieldOf(state, PRESENCE_FIELD))) awareness.setLocalStateField(PRESENCE_FIELD, mine)
+  // Keep any other fields a cursor implementation put in `user`.
+  const user = fieldOf(state, CURSOR_USER_FIELD)
+  if (!same(user)) awareness.setLocalStateField(CURSOR_USER_FIELD, { ...user, ...mine })
+}
+
+/** Everyone online, one entry per person (see the top of this file): me first, then by name. */
 export const readReviewers = (awareness: Awareness): Reviewer[] => {
+  const myId = personOf(awareness.getLocalState() ?? {}, awareness.clientID)?.id
   const byId = new Map<string, Reviewer>()
   awareness.getStates().forEach((state, clientId) => {
-    const r = state[PRESENCE_FIELD] as Partial<Identity> | undefined
-    if (!r || typeof r.id !== 'string' || typeof r.name !== 'string') return
-    const self = clientId === awareness.clientID
-    const prev = byId.get(r.id)
-    byId.set(r.id, {
-      id: r.id,
-      name: r.name,
-      color: typeof r.color === 'string' ? r.color : '#888888',
-      self: self || (prev?.self ?? false),
-    })
+    const person = personOf(state, clientId)
+    if (!person) return
+    // The state of this tab wins over another tab's (older) name and colour.
+    const mine = clientId === awareness.clientID
+    if (byId.has(person.id) && !mine) return
+    byId.set(person.id, { ...person, self: mine || person.id === myId })
   })
-  // Me first, then by name.
   return Array.from(byId.values()).sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name))
 }
 

@@ -1,5 +1,5 @@
 // simple-peer 9's browser bundle as y-webrtc uses it, aliased in
-// vite.config.ts; only what chunkedPeer.ts and session.ts touch.
+// vite.config.ts; only what chunkedPeer.ts and webrtcConns.ts touch.
 declare module 'simple-peer-original' {
   export default class SimplePeer {
     constructor(opts?: Record<string, unknown>)

@@ -11,7 +11,8 @@ import { BlockNoteView } from '@blocknote/mantine'
 import { BlockNoteViewEditor, ThreadsSidebar, useCreateBlockNote } from '@blocknote/react'
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type * as Y from 'yjs'
-import { documentFragment, readUser, threadsMap, usersMap } from '../collab/plan'
+import { documentFragment, readUser, threadsMap, type UserInfo } from '../collab/plan'
+import { usePlanUsers } from '../collab/planHooks'
 import type { DocSession } from '../collab/session'
 import { initials, type Identity } from '../identity'
 
@@ -25,31 +26,25 @@ const avatarUrl = (name: string, color: string): string => {
   return `data:image/svg+xml,${encodeURIComponent(svg)}`
 }
 
-const toUser = (doc: Y.Doc, id: string): User | null => {
-  const u = readUser(doc, id)
-  return u ? { id, username: u.name, avatarUrl: avatarUrl(u.name, u.color), color: u.color } : null
-}
+const toUser = (id: string, u: UserInfo): User => ({ id, username: u.name, avatarUrl: avatarUrl(u.name, u.color), color: u.color })
 
 /** Comment authors by name, from the document's `users` map, kept current as it changes. */
-const useUserStore = (doc: Y.Doc) => {
+const useCommentAuthors = (doc: Y.Doc) => {
   const store = useMemo(
-    () => createUserStore(async (ids: string[]) => ids.map(id => toUser(doc, id)).filter((u): u is User => u !== null)),
+    () =>
+      createUserStore(async (ids: string[]) =>
+        ids.flatMap(id => {
+          const u = readUser(doc, id)
+          return u ? [toUser(id, u)] : []
+        }),
+      ),
     [doc],
   )
+  const users = usePlanUsers(doc)
   useEffect(() => {
-    const users = usersMap(doc)
-    const sync = () => {
-      const known: User[] = []
-      users.forEach((_v, id) => {
-        const u = toUser(doc, id)
-        if (u) known.push(u)
-      })
-      if (known.length > 0) store.setUser(known)
-    }
-    sync()
-    users.observe(sync)
-    return () => users.unobserve(sync)
-  }, [doc, store])
+    const known = Array.from(users, ([id, u]) => toUser(id, u))
+    if (known.length > 0) store.setUser(known)
+  }, [store, users])
   return store
 }
 
@@ -71,7 +66,7 @@ export const PlanEditor = ({
   filter: CommentsFilter
 }) => {
   const { doc } = session
-  const userStore = useUserStore(doc)
+  const userStore = useCommentAuthors(doc)
   const threadStore = useMemo(
     () => new YjsThreadStore(me.id, threadsMap(doc), new DefaultThreadStoreAuth(me.id, 'comment')),
     [doc, me.id],
@@ -81,6 +76,8 @@ export const PlanEditor = ({
       collaboration: {
         fragment: documentFragment(doc),
         provider: { awareness: session.awareness },
+        // Set once, when the editor is created; later changes of name or
+        // colour reach the cursor through publishPresence (presence.ts).
         user: { id: me.id, name: me.name, color: me.color },
         showCursorLabels: 'activity',
       },
@@ -88,13 +85,6 @@ export const PlanEditor = ({
     }),
     [doc, threadStore, userStore],
   )
-
-  // Name or colour changed: update the cursor without recreating the editor.
-  useEffect(() => {
-    const user = session.awareness.getLocalState()?.user as { name?: string; color?: string } | undefined
-    if (user && (user.name !== me.name || user.color !== me.color))
-      session.awareness.setLocalStateField('user', { ...user, name: me.name, color: me.color })
-  }, [session, me.name, me.color])
 
   // Time to interactive: the first frame after the editor shows the plan.
   const rootRef = useRef<HTMLDivElement>(null)

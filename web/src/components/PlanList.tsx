@@ -1,7 +1,8 @@
-import { useCallback, useMemo } from 'react'
+import { useMemo } from 'react'
 import type { RuntimeConfig } from '../api/config'
-import { useDocSession, useSessionState, useYValue } from '../collab/hooks'
-import { readIndex, STATUSES, type PlanSummary } from '../collab/plan'
+import { useDocSession, useSessionState } from '../collab/hooks'
+import { STATUSES } from '../collab/plan'
+import { usePlanIndex } from '../collab/planHooks'
 import { navigate, planPath } from '../router'
 import { SyncStatus } from './SyncStatus'
 import { StatusBadge, fullTime, relativeTime } from './ui'
@@ -13,9 +14,7 @@ export const PlanList = ({ config }: { config: RuntimeConfig }) => {
   const options = useMemo(() => ({ config }), [config])
   const session = useDocSession(INDEX_DOC, options)
   const state = useSessionState(session)
-  const plansMap = session?.doc.getMap('plans') ?? null
-  const read = useCallback((): PlanSummary[] => (session ? readIndex(session.doc) : []), [session])
-  const plans = useYValue(plansMap, read)
+  const plans = usePlanIndex(session?.doc ?? null)
   const loading = plans.length === 0 && !state.hubSynced && state.local !== 'loaded' && state.hub !== 'offline'
   const counts = STATUSES.map(s => [s, plans.filter(p => p.status === s).length] as const).filter(([, n]) => n > 0)
 

@@ -1,5 +1,6 @@
 import type { IceEndpoint } from '../collab/iceRoute'
-import type { PeerRoute, SessionState } from '../collab/session'
+import type { PeerRoute } from '../collab/peerRoutes'
+import type { SessionState } from '../collab/session'
 
 const HUB_TEXT = {
   connected: 'Hub connected',
