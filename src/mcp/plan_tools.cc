@@ -11,6 +11,11 @@ namespace roundtable::mcp {
 
 namespace {
 
+// list_plans pages: a whole index of thousands of plans would flood the
+// agent's context (2,000 plans were 418 KB).
+constexpr int64_t kDefaultListLimit = 20;
+constexpr int64_t kMaxListLimit = 100;
+
 // --- arguments ---
 
 // Reads a tool's arguments against what its schema allows, collecting the
@@ -233,7 +238,8 @@ Json summarySchema() {
                        {"title", {{"type", "string"}}},
                        {"status", statusProp("review status")},
                        {"createdAt", {{"type", "number"}, {"description", "ms since the epoch"}}},
-                       {"updatedAt", {{"type", "number"}, {"description", "ms since the epoch"}}}},
+                       {"updatedAt", {{"type", "number"}, {"description", "ms since the epoch"}}},
+                       {"repo", {{"type", "string"}}}},
                       {"id", "title", "status", "createdAt", "updatedAt"});
 }
 
@@ -331,27 +337,49 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
       }});
 
   tools->push_back(Tool{
-      toolDefinition("list_plans", "List plans", "List every plan, newest first, optionally only those with a status.",
-                     objectSchema({{"status", statusProp("only plans with this status")}}, {}),
-                     objectSchema({{"plans", {{"type", "array"}, {"items", summarySchema()}}}}, {"plans"}),
+      toolDefinition("list_plans", "List plans",
+                     "List plans, newest first, a page at a time (20 unless `limit` says otherwise; pass `nextCursor` "
+                     "as `cursor` for the next page), optionally only those with a status or of a repository.",
+                     objectSchema({{"status", statusProp("only plans with this status")},
+                                   {"repo", stringProp("only plans of this repository (as create_plan was given it)")},
+                                   {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxListLimit},
+                                              {"default", kDefaultListLimit}, {"description", "plans per page"}}},
+                                   {"cursor", stringProp("where to continue: the nextCursor of the previous page")}},
+                                  {}),
+                     objectSchema({{"plans", {{"type", "array"}, {"items", summarySchema()}}},
+                                   {"matching", {{"type", "integer"}, {"description", "plans that match, on all pages"}}},
+                                   {"nextCursor", {{"type", "string"}, {"description", "absent on the last page"}}}},
+                                  {"plans", "matching"}),
                      annotations("List plans", true, true)),
-      [backend](std::shared_ptr<ToolCall> call) {
-        Args args("list_plans", call->arguments(), {"status"});
+      [backend, limits](std::shared_ptr<ToolCall> call) {
+        Args args("list_plans", call->arguments(), {"status", "repo", "limit", "cursor"});
         auto status = args.status("status");
+        plan::IndexQuery query;
+        query.repo = args.string("repo", false, limits.maxRepoBytes).value_or("");
+        query.limit = static_cast<size_t>(args.integer("limit", 1, kMaxListLimit).value_or(kDefaultListLimit));
+        query.cursor = args.string("cursor", false, 2048).value_or("");
         if (!args.ok()) return call->finish(args.error());
         std::string only = status ? plan::statusName(*status) : "";  // empty: every plan
-        backend->listPlans(std::move(only), answer<std::vector<PlanSummary>>(call, [](const auto& plans) {
+        backend->listPlans(std::move(only), answer<std::vector<PlanSummary>>(call, [query](const auto& plans) {
+          plan::IndexPage page;
+          if (Status s = plan::pageOf(plans, query, &page); !s.ok()) return ToolResult::error("list_plans: " + s.message());
           Json list = Json::array();
-          std::string text = plans.empty() ? "No plans.\n" : std::to_string(plans.size()) + " plan(s), newest first:\n";
-          for (const PlanSummary& p : plans) {
-            list.push_back({{"id", p.id},
-                            {"title", p.title},
-                            {"status", p.status},
-                            {"createdAt", p.createdAt},
-                            {"updatedAt", p.updatedAt}});
+          std::string text = page.matching == 0 ? "No plans.\n"
+                             : std::to_string(page.plans.size()) + " of " + std::to_string(page.matching) +
+                                   " plan(s), newest first:\n";
+          for (const PlanSummary& p : page.plans) {
+            Json entry{{"id", p.id}, {"title", p.title}, {"status", p.status}, {"createdAt", p.createdAt},
+                       {"updatedAt", p.updatedAt}};
+            if (p.repo) entry["repo"] = *p.repo;
+            list.push_back(std::move(entry));
             text += "- " + p.id + " [" + p.status + "] " + p.title + " (updated " + isoTime(p.updatedAt) + ")\n";
           }
-          return ToolResult{text, Json{{"plans", std::move(list)}}, false};
+          Json result{{"plans", std::move(list)}, {"matching", page.matching}};
+          if (!page.nextCursor.empty()) {
+            result["nextCursor"] = page.nextCursor;
+            text += "More: list_plans with cursor \"" + page.nextCursor + "\".\n";
+          }
+          return ToolResult{text, std::move(result), false};
         }));
       }});
 
