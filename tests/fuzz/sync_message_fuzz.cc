@@ -34,6 +34,13 @@ constexpr rs::AwarenessLimits kLimits{
     .maxStateBytes = 256, .maxClients = 32, .maxClientsPerConnection = 8, .maxTotalStateBytes = 2048};
 constexpr uint64_t kOwners = 3;
 
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "broken promise: %s\n", what);
+    std::abort();
+  }
+}
+
 void checkQuotaTable(const rs::Awareness& t) {
   check(t.size() <= kLimits.maxClients, "quota table: client limit");
   check(t.stateBytes() <= kLimits.maxTotalStateBytes, "quota table: byte budget");
@@ -47,13 +54,6 @@ void checkQuotaTable(const rs::Awareness& t) {
     owned += t.owned(o);
   }
   check(owned <= t.size(), "quota table: owned clients have a state");
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "broken promise: %s\n", what);
-    std::abort();
-  }
 }
 
 std::vector<uint8_t> reencode(const rs::Message& m) {

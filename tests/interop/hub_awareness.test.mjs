@@ -239,3 +239,25 @@ test("1,200 states of 60 KB do not make a joiner's snapshot trip its queue limit
   assert.equal(joiner.closeInfo, null, 'the joiner is not closed')
   assert.deepEqual(closes, [], 'no provider was disconnected')
 })
+
+test('with a small --max-queued-bytes the awareness budget shrinks with it: a joiner is still not closed', onlyHub('awareness byte budget'), async () => {
+  const queue = 1 << 20
+  const smallHub = await h.startHub({ flags: ['--max-queued-bytes', String(queue)] })
+  const name = docName('aw-small-queue')
+  const big = JSON.stringify({ pad: 'y'.repeat(60_000) })
+  const base = 2 ** 42
+  for (let c = 0; c < 4; c++) { // 100 states of 60 KB (6 MB): six times the queue limit
+    const s = h.raw(smallHub.yjsUrl(name))
+    await s.opened
+    s.send(rawAwarenessMsg(Array.from({ length: 25 }, (_, i) => [base + c * 25 + i, 1, big])))
+  }
+  await sleep(500)
+  const joiner = h.raw(smallHub.yjsUrl(name))
+  const first = await joiner.next(isAwareness, 10000)
+  console.log(`--max-queued-bytes ${queue}: joiner's snapshot ${first.length} bytes`)
+  assert.ok(first.length <= queue / 4 + 64, `snapshot of ${first.length} bytes within a quarter of the queue limit`)
+  const peers = USERS.slice(0, 2).map(u => countedProvider(smallHub, name, u))
+  await expectRealClientsWork(peers)
+  assert.equal(joiner.closeInfo, null, 'the joiner is not closed')
+  assert.deepEqual(peers.flatMap(p => p.closes), [], 'no provider was disconnected')
+})
