@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -221,6 +222,11 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   impl->signaling = std::make_shared<SignalingRelay>(SignalingLimits{options.maxTopicsPerConn, 1024});
   if (impl->store) {
     RoomOptions roomOptions{options.unloadGrace, options.awarenessTimeout, options.threads > 1};
+    // The snapshot of the awareness table a joiner gets on connect is at most
+    // this budget (plus a few bytes), so it never trips the joiner's own
+    // slow-consumer limit.
+    roomOptions.awareness.maxTotalStateBytes =
+        std::min(roomOptions.awareness.maxTotalStateBytes, options.maxQueuedBytes / 4);
     impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);
   }
   HubOptions& opts = impl->options;

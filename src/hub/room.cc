@@ -44,6 +44,7 @@ int64_t Room::nowMs() {
 void Room::load() {
   asio::post(strand_, [self = shared_from_this()] {
     std::vector<std::vector<uint8_t>> updates;
+    self->core_.setAwarenessLimits(self->options_.awareness);
     Status s = self->store_.load(self->name_, &updates);
     if (s.ok()) s = self->core_.load(updates);
     if (!s.ok()) {

@@ -38,6 +38,9 @@ struct RoomOptions {
   // More than one thread runs the rooms: a large room hands half of each
   // broadcast to another thread (see Room::send).
   bool parallelFanout = false;
+  // The awareness table's limits; the hub keeps its byte budget under a
+  // quarter of --max-queued-bytes, so a joiner's snapshot fits its queue.
+  sync::AwarenessLimits awareness;
 };
 
 class Room : public std::enable_shared_from_this<Room> {

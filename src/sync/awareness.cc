@@ -21,6 +21,9 @@ struct Incoming {
 // The re-serialized JSON of the values JavaScript's `||` treats as false.
 bool isFalsyJSON(const std::string& json) { return json == "false" || json == "0" || json == "\"\""; }
 
+// What a state costs in the byte budget.
+size_t cost(const std::optional<std::string>& state) { return state ? state->size() + kAwarenessEntryOverhead : 0; }
+
 }  // namespace
 
 std::vector<uint64_t> AwarenessChanges::all() const {
@@ -35,6 +38,21 @@ std::vector<uint64_t> AwarenessChanges::all() const {
 Awareness::Awareness(AwarenessLimits limits) : limits_(limits) {}
 
 Status Awareness::applyUpdate(std::span<const uint8_t> update, int64_t nowMs, AwarenessChanges* changes) {
+  return apply(0, update, nowMs, changes, nullptr);
+}
+
+Status Awareness::applyUpdateFrom(uint64_t owner, std::span<const uint8_t> update, int64_t nowMs,
+                                  AwarenessChanges* changes, size_t* dropped) {
+  return apply(owner, update, nowMs, changes, dropped);
+}
+
+size_t Awareness::owned(uint64_t owner) const {
+  auto it = owned_.find(owner);
+  return it == owned_.end() ? 0 : it->second;
+}
+
+Status Awareness::apply(uint64_t owner, std::span<const uint8_t> update, int64_t nowMs, AwarenessChanges* changes,
+                        size_t* dropped) {
   if (changes) *changes = {};
 
   // 1. Decode and check every entry.
@@ -71,10 +89,15 @@ Status Awareness::applyUpdate(std::span<const uint8_t> update, int64_t nowMs, Aw
 
   // 2. Apply them in order to a scratch overlay, as applyAwarenessUpdate does
   // to its maps; an entry sees the effect of earlier entries for its client.
+  // With an owner, an entry past a quota is skipped (see "Quotas" in the header).
   std::unordered_map<uint64_t, Entry> overlay;
   AwarenessChanges events;
   size_t withState = withState_;
+  size_t bytes = stateBytes_;
   uint64_t nextOrder = nextOrder_;
+  std::unordered_map<uint64_t, int64_t> ownedDelta;  // owner -> change in owned clients
+  size_t ownedByOwner = owner ? owned(owner) : 0;
+  size_t skipped = 0;
   for (Incoming& in : incoming) {
     const Entry* cur = nullptr;
     if (auto it = overlay.find(in.client); it != overlay.end()) {
@@ -87,18 +110,40 @@ Status Awareness::applyUpdate(std::span<const uint8_t> update, int64_t nowMs, Aw
     const uint64_t currClock = known ? cur->clock : 0;
     if (!(currClock < in.clock || (currClock == in.clock && !in.state && hadState))) continue;
 
+    const size_t oldCost = hadState ? cost(cur->state) : 0;
+    const size_t newCost = cost(in.state);
+    if (owner != 0 && in.state) {
+      const bool fitsBytes = newCost <= oldCost || bytes - oldCost + newCost <= limits_.maxTotalStateBytes;
+      const bool fitsCount =
+          hadState || (withState < limits_.maxClients && ownedByOwner < limits_.maxClientsPerConnection);
+      if (!fitsBytes || !fitsCount) {
+        ++skipped;
+        continue;
+      }
+    }
+
     Entry next;
     next.clock = in.clock;
     next.lastUpdated = nowMs;
     next.order = hadState ? cur->order : nextOrder;
+    bytes = bytes - oldCost + newCost;
     if (in.state) {
       if (!hadState) {
         ++withState;
         ++nextOrder;
+        if (owner != 0) {
+          ++ownedDelta[owner];
+          ++ownedByOwner;
+        }
       }
+      next.owner = hadState ? cur->owner : owner;
       next.state = std::move(in.state);
     } else if (hadState) {
       --withState;
+      if (cur->owner != 0) {
+        --ownedDelta[cur->owner];
+        if (cur->owner == owner) --ownedByOwner;
+      }
     }
 
     if (!known && next.state) {
@@ -110,16 +155,29 @@ Status Awareness::applyUpdate(std::span<const uint8_t> update, int64_t nowMs, Aw
     }
     overlay[in.client] = std::move(next);  // invalidates cur
   }
-  if (withState > limits_.maxClients) {
+  // Without an owner the limits refuse the whole update (with one, the
+  // quotas above kept the table within them).
+  if (owner == 0 && withState > limits_.maxClients) {
     return Status::ResourceExhausted("more than " + std::to_string(limits_.maxClients) + " awareness clients");
+  }
+  if (owner == 0 && bytes > limits_.maxTotalStateBytes && bytes > stateBytes_) {
+    return Status::ResourceExhausted("awareness states over " + std::to_string(limits_.maxTotalStateBytes) +
+                                     " bytes in all");
   }
 
   // 3. Commit.
   for (auto& [client, entry] : overlay) entries_[client] = std::move(entry);
   withState_ = withState;
+  stateBytes_ = bytes;
   nextOrder_ = nextOrder;
+  for (auto [who, delta] : ownedDelta) {
+    size_t& n = owned_[who];
+    n = static_cast<size_t>(static_cast<int64_t>(n) + delta);
+    if (n == 0) owned_.erase(who);
+  }
   capDeparted();
   if (changes) *changes = std::move(events);
+  if (dropped) *dropped += skipped;
   return Status::Ok();
 }
 
@@ -161,13 +219,35 @@ std::vector<uint64_t> Awareness::remove(std::span<const uint64_t> clients, int64
   for (uint64_t client : clients) {
     auto it = entries_.find(client);
     if (it == entries_.end() || !it->second.state) continue;
-    it->second.state.reset();
-    it->second.lastUpdated = nowMs;  // when it left: departed clients are forgotten by age
-    --withState_;
+    clearState(it->second, nowMs);
     removed.push_back(client);
   }
   capDeparted();
   return removed;
+}
+
+void Awareness::clearState(Entry& entry, int64_t nowMs) {
+  stateBytes_ -= cost(entry.state);
+  entry.state.reset();
+  entry.lastUpdated = nowMs;  // when it left: departed clients are forgotten by age
+  --withState_;
+  if (entry.owner != 0) {
+    if (auto it = owned_.find(entry.owner); it != owned_.end() && --it->second == 0) owned_.erase(it);
+    entry.owner = 0;
+  }
+}
+
+std::vector<uint64_t> Awareness::removeOwned(uint64_t owner, int64_t nowMs) {
+  if (owner == 0 || owned(owner) == 0) return {};
+  std::vector<std::pair<uint64_t, uint64_t>> byOrder;  // (order, client)
+  for (const auto& [client, entry] : entries_) {
+    if (entry.state && entry.owner == owner) byOrder.emplace_back(entry.order, client);
+  }
+  std::sort(byOrder.begin(), byOrder.end());
+  std::vector<uint64_t> clients;
+  clients.reserve(byOrder.size());
+  for (const auto& [order, client] : byOrder) clients.push_back(client);
+  return remove(clients, nowMs);
 }
 
 std::vector<uint64_t> Awareness::removeOutdated(int64_t nowMs, int64_t timeoutMs) {

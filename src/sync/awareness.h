@@ -38,6 +38,43 @@
 // for one timeout period (30 s) before it is removed again; in the events
 // such a client counts as added rather than updated.
 //
+// Quotas (hostile input). A hub holds one table for every connection to a
+// document, so one connection must not be able to fill it for the others.
+// applyUpdateFrom(owner, ...) applies an update on behalf of one connection:
+//  * The connection owns each client it gives a state to that had none (new,
+//    or back after leaving); ownership ends when that state becomes null, by
+//    anyone's update, remove() or the timeout, and removeOwned() removes what
+//    a connection owns when it closes (as the y-websocket server removes a
+//    connection's "controlled" clients).
+//  * A connection owns at most AwarenessLimits::maxClientsPerConnection
+//    clients at once. A y-websocket provider speaks for its Y.Doc's client;
+//    but its Awareness may be shared with y-webrtc (as the web app's is), and
+//    the provider then forwards the states of its WebRTC peers too (its
+//    'update' handler sends every changed client), so a browser legitimately
+//    introduces a few dozen clients: y-webrtc connects to at most 20-35 peers.
+//  * Every state is charged its JSON length plus kAwarenessEntryOverhead
+//    (the most its client id, clock and length prefix take encoded), and the
+//    table holds at most AwarenessLimits::maxTotalStateBytes of them, so the
+//    snapshot a joiner gets (encodeUpdate(clientsWithState())) is at most that
+//    budget plus a 10-byte count.
+//  * Past a quota the excess is dropped, not refused: an entry that would give
+//    the connection one client too many, the table one client too many, or
+//    the table more bytes than its budget is skipped (and counted in
+//    *dropped); the other entries of the update apply as usual, and the
+//    connection stays open. Refusing would close the connection (the hub
+//    closes on any error), and a real browser that forwards many WebRTC peers
+//    would reconnect in a loop; dropping costs a hostile connection nothing
+//    it could use and never touches another connection's clients. A
+//    connection's renewals of clients it already holds are never dropped for
+//    the client count (a renewal adds none), nor for bytes unless the state
+//    grew. Several connections together can still fill the table (10,000
+//    clients, or the byte budget); the excess of whichever comes last is
+//    dropped, and the hub's per-address connection limit bounds how many
+//    connections one attacker brings.
+// applyUpdate() (no owner) is y-protocols' applyAwarenessUpdate with the
+// limits as refusals: what the byte-for-byte comparison with y-protocols
+// (tests/interop/sync_codec.test.mjs) exercises.
+//
 // Not thread-safe: one owner (the document's strand) uses it at a time.
 #pragma once
 
@@ -56,6 +93,11 @@ namespace roundtable::sync {
 // awareness.js outdatedTimeout: a client's state expires when not renewed
 // within this time (clients renew every 15 s).
 inline constexpr int64_t kAwarenessTimeoutMs = 30000;
+
+// What an entry costs besides its state's JSON text in the byte budget: at
+// least what encodeUpdate writes around it (client id and clock, 10 bytes
+// each at most, a length prefix of at most 5, and "null" for a falsy state).
+inline constexpr size_t kAwarenessEntryOverhead = 32;
 
 // The lists of awareness.js's 'update' event: every client whose entry was
 // applied, including `updated` ones whose state did not change (renewals).
@@ -77,6 +119,15 @@ struct AwarenessLimits {
   // Most clients with a non-null state at once; also the number of departed
   // clients remembered before the longest-gone are forgotten.
   size_t maxClients = 10000;
+  // Most clients one connection (owner) holds a state for at once (see
+  // Quotas above): a provider's own client plus the WebRTC peers it relays.
+  size_t maxClientsPerConnection = 64;
+  // Most bytes of states at once (JSON length + kAwarenessEntryOverhead
+  // each): 8 MiB, an eighth of the hub's default per-connection queue limit
+  // (--max-queued-bytes, 64 MiB), so the snapshot a joiner is sent on
+  // connect never fills its own queue. 10,000 presence states of a few
+  // hundred bytes fit; 1,200 of 60 KB do not.
+  size_t maxTotalStateBytes = 8u << 20;
 };
 
 class Awareness {
@@ -89,10 +140,19 @@ class Awareness {
   //  * InvalidArgument: malformed bytes (truncated, bad varUint, invalid
   //    UTF-8) or a state that is not JSON.
   //  * ResourceExhausted: a state longer than maxStateBytes, or applying it
-  //    would leave more than maxClients clients with a state.
+  //    would leave more than maxClients clients with a state, or more than
+  //    maxTotalStateBytes of states.
   // On success *changes (if not null) holds the 'update' event lists; on error
   // it is empty and the table is unchanged.
   Status applyUpdate(std::span<const uint8_t> update, int64_t nowMs, AwarenessChanges* changes);
+
+  // applyUpdate on behalf of connection `owner` (not 0), with the quotas of
+  // "Quotas" above: entries past a quota are dropped (their number added to
+  // *dropped, if given) instead of refusing the update. Still an error, with
+  // nothing applied: malformed bytes (InvalidArgument) and a state longer
+  // than maxStateBytes (ResourceExhausted), which no real client sends.
+  Status applyUpdateFrom(uint64_t owner, std::span<const uint8_t> update, int64_t nowMs, AwarenessChanges* changes,
+                         size_t* dropped = nullptr);
 
   // encodeAwarenessUpdate for these clients, in this order: each with its
   // clock and its state (or null). Clients the table does not know (never
@@ -118,6 +178,13 @@ class Awareness {
   // clients in clientsWithState() order.
   std::vector<uint64_t> removeOutdated(int64_t nowMs, int64_t timeoutMs = kAwarenessTimeoutMs);
 
+  // The connection closed: removes (as remove() does) every client it owns,
+  // in clientsWithState() order, and returns them.
+  std::vector<uint64_t> removeOwned(uint64_t owner, int64_t nowMs);
+
+  // Limits for later updates; what the table holds stays until it leaves.
+  void setLimits(AwarenessLimits limits) { limits_ = limits; }
+
   // Clients with a non-null state.
   size_t size() const { return withState_; }
   // The client's state as stored (re-serialized JSON), or nullopt if it has
@@ -125,6 +192,10 @@ class Awareness {
   std::optional<std::string> stateJSON(uint64_t client) const;
   // Clients whose clock is remembered (with a state or departed); for tests.
   size_t remembered() const { return entries_.size(); }
+  // Clients `owner` holds a state for.
+  size_t owned(uint64_t owner) const;
+  // The states' bytes as charged against maxTotalStateBytes.
+  size_t stateBytes() const { return stateBytes_; }
 
  private:
   struct Entry {
@@ -132,7 +203,13 @@ class Awareness {
     int64_t lastUpdated = 0;
     uint64_t order = 0;                // when the current state began (JS Map order)
     std::optional<std::string> state;  // nullopt: departed
+    uint64_t owner = 0;                // who gave it its current state (0: nobody, or departed)
   };
+
+  Status apply(uint64_t owner, std::span<const uint8_t> update, int64_t nowMs, AwarenessChanges* changes,
+               size_t* dropped);
+  // Ends the client's state (clock kept).
+  void clearState(Entry& entry, int64_t nowMs);
 
   // Forgets the longest-gone departed clients when more than maxClients are
   // remembered.
@@ -141,6 +218,8 @@ class Awareness {
   AwarenessLimits limits_;
   std::unordered_map<uint64_t, Entry> entries_;
   size_t withState_ = 0;
+  size_t stateBytes_ = 0;
+  std::unordered_map<uint64_t, size_t> owned_;  // owner -> clients it holds a state for (never 0)
   uint64_t nextOrder_ = 0;
 };
 

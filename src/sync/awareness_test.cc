@@ -284,5 +284,140 @@ TEST(AwarenessTest, DepartedClientsAreCapped) {
   EXPECT_LE(a.remembered(), 8u);
 }
 
+// ---- quotas (applyUpdateFrom) -------------------------------------------------
+
+// n entries for clients first, first+1, ... at `clock`, each with `json`.
+std::vector<uint8_t> many(uint64_t first, size_t n, uint64_t clock, const std::string& json) {
+  lib0::Encoder e;
+  e.writeVarUint(n);
+  for (size_t i = 0; i < n; ++i) {
+    e.writeVarUint(first + i);
+    e.writeVarUint(clock);
+    e.writeVarString(json);
+  }
+  return e.take();
+}
+
+AwarenessChanges applyFrom(Awareness& a, uint64_t owner, const std::vector<uint8_t>& bytes, size_t* dropped = nullptr,
+                           int64_t now = 0) {
+  AwarenessChanges ch;
+  Status s = a.applyUpdateFrom(owner, bytes, now, &ch, dropped);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return ch;
+}
+
+TEST(AwarenessQuota, AConnectionIntroducesAtMostItsQuotaAndTheRestIsDropped) {
+  Awareness a(AwarenessLimits{.maxClientsPerConnection = 3});
+  size_t dropped = 0;
+  AwarenessChanges ch = applyFrom(a, 1, many(100, 10, 1, "{}"), &dropped);
+  EXPECT_EQ(ch.added, (Ids{100, 101, 102}));
+  EXPECT_EQ(dropped, 7u);
+  EXPECT_EQ(a.owned(1), 3u);
+  EXPECT_EQ(a.remembered(), 3u);  // the dropped ones leave no trace
+  // Renewals of what it holds are fine at the quota; a new id still is not.
+  dropped = 0;
+  ch = applyFrom(a, 1, update({{100, 2, R"({"x":1})"}, {200, 1, "{}"}}), &dropped);
+  EXPECT_EQ(ch.updated, Ids{100});
+  EXPECT_TRUE(ch.added.empty());
+  EXPECT_EQ(dropped, 1u);
+  // Once one of its clients leaves, it may introduce another.
+  ch = applyFrom(a, 1, update({{101, 2, "null"}, {200, 1, "{}"}}));
+  EXPECT_EQ(ch.removed, Ids{101});
+  EXPECT_EQ(ch.added, Ids{200});
+  EXPECT_EQ(a.owned(1), 3u);
+}
+
+TEST(AwarenessQuota, AFullTableDoesNotRefuseAnotherConnectionsFirstUpdate) {
+  // The issue: one connection announced 10,000 ids; every real client's
+  // first update was refused and its connection closed.
+  Awareness a;  // the hub's defaults: 10,000 clients, 64 per connection
+  size_t dropped = 0;
+  ASSERT_TRUE(a.applyUpdateFrom(1, many(1, 10000, 1, R"({"bot":1})"), 0, nullptr, &dropped).ok());
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(dropped, 10000u - 64u);
+  for (uint64_t conn = 2; conn < 100; ++conn) {
+    AwarenessChanges ch;
+    ASSERT_TRUE(a.applyUpdateFrom(conn, update({{1000000 + conn, 1, R"({"user":"real"})"}}), 0, &ch).ok());
+    EXPECT_EQ(ch.added, Ids{1000000 + conn});
+  }
+  // Even when many connections did fill it, another's update is not an
+  // error: its new client is dropped, and its renewals keep working.
+  Awareness full(AwarenessLimits{.maxClients = 10, .maxClientsPerConnection = 5});
+  applyFrom(full, 1, many(1, 5, 1, "{}"));
+  applyFrom(full, 2, many(11, 5, 1, "{}"));
+  dropped = 0;
+  AwarenessChanges ch = applyFrom(full, 3, update({{99, 1, "{}"}, {11, 2, R"({"r":1})"}}), &dropped);
+  EXPECT_EQ(dropped, 1u);
+  EXPECT_EQ(ch.updated, Ids{11});  // speaking for another's client is as in y-protocols
+  EXPECT_EQ(full.owned(2), 5u);    // which stays the owner's
+  EXPECT_EQ(full.size(), 10u);
+}
+
+TEST(AwarenessQuota, ByteBudget) {
+  const std::string big = "\"" + std::string(998, 'x') + "\"";  // 1,000 bytes of JSON
+  const size_t each = 1000 + kAwarenessEntryOverhead;
+  Awareness a(AwarenessLimits{.maxClients = 100, .maxClientsPerConnection = 50, .maxTotalStateBytes = 10 * each});
+  size_t dropped = 0;
+  applyFrom(a, 1, many(1, 8, 1, big), &dropped);
+  applyFrom(a, 2, many(100, 8, 1, big), &dropped);
+  EXPECT_EQ(a.size(), 10u);
+  EXPECT_EQ(dropped, 6u);
+  EXPECT_EQ(a.stateBytes(), 10 * each);
+  // The joiner's snapshot is within the budget (plus the count).
+  EXPECT_LE(a.encodeUpdate(a.clientsWithState()).size(), 10 * each + 10);
+  // A state that grows past the budget is dropped (the old one stays); one
+  // that shrinks is always taken, and frees room for a small newcomer.
+  dropped = 0;
+  applyFrom(a, 1, update({{1, 2, (big.substr(0, 999) + "yy\"").c_str()}}), &dropped);  // 1,002 bytes
+  EXPECT_EQ(dropped, 1u);
+  EXPECT_EQ(a.stateJSON(1)->size(), 1000u);
+  applyFrom(a, 1, update({{1, 2, "{}"}}));
+  EXPECT_EQ(a.stateJSON(1), "{}");
+  EXPECT_EQ(applyFrom(a, 3, update({{500, 1, R"({"user":"real"})"}})).added, Ids{500});
+  EXPECT_LE(a.stateBytes(), 10 * each);
+  // Removals give the bytes back.
+  a.removeOwned(2, 0);
+  a.removeOwned(1, 0);
+  a.removeOwned(3, 0);
+  EXPECT_EQ(a.stateBytes(), 0u);
+  // Without an owner the budget refuses the whole update, as maxClients does.
+  AwarenessChanges ch;
+  EXPECT_EQ(a.applyUpdate(many(1, 11, 5, big), 0, &ch).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(a.size(), 0u);
+}
+
+TEST(AwarenessQuota, ADepartedConnectionsClientsAreFreedAndItsOwnershipEndsWithTheState) {
+  Awareness a(AwarenessLimits{.maxClientsPerConnection = 2});
+  applyFrom(a, 1, update({{10, 1, "{}"}, {11, 1, "{}"}}));
+  applyFrom(a, 2, update({{20, 1, "{}"}}));
+  // Connection 2 removes 11 (as y-protocols allows); 1 owns only 10 now.
+  applyFrom(a, 2, update({{11, 1, "null"}}));
+  EXPECT_EQ(a.owned(1), 1u);
+  // 11 comes back through connection 2: a departed client given a state
+  // again is owned by whoever brings it back.
+  applyFrom(a, 2, update({{11, 2, "{}"}}));
+  EXPECT_EQ(a.owned(2), 2u);
+  EXPECT_EQ(a.removeOwned(1, 5), Ids{10});
+  EXPECT_EQ(a.owned(1), 0u);
+  EXPECT_TRUE(a.stateJSON(11).has_value());  // not 1's any more
+  // Its quota is free again for a new connection with the same id.
+  EXPECT_EQ(applyFrom(a, 1, update({{30, 1, "{}"}, {31, 1, "{}"}})).added, (Ids{30, 31}));
+  // Expiry ends ownership too.
+  a.removeOutdated(100000, 30000);
+  EXPECT_EQ(a.size(), 0u);
+  EXPECT_EQ(a.owned(1), 0u);
+  EXPECT_EQ(a.owned(2), 0u);
+  EXPECT_EQ(a.stateBytes(), 0u);
+}
+
+TEST(AwarenessQuota, MalformedAndOversizedStatesAreStillErrors) {
+  Awareness a(AwarenessLimits{.maxStateBytes = 16});
+  AwarenessChanges ch;
+  EXPECT_EQ(a.applyUpdateFrom(1, update({{1, 1, R"({"a":"0123456789abc"})"}}), 0, &ch).code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(a.applyUpdateFrom(1, std::vector<uint8_t>{1, 1}, 0, &ch).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a.remembered(), 0u);
+}
+
 }  // namespace
 }  // namespace roundtable::sync

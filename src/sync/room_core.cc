@@ -62,18 +62,12 @@ RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_
       }
       break;
     case MessageType::kAwareness: {
+      // On the connection's behalf: past its quota (or the document's) the
+      // excess entries are dropped and the connection stays (awareness.h).
       AwarenessChanges changes;
-      fx.status = awareness_.applyUpdate(message.payload, nowMs, &changes);
+      fx.status = awareness_.applyUpdateFrom(conn, message.payload, nowMs, &changes, &fx.awarenessDropped);
       if (!fx.status.ok() || changes.empty()) return fx;
       if (std::find(open_.begin(), open_.end(), conn) == open_.end()) open_.push_back(conn);
-      for (uint64_t id : changes.added) {
-        Controlled c{conn, id};
-        auto same = [&](const Controlled& x) { return x.conn == c.conn && x.client == c.client; };
-        if (std::none_of(controlled_.begin(), controlled_.end(), same)) controlled_.push_back(c);
-      }
-      for (uint64_t id : changes.removed) {
-        std::erase_if(controlled_, [&](const Controlled& x) { return x.conn == conn && x.client == id; });
-      }
       fx.awareness = awarenessMessage(changes.all());
       return fx;
     }
@@ -95,13 +89,7 @@ RoomEffects RoomCore::close(ConnId conn, int64_t nowMs) {
   auto it = std::find(open_.begin(), open_.end(), conn);
   if (it == open_.end()) return fx;
   open_.erase(it);
-  std::vector<uint64_t> ids;
-  std::erase_if(controlled_, [&](const Controlled& x) {
-    if (x.conn != conn) return false;
-    ids.push_back(x.client);
-    return true;
-  });
-  std::vector<uint64_t> removed = awareness_.remove(ids, nowMs);
+  std::vector<uint64_t> removed = awareness_.removeOwned(conn, nowMs);
   if (!removed.empty()) fx.awareness = awarenessMessage(removed);
   return fx;
 }

@@ -33,6 +33,7 @@ struct RoomEffects {
   std::vector<std::vector<uint8_t>> docUpdates;   // v1 updates that changed the doc: persist, then relay
   std::span<const uint8_t> received;              // the update the sender sent (a view into its message)
   std::vector<uint8_t> awareness;                 // an awareness message for every connection (empty: none)
+  size_t awarenessDropped = 0;                    // awareness entries past the sender's quota, dropped
 };
 
 class RoomCore {
@@ -46,7 +47,8 @@ class RoomCore {
 
   // A connection joined: the server's sync step 1 and the known awareness states.
   RoomEffects open(ConnId conn);
-  // One y-websocket message from `conn`.
+  // One y-websocket message from `conn` (not 0: a connection is the owner of
+  // the awareness clients it announces).
   RoomEffects handle(ConnId conn, std::span<const uint8_t> message, int64_t nowMs);
   // The connection left: its awareness states become null for the others.
   RoomEffects close(ConnId conn, int64_t nowMs);
@@ -58,6 +60,10 @@ class RoomCore {
   // An edit made by the hub itself (e.g. an MCP tool), as a v1 update.
   RoomEffects applyLocal(std::span<const uint8_t> update);
 
+  // The awareness table's limits from now on (the hub's come from its
+  // options); states already held stay until they leave.
+  void setAwarenessLimits(AwarenessLimits limits) { awareness_.setLimits(limits); }
+
   crdt::Doc& doc() { return doc_; }
   const Awareness& awareness() const { return awareness_; }
   size_t connections() const { return open_.size(); }
@@ -68,16 +74,12 @@ class RoomCore {
 
   crdt::Doc doc_;
   Awareness awareness_;
-  // The open connections, and the awareness client ids each announced,
-  // removed when it leaves (the y-websocket server's `conns` map). Flat
-  // vectors: a room has few connections, and hash tables cost a bucket array
-  // per connection (measured: 150 bytes each).
-  struct Controlled {
-    ConnId conn;
-    uint64_t client;
-  };
+  // The open connections. A flat vector: a room has few connections, and
+  // hash tables cost a bucket array per connection (measured: 150 bytes
+  // each). The awareness clients each connection announced (the y-websocket
+  // server's `conns` map) are the ones the table says it owns: removed when
+  // it leaves, and bounded per connection (awareness.h, "Quotas").
   std::vector<ConnId> open_;
-  std::vector<Controlled> controlled_;
   std::vector<std::vector<uint8_t>>* capture_ = nullptr;  // where onUpdate writes during applyUpdate
   crdt::ObserverId updateObserver_ = 0;
 };

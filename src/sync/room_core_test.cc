@@ -147,5 +147,75 @@ TEST(RoomCore, LoadRestoresStoredUpdates) {
   EXPECT_FALSE(broken.load({{1, 2, 3}}).ok());
 }
 
+std::vector<uint8_t> awarenessFlood(uint64_t first, size_t n, const std::string& json) {
+  lib0::Encoder enc;
+  enc.writeVarUint(n);
+  for (size_t i = 0; i < n; ++i) {
+    enc.writeVarUint(first + i);
+    enc.writeVarUint(1);
+    enc.writeVarString(json);
+  }
+  return encodeAwareness(enc.take());
+}
+
+TEST(RoomCore, OneConnectionCannotLockOthersOutOfAwareness) {
+  RoomCore room;
+  room.open(1);
+  RoomEffects flood = room.handle(1, awarenessFlood(1, 10000, R"({"bot":true})"), 0);
+  ASSERT_TRUE(flood.status.ok()) << flood.status.message();  // not closed: the excess is dropped
+  EXPECT_EQ(flood.awarenessDropped, 10000u - AwarenessLimits{}.maxClientsPerConnection);
+  EXPECT_EQ(room.awareness().size(), AwarenessLimits{}.maxClientsPerConnection);
+  // A real client's first update is taken and relayed.
+  room.open(2);
+  RoomEffects real = room.handle(2, encodeAwareness(awarenessUpdate(4242, 1, R"({"user":"Ada"})")), 0);
+  ASSERT_TRUE(real.status.ok()) << real.status.message();
+  EXPECT_FALSE(real.awareness.empty());
+  EXPECT_EQ(real.awarenessDropped, 0u);
+  // The flooder leaves: its ids are removed, the real client stays.
+  RoomEffects gone = room.close(1, 10);
+  EXPECT_FALSE(gone.awareness.empty());
+  EXPECT_EQ(room.awareness().size(), 1u);
+  EXPECT_EQ(room.awareness().clientsWithState(), std::vector<uint64_t>{4242});
+}
+
+TEST(RoomCore, AJoinersSnapshotStaysWithinTheAwarenessByteBudget) {
+  // 1,200 states of 60 KB (72 MB) from 20 connections: the snapshot sent on
+  // open is held to the byte budget, which the hub keeps under a quarter of
+  // its per-connection queue limit.
+  RoomCore room;
+  const std::string big = R"({"pad":")" + std::string(60000, 'x') + "\"}";
+  size_t dropped = 0;
+  for (ConnId conn = 1; conn <= 20; ++conn) {
+    room.open(conn);
+    RoomEffects fx = room.handle(conn, awarenessFlood(conn * 1000, 60, big), 0);
+    ASSERT_TRUE(fx.status.ok()) << fx.status.message();
+    dropped += fx.awarenessDropped;
+  }
+  const size_t budget = AwarenessLimits{}.maxTotalStateBytes;
+  EXPECT_LE(room.awareness().stateBytes(), budget);
+  EXPECT_GT(dropped, 1000u);
+  RoomEffects joined = room.open(99);
+  size_t bytes = 0;
+  for (const auto& m : joined.reply) bytes += m.size();
+  EXPECT_LE(bytes, budget + 64);
+  EXPECT_LE(budget, (64u << 20) / 4);  // the hub's default --max-queued-bytes
+}
+
+TEST(RoomCore, ConnectionRemovesTheClientItBroughtBack) {
+  // A client that left and returns (y-websocket reconnecting with the same
+  // clientID) counts as "updated" in y-protocols, not "added"; the
+  // y-websocket server then does not remove it when that connection closes.
+  // Here the connection that gave it a state again owns it.
+  RoomCore room;
+  room.open(1);
+  ASSERT_TRUE(room.handle(1, encodeAwareness(awarenessUpdate(7, 1, "{}")), 0).status.ok());
+  room.close(1, 1);
+  room.open(2);
+  ASSERT_TRUE(room.handle(2, encodeAwareness(awarenessUpdate(7, 2, "{}")), 2).status.ok());
+  EXPECT_EQ(room.awareness().size(), 1u);
+  EXPECT_FALSE(room.close(2, 3).awareness.empty());
+  EXPECT_EQ(room.awareness().size(), 0u);
+}
+
 }  // namespace
 }  // namespace roundtable::sync

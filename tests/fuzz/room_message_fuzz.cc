@@ -5,7 +5,10 @@
 // Input layout: a sequence of [1 byte: connection (low bit) | 2 bytes: length
 // (little-endian)] records followed by that many bytes; so one input is a
 // conversation, and a document built by earlier messages is then attacked by
-// later ones. Every effect is checked for the invariants the hub relies on.
+// later ones. Every effect is checked for the invariants the hub relies on,
+// and the awareness table for its quotas (small ones, so inputs reach them):
+// no connection holds more clients than its quota, the states stay within
+// the byte budget, and a connection that closes leaves none behind.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -31,10 +34,20 @@ void check(const RoomEffects& fx) {
   if (!fx.awareness.empty() && !roundtable::sync::decodeMessage(fx.awareness, &m).ok()) std::abort();
 }
 
+constexpr roundtable::sync::AwarenessLimits kLimits{
+    .maxStateBytes = 512, .maxClients = 24, .maxClientsPerConnection = 16, .maxTotalStateBytes = 4096};
+
+void checkAwareness(const RoomCore& room) {
+  const auto& a = room.awareness();
+  if (a.size() > kLimits.maxClients || a.stateBytes() > kLimits.maxTotalStateBytes) std::abort();
+  if (a.owned(1) > kLimits.maxClientsPerConnection || a.owned(2) > kLimits.maxClientsPerConnection) std::abort();
+  if (a.encodeUpdate(a.clientsWithState()).size() > a.stateBytes() + 10) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto room = std::make_unique<RoomCore>();
+  auto room = std::make_unique<RoomCore>(kLimits);
   check(room->open(1));
   check(room->open(2));
   int64_t now = 0;
@@ -46,6 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     len = std::min(len, in.size());
     RoomEffects fx = room->handle(conn, in.subspan(0, len), now += 1000);
     check(fx);
+    checkAwareness(*room);
     // What the hub stores must load into a fresh document.
     for (const auto& update : fx.docUpdates) {
       RoomCore replica;
@@ -55,5 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   check(room->expireAwareness(now + 60000, 30000));
   check(room->close(1, now));
+  if (room->awareness().owned(1) != 0) std::abort();
+  checkAwareness(*room);
   return 0;
 }

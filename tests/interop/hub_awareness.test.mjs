@@ -5,7 +5,7 @@
 import { test, before } from 'node:test'
 import {
   useHarness, onlyHub, docName, waitFor, waitSynced, sleep, assert, Y, awarenessProtocol,
-  awarenessMsg, queryAwarenessMsg, isAwareness, parseMsg, decodeAwareness, syncStep1Msg
+  awarenessMsg, queryAwarenessMsg, isAwareness, parseMsg, decodeAwareness, syncStep1Msg, encoding
 } from './hub_harness.mjs'
 
 const h = useHarness()
@@ -136,3 +136,128 @@ test('with a short --awareness-timeout-ms a silent client is removed and a renew
     assert.equal(watcher.removed.includes(renewing.id), false, 'a client that renews its state is kept')
     assert.ok(watcher.awareness.getStates().has(renewing.id))
   })
+
+// ---- hostile input: quotas ---------------------------------------------------
+
+/** An awareness update of raw entries [client, clock, stateJSON]. */
+const rawAwarenessMsg = entries => {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, 1) // messageAwareness
+  const inner = encoding.createEncoder()
+  encoding.writeVarUint(inner, entries.length)
+  for (const [client, clock, json] of entries) {
+    encoding.writeVarUint(inner, client)
+    encoding.writeVarUint(inner, clock)
+    encoding.writeVarString(inner, json)
+  }
+  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner))
+  return encoding.toUint8Array(e)
+}
+
+/** A provider whose closes are counted (each close is a reconnect for y-websocket). */
+const countedProvider = (hub, name, user) => {
+  const p = h.provider(hub, name)
+  p.closes = []
+  p.provider.on('connection-close', event => p.closes.push(event?.code))
+  p.awareness.setLocalStateField('user', user)
+  return p
+}
+
+/** Every provider sees every other's user, and an edit by the first reaches all. */
+const expectRealClientsWork = async (peers, { timeout = 10000 } = {}) => {
+  await Promise.all(peers.map(p => waitSynced(p.provider, timeout)))
+  await waitFor(() => peers.every(p => peers.every(q =>
+    q === p || p.awareness.getStates().get(q.doc.clientID)?.user?.name === q.awareness.getLocalState().user.name)),
+  { timeout, message: "every provider to see the others' awareness" })
+  peers[0].doc.getText('t').insert(0, 'edited under attack')
+  await waitFor(() => peers.every(p => p.doc.getText('t').toString() === 'edited under attack'),
+    { timeout, message: 'the edit at every provider' })
+}
+
+test('one connection that announces 10,000 client ids does not lock real clients out', onlyHub('awareness quotas'), async () => {
+  const name = docName('aw-flood')
+  const attacker = h.raw(hub.yjsUrl(name))
+  await attacker.opened
+  const base = 2 ** 40 // no collision with the providers' 32-bit client ids
+  const started = Date.now()
+  for (let batch = 0; batch < 10; batch++) {
+    attacker.send(rawAwarenessMsg(Array.from({ length: 1000 }, (_, i) => [base + batch * 1000 + i, 1, `{"bot":${batch * 1000 + i}}`])))
+  }
+  await sleep(300) // let the hub apply them all
+
+  const peers = USERS.map(u => countedProvider(hub, name, u))
+  let error = null
+  try {
+    await expectRealClientsWork(peers)
+  } catch (e) { error = e }
+  const closes = peers.flatMap(p => p.closes)
+  console.log(`10,000-id flood: ${closes.length} provider closes (codes ${[...new Set(closes)].join(',') || 'none'}) in ${Date.now() - started} ms; attacker ${attacker.closeInfo ? `closed ${attacker.closeInfo.code}` : 'open'}`)
+  if (error) throw error
+  assert.deepEqual(closes, [], 'no provider was disconnected')
+
+  // The attacker kept at most its quota of ids: a new joiner's snapshot says so.
+  const joiner = h.raw(hub.yjsUrl(name))
+  const snapshot = decodeAwareness(parseMsg(await joiner.next(isAwareness)).payload)
+  const bots = [...snapshot.keys()].filter(id => id >= base).length
+  console.log(`the hub holds ${bots} of the attacker's 10,000 ids`)
+  assert.ok(bots > 0 && bots <= 64, `${bots} attacker ids held (at most 64 per connection)`)
+  for (const p of peers) assert.ok(snapshot.has(p.doc.clientID))
+
+  // Its ids are freed when it leaves.
+  attacker.close()
+  await waitFor(() => peers.every(p => ![...p.awareness.getStates().keys()].some(id => id >= base)),
+    { message: "the attacker's states to be removed at the providers" })
+})
+
+test("1,200 states of 60 KB do not make a joiner's snapshot trip its queue limit", onlyHub('awareness byte budget'), async () => {
+  const name = docName('aw-bulk')
+  const big = JSON.stringify({ pad: 'x'.repeat(60_000) })
+  const base = 2 ** 41
+  const started = Date.now()
+  const senders = []
+  for (let c = 0; c < 20; c++) { // 60 states each, within the per-connection quota
+    const s = h.raw(hub.yjsUrl(name))
+    senders.push(s)
+    await s.opened
+    s.send(rawAwarenessMsg(Array.from({ length: 60 }, (_, i) => [base + c * 60 + i, 1, big])))
+  }
+  // Every sender receives its own broadcast once the hub has applied it (or nothing, if all was dropped).
+  await sleep(1000)
+
+  const peers = USERS.slice(0, 2).map(u => countedProvider(hub, name, u))
+  const joiner = h.raw(hub.yjsUrl(name))
+  let error = null
+  try {
+    const first = await joiner.next(isAwareness, 10000)
+    console.log(`joiner's awareness snapshot: ${first.length} bytes`)
+    assert.ok(first.length <= 8 * 1024 * 1024 + 64, `snapshot of ${first.length} bytes within the 8 MiB budget`)
+    await expectRealClientsWork(peers, { timeout: 20000 })
+  } catch (e) { error = e }
+  const closes = peers.flatMap(p => p.closes)
+  console.log(`1,200 x 60 KB: ${closes.length} provider closes (codes ${[...new Set(closes)].join(',') || 'none'}), joiner ${joiner.closeInfo ? `closed ${joiner.closeInfo.code}` : 'open'}, senders closed ${senders.filter(s => s.closeInfo).length}, ${Date.now() - started} ms`)
+  if (error) throw error
+  assert.equal(joiner.closeInfo, null, 'the joiner is not closed')
+  assert.deepEqual(closes, [], 'no provider was disconnected')
+})
+
+test('with a small --max-queued-bytes the awareness budget shrinks with it: a joiner is still not closed', onlyHub('awareness byte budget'), async () => {
+  const queue = 1 << 20
+  const smallHub = await h.startHub({ flags: ['--max-queued-bytes', String(queue)] })
+  const name = docName('aw-small-queue')
+  const big = JSON.stringify({ pad: 'y'.repeat(60_000) })
+  const base = 2 ** 42
+  for (let c = 0; c < 4; c++) { // 100 states of 60 KB (6 MB): six times the queue limit
+    const s = h.raw(smallHub.yjsUrl(name))
+    await s.opened
+    s.send(rawAwarenessMsg(Array.from({ length: 25 }, (_, i) => [base + c * 25 + i, 1, big])))
+  }
+  await sleep(500)
+  const joiner = h.raw(smallHub.yjsUrl(name))
+  const first = await joiner.next(isAwareness, 10000)
+  console.log(`--max-queued-bytes ${queue}: joiner's snapshot ${first.length} bytes`)
+  assert.ok(first.length <= queue / 4 + 64, `snapshot of ${first.length} bytes within a quarter of the queue limit`)
+  const peers = USERS.slice(0, 2).map(u => countedProvider(smallHub, name, u))
+  await expectRealClientsWork(peers)
+  assert.equal(joiner.closeInfo, null, 'the joiner is not closed')
+  assert.deepEqual(peers.flatMap(p => p.closes), [], 'no provider was disconnected')
+})

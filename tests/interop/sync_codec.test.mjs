@@ -74,6 +74,8 @@ class JsServer {
 
 const newTable = async (name, limits = {}) => driver.call({ cmd: 'new', table: name, ...limits })
 const cppApply = (table, bytes, now = 0) => driver.call({ cmd: 'apply', table, hex: hex(bytes), now })
+// The hub's path: on behalf of connection `owner`, with its quotas.
+const cppApplyFrom = (owner, table, bytes, now = 0) => driver.call({ cmd: 'apply', table, hex: hex(bytes), now, owner })
 const cppEncode = async (table, clients) => (await driver.call({ cmd: 'encodeUpdate', table, clients })).hex
 const cppStates = (table) => driver.call({ cmd: 'states', table })
 const events = (r) => ({ added: r.added, updated: r.updated, removed: r.removed })
@@ -422,10 +424,20 @@ test('mutated awareness updates: C++ refuses what y-protocols refuses', async ()
     js.apply(setup)
     await newTable('mut')
     await cppApply('mut', setup)
+    await newTable('mut-hub')
+    await cppApplyFrom(1, 'mut-hub', setup)
     let jsEvent = null
     try { jsEvent = js.apply(mutated) } catch { jsEvent = null }
     const res = await cppApply('mut', mutated)
     const msg = `seed ${seed} case ${i}: ${hex(mutated)}`
+    // Within its quotas the hub's path (applyUpdateFrom) is the same table.
+    const hubRes = await cppApplyFrom(2, 'mut-hub', mutated)
+    if (hubRes.ok && hubRes.dropped === 0) {
+      assert.deepEqual(events(hubRes), events(res), `${msg}: the hub's path`)
+      assert.deepEqual(await cppStates('mut-hub'), await cppStates('mut'), `${msg}: the hub's path, table`)
+    } else if (!hubRes.ok) {
+      assert.equal(hubRes.code, res.code, `${msg}: the hub's path refuses alike`)
+    }
     if (jsEvent === null) {
       assert.equal(res.code, 'InvalidArgument', `${msg}: JavaScript refused, C++ said ${JSON.stringify(res)}`)
       const fresh = new JsServer()

@@ -10,8 +10,9 @@
 //   {"cmd":"encode","kind":"step1|step2|update|awareness|query|auth","hex":"...","reason":"..."}
 //       -> {"ok":true,"hex":"..."}
 //   {"cmd":"new","table":"t","maxStateBytes":n?,"maxClients":n?}
-//   {"cmd":"apply","table":"t","hex":"...","now":ms}
-//       -> {"ok":true,"added":[..],"updated":[..],"removed":[..]}
+//   {"cmd":"apply","table":"t","hex":"...","now":ms,"owner":n?}
+//       -> {"ok":true,"added":[..],"updated":[..],"removed":[..],"dropped":n?}
+//       (with an owner: applyUpdateFrom, the hub's path with quotas)
 //   {"cmd":"encodeUpdate","table":"t","clients":[..]}   -> {"ok":true,"hex":"..."}
 //   {"cmd":"states","table":"t"}
 //       -> {"ok":true,"clients":[..clientsWithState()],"states":["<json>"..],"size":n,"remembered":n}
@@ -135,8 +136,13 @@ Value handle(const Value& req) {
   if (cmd == "apply") {
     const std::vector<uint8_t> bytes = fromHex(field(req, "hex").asString());
     rs::AwarenessChanges ch;
-    Status s = table(req).applyUpdate(bytes, static_cast<int64_t>(field(req, "now").asNumber()), &ch);
+    const int64_t now = static_cast<int64_t>(field(req, "now").asNumber());
+    size_t dropped = 0;
+    const Value* owner = req.asObject().get("owner");
+    Status s = owner ? table(req).applyUpdateFrom(static_cast<uint64_t>(owner->asNumber()), bytes, now, &ch, &dropped)
+                     : table(req).applyUpdate(bytes, now, &ch);
     if (!s.ok()) return failed(s);
+    if (owner) res.set("dropped", static_cast<double>(dropped));
     res.set("added", idList(ch.added));
     res.set("updated", idList(ch.updated));
     res.set("removed", idList(ch.removed));
