@@ -216,3 +216,39 @@ test('GET opens an event stream for the session', async () => {
   const noAccept = await fetch(`${hub.httpUrl}/mcp`, { headers: { 'mcp-session-id': s.session } })
   assert.equal(noAccept.status, 405)
 })
+
+test('list_plans gives pages, newest first, and filters by repository', async () => {
+  const hub = await hubP
+  const s = await mcpSession(hub)
+  const repo = `acme/paging-${process.pid}`
+  const created = []
+  for (let i = 0; i < 25; i++) {
+    const r = await s.tool('create_plan', { title: `Paged ${i}`, content: `# Step ${i}`, repo })
+    assert.ok(!r.isError, r.content[0].text)
+    created.push(r.structuredContent.planId)
+  }
+  const pages = []
+  let cursor
+  do {
+    const page = await s.tool('list_plans', { repo, limit: 10, ...(cursor ? { cursor } : {}) })
+    assert.ok(!page.isError, page.content[0].text)
+    assert.equal(page.structuredContent.matching, 25)
+    pages.push(page.structuredContent.plans.map(p => p.id))
+    assert.ok(page.structuredContent.plans.every(p => p.repo === repo))
+    cursor = page.structuredContent.nextCursor
+  } while (cursor && pages.length < 10)
+  assert.deepEqual(pages.map(p => p.length), [10, 10, 5])
+  assert.deepEqual(pages.flat(), [...created].reverse(), 'every plan once, newest first')
+
+  const all = await s.tool('list_plans', {})
+  assert.equal(all.structuredContent.plans.length, 20, 'a page of 20 by default')
+  assert.ok(all.structuredContent.nextCursor)
+  assert.ok(JSON.stringify(all).length < 16 * 1024, 'a page stays small in the agent\'s context')
+
+  const bad = await s.tool('list_plans', { cursor: 'not-a-cursor' })
+  assert.ok(bad.isError)
+  assert.match(bad.content[0].text, /cursor/)
+  const tooMany = await s.tool('list_plans', { limit: 1000 })
+  assert.ok(tooMany.isError)
+  assert.match(tooMany.content[0].text, /limit/)
+})
