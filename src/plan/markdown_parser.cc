@@ -343,22 +343,26 @@ Status checkTableLines(std::string_view markdown, const MarkdownParseOptions& op
 
 // Quote and list markers opening a line ("> - 1. x": 3): cmark builds a
 // container for each (~400 bytes; 1 MiB of "> " is 250 MB) before the
-// converter can see how deep they go.
+// converter can see how deep they go. "- - - -" alone is a thematic break.
 size_t containerMarkers(std::string_view line) {
   size_t n = 0, i = 0;
+  char bullets = 0;  // the one bullet character of every marker so far, else 1
   auto blankAt = [&](size_t j) { return j >= line.size() || line[j] == ' ' || line[j] == '\t'; };
   while (true) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    if (i >= line.size()) return n;
+    if (i >= line.size()) return bullets == '-' || bullets == '*' ? 0 : n;
     if (line[i] == '>') {
       ++i;
+      bullets = 1;
     } else if ((line[i] == '-' || line[i] == '+' || line[i] == '*') && blankAt(i + 1)) {
+      bullets = bullets == 0 || bullets == line[i] ? line[i] : 1;
       ++i;
     } else if (line[i] >= '0' && line[i] <= '9') {
       size_t j = i;
       while (j < line.size() && j - i < 9 && line[j] >= '0' && line[j] <= '9') ++j;
       if (j >= line.size() || (line[j] != '.' && line[j] != ')') || !blankAt(j + 1)) return n;
       i = j + 1;
+      bullets = 1;
     } else {
       return n;
     }

@@ -284,6 +284,11 @@ TEST(PlanMarkdownLimits, NestingOnOneLine) {
   std::string thirty;
   for (int i = 0; i < 30; ++i) thirty += "> ";
   EXPECT_EQ(parse(thirty + "x")[0].type, "quote");
+  // A long thematic break of spaced dashes is one block.
+  std::string rule;
+  for (int i = 0; i < 100; ++i) rule += "- ";
+  EXPECT_EQ(parse("a\n\n" + rule + "\n")[1].type, "divider");
+  expectRefused(rule + "x", "a line opens 100 nested lists or quotes");
 }
 
 TEST(PlanMarkdown, HostileInputDoesNotCrash) {
