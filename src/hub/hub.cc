@@ -1,5 +1,6 @@
 #include "hub/hub.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -16,6 +17,7 @@
 #include "hub/http_session.h"
 #include "hub/log_throttle.h"
 #include "hub/mcp_endpoint.h"
+#include "hub/metrics.h"
 #include "hub/plan_service.h"
 #include "hub/room.h"
 #include "hub/router.h"
@@ -78,6 +80,9 @@ struct Hub::Impl {
   asio::io_context ioc;
   asio::steady_timer sessionTick{ioc};
   asio::steady_timer acceptPause{ioc};
+  // The session tick's: see returnFreedMemory.
+  uint64_t unloadedAtLastTrim = 0;
+  std::chrono::steady_clock::time_point lastTrim{};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::unique_ptr<store::Store> store;
@@ -148,8 +153,26 @@ struct Hub::Impl {
     sessionTick.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       sessionTimers.tick();
+      returnFreedMemory();
       tickSessions();
     });
+  }
+
+  // glibc keeps the memory of freed documents in its arenas, so after a wave
+  // of documents is unloaded the hub's RSS stays at its peak (400 plans
+  // created and unloaded: 44 MB before, 17.5 MB after malloc_trim). A trim
+  // scans the heap with each arena locked (130-160 ms for a fragmented 200 MB
+  // heap), so it runs at most every 5 s, once 64 documents were unloaded
+  // since the last one (or every document is).
+  void returnFreedMemory() {
+    uint64_t unloaded = metrics().documentsUnloadedTotal.load(std::memory_order_relaxed);
+    uint64_t since = unloaded - unloadedAtLastTrim;
+    bool wave = since >= 64 || (since > 0 && metrics().documentsLoaded.load(std::memory_order_relaxed) == 0);
+    auto now = std::chrono::steady_clock::now();
+    if (!wave || now - lastTrim < std::chrono::seconds(5)) return;
+    malloc_trim(0);
+    lastTrim = now;
+    unloadedAtLastTrim = unloaded;
   }
 
   void shutdown() {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 
+#include "plan/plan_change.h"
 #include "plan/plan_doc.h"
 #include "plan/plan_index.h"
 
@@ -74,14 +75,8 @@ void PlanService::withPlan(const std::string& planId, std::function<T(RoomCore&,
 }
 
 void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> reply) {
-  plan::PlanMetadata metadata;
-  metadata.id = newPlanId();
-  metadata.title = std::move(request.title);
-  metadata.status = "pending_review";
-  metadata.repo = std::move(request.repo);
-  metadata.pr = request.pr;
-  metadata.createdAt = metadata.updatedAt = nowMs();
-  metadata.revision = 1;
+  plan::PlanMetadata metadata =
+      plan::newPlanMetadata(newPlanId(), std::move(request.title), std::move(request.repo), request.pr, nowMs());
   // The plan is written into a document of its own on the converter thread;
   // the room then only applies the result, so a large plan holds no io
   // thread while it is converted.
@@ -166,16 +161,11 @@ void PlanService::updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan
             if (change.content) {
               result->status = plan::replacePlanContent(doc, *change.content, &content);
               if (!result->status.ok()) return;
-              metadata->revision++;
-              metadata->status = "pending_review";  // a new revision needs a new review
-              metadata->reviewedAt.reset();
-              metadata->reviewedBy.reset();
             }
-            if (change.title) metadata->title = *change.title;
-            if (change.status) metadata->status = *change.status;
-            metadata->updatedAt = nowMs();
-            plan::writeMetadata(doc, *metadata);
-            result->value = {*metadata, content.kept, content.added, content.removed};
+            plan::PlanMetadata updated =
+                plan::applyChange(*metadata, {change.title, change.status, change.content.has_value()}, nowMs());
+            plan::writeMetadata(doc, updated);
+            result->value = {std::move(updated), content.kept, content.added, content.removed};
           });
         });
       },

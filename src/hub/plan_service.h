@@ -1,6 +1,7 @@
 // PlanService: the MCP tools' operations (mcp::PlanBackend) on the hub's own
 // documents. Every read and edit runs on the plan's room strand, so an agent's
-// edit reaches the store and the browsers exactly like a client's update.
+// edit reaches the store and the browsers exactly like a client's update;
+// what an edit does to the metadata is plan/plan_change.h's to decide.
 //
 // It also keeps the `plan-index` document current: whenever a plan document is
 // loaded or changes (whoever changed it: a browser approving, an agent

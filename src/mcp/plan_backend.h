@@ -47,7 +47,9 @@ struct PlanText {
 
 struct PlanChange {
   std::string planId;
-  std::optional<std::string> title, status, content;
+  std::optional<std::string> title;
+  std::optional<plan::PlanStatus> status;
+  std::optional<std::string> content;  // markdown
 };
 
 struct UpdatedPlan {

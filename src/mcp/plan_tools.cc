@@ -13,8 +13,6 @@ namespace roundtable::mcp {
 
 namespace {
 
-const char* const kStatuses[] = {"draft", "pending_review", "approved", "changes_requested"};
-
 // --- arguments ---
 
 // Reads a tool's arguments against what its schema allows, collecting the
@@ -98,13 +96,17 @@ class Args {
     return it->get<bool>();
   }
 
-  std::optional<std::string> status(const std::string& name) {
+  std::optional<plan::PlanStatus> status(const std::string& name) {
     auto s = string(name, false, 64);
-    if (s && !isPlanStatus(*s)) {
-      fail("'" + name + "' must be one of draft, pending_review, approved, changes_requested (got '" + *s + "')");
-      return std::nullopt;
+    if (!s) return std::nullopt;
+    auto status = plan::parseStatus(*s);
+    if (!status) {
+      std::string list;
+      for (plan::PlanStatus known : plan::kPlanStatuses)
+        list += (list.empty() ? "" : ", ") + std::string(plan::statusName(known));
+      fail("'" + name + "' must be one of " + list + " (got '" + *s + "')");
     }
-    return s;
+    return status;
   }
 
   std::optional<std::string> planId() {
@@ -219,8 +221,9 @@ std::string markdownLimits() {
 }
 
 Json statusProp(const std::string& description) {
-  return {{"type", "string"}, {"enum", Json::array({kStatuses[0], kStatuses[1], kStatuses[2], kStatuses[3]})},
-          {"description", description}};
+  Json names = Json::array();
+  for (plan::PlanStatus status : plan::kPlanStatuses) names.push_back(plan::statusName(status));
+  return {{"type", "string"}, {"enum", std::move(names)}, {"description", description}};
 }
 
 Json objectSchema(Json properties, std::vector<std::string> required) {
@@ -292,12 +295,6 @@ Json toolDefinition(const std::string& name, const std::string& title, const std
 
 }  // namespace
 
-bool isPlanStatus(const std::string& status) {
-  for (const char* s : kStatuses)
-    if (status == s) return true;
-  return false;
-}
-
 ServerInfo roundtableServerInfo() {
   ServerInfo info;
   info.version = "0.1.0";
@@ -355,7 +352,8 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
         Args args("list_plans", call->arguments(), {"status"});
         auto status = args.status("status");
         if (!args.ok()) return call->finish(args.error());
-        backend->listPlans(status.value_or(""), answer<std::vector<PlanSummary>>(call, [](const auto& plans) {
+        std::string only = status ? plan::statusName(*status) : "";  // empty: every plan
+        backend->listPlans(std::move(only), answer<std::vector<PlanSummary>>(call, [](const auto& plans) {
           Json list = Json::array();
           std::string text = plans.empty() ? "No plans.\n" : std::to_string(plans.size()) + " plan(s), newest first:\n";
           for (const PlanSummary& p : plans) {

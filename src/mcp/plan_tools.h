@@ -30,7 +30,4 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
 // What every Roundtable MCP server says about itself in initialize.
 ServerInfo roundtableServerInfo();
 
-// The status values a plan may have.
-bool isPlanStatus(const std::string& status);
-
 }  // namespace roundtable::mcp

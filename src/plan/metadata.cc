@@ -50,7 +50,7 @@ std::optional<PlanMetadata> readMetadata(crdt::Doc& doc) {
   if (!id || id->empty()) return std::nullopt;
   m.id = *id;
   m.title = stringOf(map, "title").value_or("");
-  m.status = stringOf(map, "status").value_or("pending_review");
+  m.status = stringOf(map, "status").value_or(statusName(PlanStatus::kPendingReview));
   m.repo = stringOf(map, "repo");
   if (auto pr = numberOf(map, "pr"); pr && *pr == std::floor(*pr)) m.pr = static_cast<int64_t>(*pr);
   m.createdAt = numberOf(map, "createdAt").value_or(0);
@@ -77,6 +77,29 @@ void writeMetadata(crdt::Doc& doc, const PlanMetadata& m) {
   });
 }
 
-bool isReviewDecision(const std::string& status) { return status == "approved" || status == "changes_requested"; }
+const char* statusName(PlanStatus status) {
+  switch (status) {
+    case PlanStatus::kDraft:
+      return "draft";
+    case PlanStatus::kPendingReview:
+      return "pending_review";
+    case PlanStatus::kApproved:
+      return "approved";
+    case PlanStatus::kChangesRequested:
+      return "changes_requested";
+  }
+  return "";  // not reached: the switch names every status
+}
+
+std::optional<PlanStatus> parseStatus(std::string_view name) {
+  for (PlanStatus s : kPlanStatuses)
+    if (name == statusName(s)) return s;
+  return std::nullopt;
+}
+
+bool isReviewDecision(const std::string& status) {
+  auto s = parseStatus(status);
+  return s == PlanStatus::kApproved || s == PlanStatus::kChangesRequested;
+}
 
 }  // namespace roundtable::plan

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "roundtable/crdt/doc.h"
 
@@ -16,7 +17,25 @@ inline constexpr const char* kContentKey = "content";
 inline constexpr const char* kThreadsKey = "threads";
 inline constexpr const char* kUsersKey = "users";
 
+// A plan's review status. The document holds its string form; the web app
+// writes it too (approve, request changes).
+enum class PlanStatus { kDraft, kPendingReview, kApproved, kChangesRequested };
+
+// Every status, in the order the MCP tools' schemas list them.
+inline constexpr PlanStatus kPlanStatuses[] = {PlanStatus::kDraft, PlanStatus::kPendingReview, PlanStatus::kApproved,
+                                               PlanStatus::kChangesRequested};
+
+// The status's string form, as the document and the tools spell it
+// ("pending_review").
+const char* statusName(PlanStatus status);
+
+// The status whose string form is exactly `name`; nullopt for any other string.
+std::optional<PlanStatus> parseStatus(std::string_view name);
+
 struct PlanMetadata {
+  // `status` is the document's string as read, not a PlanStatus: a browser
+  // may have written one the hub does not know, and it is shown and written
+  // back as it is rather than replaced.
   std::string id, title, status;
   std::optional<std::string> repo;
   std::optional<int64_t> pr;
@@ -35,7 +54,7 @@ std::optional<PlanMetadata> readMetadata(crdt::Doc& doc);
 // delete their key), so writing the same metadata again changes nothing.
 void writeMetadata(crdt::Doc& doc, const PlanMetadata& metadata);
 
-// Whether a status ends a review (approved or changes_requested).
+// Whether a status string ends a review (approved or changes_requested).
 bool isReviewDecision(const std::string& status);
 
 }  // namespace roundtable::plan

@@ -42,5 +42,41 @@ TEST(PlanMetadata, MetadataWithoutIdIsNoPlan) {
   EXPECT_FALSE(readMetadata(doc).has_value());
 }
 
+TEST(PlanStatus, EveryStatusReadsBackFromItsName) {
+  std::vector<std::string> names;
+  for (PlanStatus s : kPlanStatuses) {
+    names.push_back(statusName(s));
+    EXPECT_EQ(parseStatus(statusName(s)), s);
+  }
+  // The order the tools' schemas list them in.
+  EXPECT_EQ(names, (std::vector<std::string>{"draft", "pending_review", "approved", "changes_requested"}));
+}
+
+TEST(PlanStatus, OtherStringsNameNoStatus) {
+  for (const char* other : {"", "done", "Approved", "pending review", "pending_review ", "approved\n"}) {
+    EXPECT_FALSE(parseStatus(other).has_value()) << other;
+  }
+}
+
+TEST(PlanStatus, OnlyApprovalAndChangesRequestedDecideAReview) {
+  for (const char* decision : {"approved", "changes_requested"}) EXPECT_TRUE(isReviewDecision(decision)) << decision;
+  for (const char* other : {"pending_review", "draft", "on_hold", ""}) EXPECT_FALSE(isReviewDecision(other)) << other;
+}
+
+TEST(PlanMetadata, AStatusTheHubDoesNotKnowIsReadAsWritten) {
+  // The document is shared with browsers: whatever string one wrote is read
+  // (and written back) unchanged; a missing or non-string status reads as
+  // pending_review.
+  crdt::Doc doc;
+  writeMetadata(doc, sample());
+  crdt::Map map = doc.getMap(kMetadataKey);
+  map.set("status", lib0::Value(std::string("on_hold")));
+  EXPECT_EQ(readMetadata(doc)->status, "on_hold");
+  map.set("status", lib0::Value(2.0));
+  EXPECT_EQ(readMetadata(doc)->status, "pending_review");
+  map.erase("status");
+  EXPECT_EQ(readMetadata(doc)->status, "pending_review");
+}
+
 }  // namespace
 }  // namespace roundtable::plan

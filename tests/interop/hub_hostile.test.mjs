@@ -149,3 +149,18 @@ test('512 idle sockets from one address do not lock out its other clients; a req
     const open = idle.filter(s => !s.destroyed && s.readyState !== 'closed').length
     assert.equal(open, 0, `${open} sockets still open after ${Date.now() - started} ms`)
   })
+
+test('after a wave of plans is created and unloaded, the hub gives the memory back', onlyHub('memory'), async () => {
+  const hub = await h.startHub({ flags: ['--unload-grace-ms', '200'] })
+  const pid = hub.child.proc.pid
+  const plan = fs.readFileSync(path.join(import.meta.dirname, 'fixtures/plans/33-200-blocks.md'), 'utf8')
+  const idle = procStats(pid).rssKb
+  const agents = await Promise.all(Array.from({ length: 4 }, () => mcpSession(hub)))
+  for (let i = 0; i < 240; i += agents.length) {
+    await Promise.all(agents.map((a, j) => a.tool('create_plan', { title: `wave ${i + j}`, content: plan })))
+  }
+  const peak = procStats(pid).rssKb
+  assert.ok(peak - idle > 10 * 1024, `the wave grew RSS by ${((peak - idle) / 1024).toFixed(1)} MB`)
+  // Unloaded after 200 ms; memory is returned at most every 5 s.
+  await waitFor(() => procStats(pid).rssKb - idle < (peak - idle) / 2, { timeout: 12000, interval: 500, message: `RSS back below half the wave's growth (idle ${idle} kB, peak ${peak} kB)` })
+})
