@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -92,6 +93,9 @@ struct Hub::Impl {
   std::shared_ptr<PlanService> plans;
   std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
+  // create_plan's markdown conversions, one at a time, off the io threads
+  // (PlanService). After `plans`: stopped and joined before it goes.
+  asio::thread_pool converter{1};
   uint16_t port = 0;
   // Connections share a fixed set of strands, as Asio's own
   // io_context::strand shares a fixed set of implementations: one strand
@@ -186,6 +190,9 @@ Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Hub::~Hub() {
   if (!impl_) return;
+  // A conversion still running would go on to open a room.
+  impl_->converter.stop();
+  impl_->converter.join();
   // Rooms may hold updates the store has not committed yet; the store's
   // destructor commits everything queued.
   if (impl_->rooms) impl_->rooms->clear();
@@ -236,7 +243,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   if (impl->rooms) {
     impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
-                                                shareableUrl(opts, impl->port));
+                                                shareableUrl(opts, impl->port), impl->converter.get_executor());
     impl->plans->start();
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();

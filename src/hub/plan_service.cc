@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
@@ -33,11 +34,12 @@ mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
 }  // namespace
 
 PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string liveUrl,
-                         std::string snapshotBaseUrl)
+                         std::string snapshotBaseUrl, asio::any_io_executor converter)
     : rooms_(std::move(rooms)),
       executor_(std::move(executor)),
       liveUrl_(std::move(liveUrl)),
-      snapshotBaseUrl_(std::move(snapshotBaseUrl)) {}
+      snapshotBaseUrl_(std::move(snapshotBaseUrl)),
+      converter_(std::move(converter)) {}
 
 void PlanService::start() {
   std::weak_ptr<PlanService> weak = shared_from_this();
@@ -75,37 +77,41 @@ void PlanService::withPlan(const std::string& planId, std::function<T(RoomCore&,
 void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> reply) {
   plan::PlanMetadata metadata =
       plan::newPlanMetadata(newPlanId(), std::move(request.title), std::move(request.repo), request.pr, nowMs());
-  auto self = shared_from_this();
-  auto room = rooms_->acquire(metadata.id);
-  auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
-  room->withCore(
-      [metadata, content = std::move(request.content), result, this](RoomCore* core) {
-        if (!core) {
-          result->status = Status::FailedPrecondition("the plan store is unavailable; try again");
-          return RoomEffects{};
-        }
-        if (plan::readMetadata(core->doc())) {
-          result->status = Status::Internal("plan id collision; try again");
-          return RoomEffects{};
-        }
-        size_t blocks = 0;
-        RoomEffects fx = core->edit(
-            [&](crdt::Doc& doc) { result->status = plan::createPlanContent(doc, metadata, content, &blocks); });
-        if (result->status.ok()) {
-          result->value = {metadata.id, liveUrl_ + "/plan/" + metadata.id,
-                           snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(core->doc()), blocks};
-        }
-        return fx;
-      },
-      [self, result, metadata, reply = std::move(reply)](Status stored) mutable {
-        if (!stored.ok()) result->status = stored;
-        if (!result->status.ok()) return reply(std::move(*result));
-        // Listed before the agent hears back, so list_plans by anyone sees it.
-        self->index(plan::summaryOf(metadata), [result, reply = std::move(reply)](Status indexed) mutable {
-          if (!indexed.ok()) spdlog::warn("plan index: {}", indexed.message());
-          reply(std::move(*result));
+  // The plan is written into a document of its own on the converter thread;
+  // the room then only applies the result, so a large plan holds no io
+  // thread while it is converted.
+  std::weak_ptr<PlanService> weak = shared_from_this();
+  asio::post(converter_, [weak, metadata, content = std::move(request.content), reply = std::move(reply)]() mutable {
+    auto self = weak.lock();
+    if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
+    crdt::Doc draft;
+    size_t blocks = 0;
+    if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});
+    auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
+    result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id,
+                     self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft), blocks};
+    self->rooms_->acquire(metadata.id)->withCore(
+        [update = draft.encodeStateAsUpdate(), result](RoomCore* core) {
+          if (!core) {
+            result->status = Status::FailedPrecondition("the plan store is unavailable; try again");
+            return RoomEffects{};
+          }
+          if (plan::readMetadata(core->doc())) {
+            result->status = Status::Internal("plan id collision; try again");
+            return RoomEffects{};
+          }
+          return core->edit([&](crdt::Doc& doc) { result->status = doc.applyUpdate(update); });
+        },
+        [self, result, metadata, reply = std::move(reply)](Status stored) mutable {
+          if (!stored.ok()) result->status = stored;
+          if (!result->status.ok()) return reply(std::move(*result));
+          // Listed before the agent hears back, so list_plans by anyone sees it.
+          self->index(plan::summaryOf(metadata), [result, reply = std::move(reply)](Status indexed) mutable {
+            if (!indexed.ok()) spdlog::warn("plan index: {}", indexed.message());
+            reply(std::move(*result));
+          });
         });
-      });
+  });
 }
 
 void PlanService::listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) {

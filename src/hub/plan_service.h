@@ -23,9 +23,10 @@ namespace roundtable::hub {
 class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this<PlanService> {
  public:
   // `liveUrl`: where the author opens live plans, e.g. http://127.0.0.1:4141;
-  // `snapshotBaseUrl`: where snapshot links open (the public review site if any).
+  // `snapshotBaseUrl`: where snapshot links open (the public review site if any);
+  // `converter`: where markdown is converted into new plans (a thread of its own).
   PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string liveUrl,
-              std::string snapshotBaseUrl);
+              std::string snapshotBaseUrl, boost::asio::any_io_executor converter);
 
   // Registers the index keeper with the registry; call before serving.
   void start();
@@ -56,6 +57,9 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   std::mutex mutex_;
   std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
   std::atomic<uint64_t> nextWatcherId_{1};
+  // Where create_plan's markdown is converted (up to ~1 s for the largest
+  // plans the parser's limits allow): not the io threads, which it would hold.
+  boost::asio::any_io_executor converter_;
 };
 
 }  // namespace roundtable::hub

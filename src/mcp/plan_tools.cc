@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "plan/markdown_parser.h"
+
 namespace roundtable::mcp {
 
 namespace {
@@ -212,6 +214,17 @@ Reply<T> answer(std::shared_ptr<ToolCall> call, F&& format) {
 
 Json stringProp(const std::string& description) { return {{"type", "string"}, {"description", description}}; }
 
+// What the markdown may hold (plan/markdown_parser.h); more is an isError result naming the limit.
+std::string markdownLimits() {
+  using namespace plan;
+  return "; at most " + std::to_string(kMaxMarkdownBytes >> 20) + " MiB, " + std::to_string(kMaxBlocks) +
+         " blocks, " + std::to_string(kMaxNesting) + " levels of nesting, " + std::to_string(kMaxTextRuns) +
+         " text runs and line breaks (" + std::to_string(kMaxLineBreaks) +
+         " breaks in a block), tables of at most " + std::to_string(kMaxTableColumns) +
+         " columns and " + std::to_string(kMaxTableRows) + " rows with " + std::to_string(kMaxTableCells) +
+         " cells in all";
+}
+
 Json statusProp(const std::string& description) {
   Json names = Json::array();
   for (plan::PlanStatus status : plan::kPlanStatuses) names.push_back(plan::statusName(status));
@@ -309,7 +322,7 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
           "images) for people to review. Opens it in the browser and returns its id and links. Then call "
           "wait_for_review or get_feedback with the planId.",
           objectSchema({{"title", stringProp("the plan's title")},
-                        {"content", stringProp("the plan as markdown (CommonMark with GitHub extensions)")},
+                        {"content", stringProp("the plan as markdown (CommonMark with GitHub extensions" + markdownLimits() + ")")},
                         {"repo", stringProp("repository the plan is about, e.g. owner/name")},
                         {"pr", {{"type", "integer"}, {"minimum", 1}, {"description", "pull request number"}}}},
                        {"title", "content"}),
@@ -414,7 +427,7 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
           objectSchema({{"planId", stringProp("the plan's id")},
                         {"title", stringProp("new title")},
                         {"status", statusProp("new status")},
-                        {"content", stringProp("the whole plan as new markdown")}},
+                        {"content", stringProp("the whole plan as new markdown (limits as in create_plan)")}},
                        {"planId"}),
           objectSchema({{"metadata", metadataSchema()},
                         {"blocksKept", {{"type", "integer"}}},

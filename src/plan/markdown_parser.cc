@@ -4,6 +4,8 @@
 #include <cmark-gfm-extension_api.h>
 #include <cmark-gfm.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -172,6 +174,232 @@ HtmlTag parseTag(std::string_view html) {
   return t;
 }
 
+// --- table shapes, before cmark-gfm ------------------------------------------
+
+// "12345678" -> "12,345,678", for messages.
+std::string count(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string atLine(size_t line) { return " (line " + std::to_string(line) + ")"; }
+
+// Container prefixes (quote markers, indentation) that cmark strips before
+// the table extension sees a line.
+std::string_view stripPrefix(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '>')) ++i;
+  return line.substr(i);
+}
+
+bool isBlankLine(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\v' && c != '\f' && c != '>') return false;
+  }
+  return true;
+}
+
+// cmark-gfm's table_start, loosened: only | - : and blanks, at least one -.
+bool isDelimiterLike(std::string_view line) {
+  std::string_view s = stripPrefix(line);
+  bool dash = false;
+  for (char c : s) {
+    if (c == '-') {
+      dash = true;
+    } else if (c != '|' && c != ':' && c != ' ' && c != '\t' && c != '\r' && c != '\v' && c != '\f') {
+      return false;
+    }
+  }
+  return dash;
+}
+
+bool isPunct(unsigned char c) { return c < 0x80 && std::ispunct(c); }
+
+// The cells cmark-gfm's row_from_string finds in a line (an upper bound):
+// cells split at unescaped pipes, a leading and a trailing pipe open none.
+size_t cellsOf(std::string_view line) {
+  std::string_view s = stripPrefix(line);
+  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+  if (s.empty()) return 0;
+  size_t pipes = 0;
+  bool lastIsPipe = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    lastIsPipe = false;
+    if (s[i] == '\\' && i + 1 < s.size() && isPunct(static_cast<unsigned char>(s[i + 1]))) {
+      ++i;  // an escaped character, \| included
+    } else if (s[i] == '|') {
+      ++pipes;
+      lastIsPipe = true;
+    }
+  }
+  size_t cells = pipes + 1;
+  if (s[0] == '|') --cells;
+  if (lastIsPipe && cells > 1) --cells;
+  return std::max<size_t>(cells, 1);
+}
+
+// Lines that cannot be table rows: those of code and HTML blocks after their
+// first line (which may still be read as a row of a table just above), as
+// CommonMark without the table extension finds them (0-based line numbers).
+std::vector<bool> linesInCodeOrHtml(std::string_view markdown, size_t lineCount) {
+  std::vector<bool> opaque(lineCount, false);
+  cmark_node* doc = cmark_parse_document(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+  if (!doc) return opaque;
+  cmark_iter* it = cmark_iter_new(doc);
+  for (cmark_event_type ev; (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE;) {
+    cmark_node* n = cmark_iter_get_node(it);
+    cmark_node_type t = cmark_node_get_type(n);
+    if (ev != CMARK_EVENT_ENTER || (t != CMARK_NODE_CODE_BLOCK && t != CMARK_NODE_HTML_BLOCK)) continue;
+    int first = cmark_node_get_start_line(n), last = cmark_node_get_end_line(n);
+    for (int l = std::max(first, 1); l < last && static_cast<size_t>(l) < lineCount; ++l) opaque[l] = true;
+  }
+  cmark_iter_free(it);
+  cmark_node_free(doc);
+  return opaque;
+}
+
+// cmark-gfm's table extension costs the square of the cells of a line it
+// reads as a table row, and re-reads the whole paragraph above each line that
+// looks like a delimiter row. So the lines that can be table rows are found
+// and checked here, before it sees them: in each stretch of non-blank lines
+// holding a delimiter-like line after its first line, every line up to it (the
+// paragraph read as a header) and every line after it (rows, until a blank
+// line). An over-approximation; the converter checks the tables exactly.
+Status checkTableLines(std::string_view markdown, const MarkdownParseOptions& opts, const std::vector<bool>* opaque) {
+  size_t lineNo = 0;          // 0-based, of the current line
+  size_t runStart = std::string_view::npos;  // byte offset of the stretch's first line
+  size_t runLines = 0;
+  size_t runCells = 0;  // cells of the stretch's lines so far (a line without pipes: one)
+  size_t widest = 0, widestLine = 0;  // the widest line of the stretch so far
+  size_t previousCells = 0;
+  bool inTable = false;
+  size_t rows = 0, tableLine = 0, cells = 0, scanned = 0;
+  for (size_t pos = 0; pos <= markdown.size(); ++lineNo) {
+    size_t nl = markdown.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? markdown.size() : nl;
+    std::string_view line = markdown.substr(pos, end - pos);
+    size_t start = pos;
+    pos = end + 1;
+    if (isBlankLine(line) || (opaque && lineNo < opaque->size() && (*opaque)[lineNo])) {
+      runStart = std::string_view::npos;
+      runLines = widest = runCells = 0;
+      inTable = false;
+      continue;
+    }
+    size_t lineCells = cellsOf(line);
+    if (runStart == std::string_view::npos) runStart = start;
+    ++runLines;
+    if (runLines > 1 && isDelimiterLike(line)) {
+      scanned += runCells;
+      if (scanned > opts.maxTableHeaderScanCells) {
+        return Status::ResourceExhausted(
+            "lines that look like table delimiter rows (|---|) make the parser re-read " + count(scanned) +
+            " cells of the lines above them" + atLine(lineNo + 1) + "; at most " + count(opts.maxTableHeaderScanCells) +
+            " (the limit on table header scans): put a blank line before each table");
+      }
+      if (!inTable) {
+        inTable = true;
+        tableLine = lineNo;  // the delimiter's 0-based number: the header's 1-based one
+        rows = 1;
+        cells += previousCells;
+        if (widest > opts.maxTableColumns) {
+          return Status::ResourceExhausted("a table row has " + count(widest) + " cells" + atLine(widestLine) +
+                                           "; at most " + count(opts.maxTableColumns) + " columns");
+        }
+      }
+    }
+    if (inTable) {
+      if (lineCells > opts.maxTableColumns) {
+        return Status::ResourceExhausted("a table row has " + count(lineCells) + " cells" + atLine(lineNo + 1) +
+                                         "; at most " + count(opts.maxTableColumns) + " columns");
+      }
+      if (lineNo != tableLine) {  // the delimiter row is no row
+        ++rows;
+        cells += lineCells;
+      }
+      if (rows > opts.maxTableRows) {
+        return Status::ResourceExhausted("a table has more than " + count(opts.maxTableRows) + " rows" +
+                                         atLine(tableLine) + "; at most " + count(opts.maxTableRows) +
+                                         " rows in one table");
+      }
+      if (cells > opts.maxTableCells) {
+        return Status::ResourceExhausted("the plan's tables have more than " + count(opts.maxTableCells) +
+                                         " cells; at most " + count(opts.maxTableCells) + " cells in one plan");
+      }
+    } else if (lineCells > widest) {
+      widest = lineCells;
+      widestLine = lineNo + 1;
+    }
+    previousCells = lineCells;
+    runCells += lineCells;
+    if (nl == std::string_view::npos) break;
+  }
+  return Status::Ok();
+}
+
+// Quote and list markers opening a line ("> - 1. x": 3): cmark builds a
+// container for each (~400 bytes; 1 MiB of "> " is 250 MB) before the
+// converter can see how deep they go. "- - - -" alone is a thematic break.
+size_t containerMarkers(std::string_view line) {
+  size_t n = 0, i = 0;
+  char bullets = 0;  // the one bullet character of every marker so far, else 1
+  auto blankAt = [&](size_t j) { return j >= line.size() || line[j] == ' ' || line[j] == '\t'; };
+  while (true) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i >= line.size()) return bullets == '-' || bullets == '*' ? 0 : n;
+    if (line[i] == '>') {
+      ++i;
+      bullets = 1;
+    } else if ((line[i] == '-' || line[i] == '+' || line[i] == '*') && blankAt(i + 1)) {
+      bullets = bullets == 0 || bullets == line[i] ? line[i] : 1;
+      ++i;
+    } else if (line[i] >= '0' && line[i] <= '9') {
+      size_t j = i;
+      while (j < line.size() && j - i < 9 && line[j] >= '0' && line[j] <= '9') ++j;
+      if (j >= line.size() || (line[j] != '.' && line[j] != ')') || !blankAt(j + 1)) return n;
+      i = j + 1;
+      bullets = 1;
+    } else {
+      return n;
+    }
+    ++n;
+  }
+}
+
+// Lines opening far more nested containers than the converter allows (in
+// code blocks too: such lines are not worth a parse to tell them apart).
+Status checkContainerMarkers(std::string_view markdown, const MarkdownParseOptions& opts) {
+  size_t lineNo = 1;
+  for (size_t pos = 0; pos <= markdown.size(); ++lineNo) {
+    size_t nl = markdown.find('\n', pos);
+    size_t end = nl == std::string_view::npos ? markdown.size() : nl;
+    if (size_t markers = containerMarkers(markdown.substr(pos, end - pos));
+        markers > 2 * static_cast<size_t>(opts.maxNesting)) {
+      return Status::ResourceExhausted("a line opens " + count(markers) + " nested lists or quotes" + atLine(lineNo) +
+                                       "; markdown may nest at most " + std::to_string(opts.maxNesting) + " levels");
+    }
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return Status::Ok();
+}
+
+// The shapes cmark-gfm pays for beyond their size, refused before it parses.
+Status checkShapes(std::string_view markdown, const MarkdownParseOptions& opts) {
+  if (Status s = checkContainerMarkers(markdown, opts); !s.ok()) return s;
+  Status s = checkTableLines(markdown, opts, nullptr);
+  if (s.ok()) return s;
+  // Something may be too large; look again without the lines of code blocks
+  // (pipes there are no table), which takes a parse without tables.
+  size_t lines = static_cast<size_t>(std::count(markdown.begin(), markdown.end(), '\n')) + 1;
+  std::vector<bool> opaque = linesInCodeOrHtml(markdown, lines);
+  return checkTableLines(markdown, opts, &opaque);
+}
+
 // --- converter -------------------------------------------------------------
 
 class Converter {
@@ -206,7 +434,10 @@ class Converter {
   };
 
   Block newBlock(std::string type, Value props) {
-    if (++count_ > opts_.maxBlocks) throw LimitError("more than " + std::to_string(opts_.maxBlocks) + " blocks");
+    if (++count_ > opts_.maxBlocks) {
+      throw LimitError("the plan has more than " + count(opts_.maxBlocks) + " blocks (nested ones included); at most " +
+                       count(opts_.maxBlocks) + " in one plan");
+    }
     Block b;
     b.id = opts_.ids();
     b.type = std::move(type);
@@ -216,8 +447,47 @@ class Converter {
 
   Block textBlock(std::string type, std::vector<InlineNode> nodes, Value props = Value::object()) {
     Block b = newBlock(std::move(type), std::move(props));
-    b.content = inlineFromNodes(nodes);
+    b.content = runs(nodes);
     return b;
+  }
+
+  [[noreturn]] void tooManyRuns() {
+    throw LimitError("the plan has more than " + count(opts_.maxTextRuns) +
+                     " text runs and line breaks (a run: text with one style and link); at most " +
+                     count(opts_.maxTextRuns) + " in one plan");
+  }
+
+  // Pieces of inline content before adjacent ones are merged into runs: at
+  // most four per run or line break (text nodes are consolidated), so more is
+  // refused before they take memory.
+  void pushNode(InlineNode n) {
+    if (++pieces_ > 4 * opts_.maxTextRuns) tooManyRuns();
+    nodes_->push_back(std::move(n));
+  }
+
+  // A block's (or cell's) content, counted against maxTextRuns: its runs and
+  // its line breaks (each an element of its own in the document).
+  std::vector<Inline> runs(const std::vector<InlineNode>& nodes) {
+    std::vector<Inline> content = inlineFromNodes(nodes);
+    size_t breaks = 0;
+    auto add = [&](const TextRun& r) {
+      size_t n = static_cast<size_t>(std::count(r.text.begin(), r.text.end(), '\n'));
+      breaks += n;
+      textRuns_ += 1 + n;
+    };
+    for (const Inline& in : content) {
+      if (in.kind == Inline::Kind::kLink) {
+        for (const TextRun& r : in.runs) add(r);
+      } else {
+        add(in.run);
+      }
+    }
+    if (textRuns_ > opts_.maxTextRuns) tooManyRuns();
+    if (breaks > opts_.maxLineBreaks) {
+      throw LimitError("a block has " + count(breaks) + " line breaks" + (breakLine_ > 0 ? atLine(breakLine_) : "") +
+                       "; at most " + count(opts_.maxLineBreaks) + " in one block");
+    }
+    return content;
   }
 
   void pushText(std::string text, const InlineState& st) {
@@ -240,7 +510,7 @@ class Converter {
     n.styles = st.styles;
     n.link = st.link;
     applyMarkExclusion(n);
-    nodes_->push_back(std::move(n));
+    pushNode(std::move(n));
   }
 
   void boundary() { collapse_ = false; }
@@ -261,7 +531,7 @@ class Converter {
     }
     InlineNode br;
     br.hardBreak = true;
-    nodes_->push_back(br);
+    pushNode(std::move(br));
     collapse_ = false;
     pushText(" ", st);
     collapse_ = true;
@@ -274,7 +544,7 @@ class Converter {
     if (tag.name == "br") {
       InlineNode br;
       br.hardBreak = true;
-      nodes_->push_back(br);
+      pushNode(std::move(br));
       return;
     }
     int delta = tag.closing ? -1 : 1;
@@ -520,7 +790,7 @@ class Converter {
         rest_.clear();
         std::vector<InlineNode> firstLine = inlineNodes(child, cmark_node_get_start_line(child));
         splitAtFirstBreak_ = false;
-        b.content = inlineFromNodes(firstLine);
+        b.content = runs(firstLine);
         if (afterSplit_) children.push_back(textBlock("paragraph", std::move(rest_)));
         rest_.clear();
         child = cmark_node_next(child);
@@ -537,6 +807,22 @@ class Converter {
     Block b = newBlock("table", Value::object());
     TableContent t;
     size_t columns = cmark_gfm_extensions_get_table_columns(n);
+    size_t line = static_cast<size_t>(cmark_node_get_start_line(n));
+    if (columns > opts_.maxTableColumns) {
+      throw LimitError("a table has " + count(columns) + " columns" + atLine(line) + "; at most " +
+                       count(opts_.maxTableColumns) + " columns");
+    }
+    size_t rows = 0;
+    for (cmark_node* row = cmark_node_first_child(n); row; row = cmark_node_next(row)) ++rows;
+    if (rows > opts_.maxTableRows) {
+      throw LimitError("a table has " + count(rows) + " rows" + atLine(line) + "; at most " +
+                       count(opts_.maxTableRows) + " rows in one table");
+    }
+    tableCells_ += rows * columns;
+    if (tableCells_ > opts_.maxTableCells) {
+      throw LimitError("the plan's tables have more than " + count(opts_.maxTableCells) + " cells; at most " +
+                       count(opts_.maxTableCells) + " cells in one plan");
+    }
     t.columnWidths.assign(columns, std::nullopt);
     for (cmark_node* row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
       TableRow r;
@@ -545,7 +831,7 @@ class Converter {
       for (cmark_node* cell = cmark_node_first_child(row); cell; cell = cmark_node_next(cell)) {
         TableCell c;
         c.header = header;
-        c.content = inlineFromNodes(inlineNodes(cell, 0));
+        c.content = runs(inlineNodes(cell, 0));
         c.props = normalizedCellProps(Value());
         r.cells.push_back(std::move(c));
       }
@@ -698,6 +984,9 @@ class Converter {
   const MarkdownParseOptions& opts_;
   std::vector<std::string_view> lines_;
   size_t count_ = 0;
+  size_t tableCells_ = 0;
+  size_t textRuns_ = 0;
+  size_t pieces_ = 0;
   std::vector<InlineNode>* nodes_ = nullptr;
   bool collapse_ = false;
   bool lastWasSpace_ = false;
@@ -724,6 +1013,7 @@ Status parseMarkdown(std::string_view markdown, std::vector<Block>* out, const M
     return Status::ResourceExhausted("markdown is " + std::to_string(markdown.size()) + " bytes; the limit is " +
                                      std::to_string(options.maxBytes));
   }
+  if (Status s = checkShapes(markdown, options); !s.ok()) return s;
   static std::once_flag registered;
   std::call_once(registered, cmark_gfm_core_extensions_ensure_registered);
   std::unique_ptr<cmark_parser, ParserDeleter> parser(cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8));
@@ -736,6 +1026,8 @@ Status parseMarkdown(std::string_view markdown, std::vector<Block>* out, const M
   cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
   std::unique_ptr<cmark_node, NodeDeleter> doc(cmark_parser_finish(parser.get()));
   if (!doc) return Status::Internal("cmark-gfm: no document");
+  // Adjacent text nodes (cmark splits text at entities, brackets, ...) as one.
+  cmark_consolidate_text_nodes(doc.get());
 
   MarkdownParseOptions opts = options;
   if (!opts.ids) opts.ids = randomBlockIds();

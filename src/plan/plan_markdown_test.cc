@@ -153,6 +153,144 @@ TEST(PlanMarkdown, LimitsGiveResourceExhausted) {
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
 }
 
+std::string tableOf(size_t columns, size_t rows) {
+  std::string md;
+  for (size_t r = 0; r < rows + 1; ++r) {
+    for (size_t c = 0; c < columns; ++c) md += "| x ";
+    md += "|\n";
+    if (r == 0) {
+      for (size_t c = 0; c < columns; ++c) md += "|---";
+      md += "|\n";
+    }
+  }
+  return md;
+}
+
+// A refusal: ResourceExhausted, blocks untouched, and a message holding `words`.
+void expectRefused(std::string_view md, std::string_view words, const MarkdownParseOptions& opts = {}) {
+  std::vector<Block> blocks = parse("keep");
+  Status s = parseMarkdown(md, &blocks, opts);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.message();
+  EXPECT_NE(s.message().find(words), std::string::npos) << s.message();
+  EXPECT_EQ(blocks.size(), 1u);
+}
+
+double millisToParse(std::string_view md) {
+  std::vector<Block> blocks;
+  auto start = std::chrono::steady_clock::now();
+  (void)parseMarkdown(md, &blocks);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(PlanMarkdownLimits, TableColumns) {
+  ASSERT_EQ(parse(tableOf(kMaxTableColumns, 2))[0].table->columnWidths.size(), kMaxTableColumns);
+  expectRefused(tableOf(kMaxTableColumns + 1, 2), "a table row has 65 cells (line 1); at most 64 columns");
+  // A body row wider than its table: cmark-gfm would parse all its cells.
+  std::string wideRow = "| a | b |\n|---|---|\n" + std::string(40000, '|') + "\n";
+  expectRefused(wideRow, "a table row has 39,999 cells (line 3); at most 64 columns");
+  EXPECT_LT(millisToParse(wideRow), 500);  // was seconds; generous for sanitizer builds
+  // A header line of 40,000 cells over a one-column delimiter row.
+  std::string header;
+  for (int i = 0; i < 40000; ++i) header += "|a";
+  expectRefused(header + "|\n|-|\n", "a table row has 40,000 cells (line 1); at most 64 columns");
+  // Escaped pipes split no cells; pipes in code blocks and paragraphs are no rows.
+  std::string escaped = "| a |\n|---|\n| b";
+  for (int i = 0; i < 100; ++i) escaped += "\\|";
+  EXPECT_EQ(parse(escaped + " |\n")[0].type, "table");
+  std::string pipes(100000, '|');
+  EXPECT_EQ(parse("```\n" + pipes + "\n|---|\n" + pipes + "\n```\n")[0].type, "codeBlock");
+  EXPECT_EQ(parse("a " + pipes + "\n\n|---|\n")[0].type, "paragraph");
+  // ... but a code block's first line right under a table is read as a row.
+  expectRefused("| a |\n|---|\n```" + pipes + "\nx\n```\n", "at most 64 columns");
+}
+
+TEST(PlanMarkdownLimits, TableRows) {
+  ASSERT_EQ(parse(tableOf(2, kMaxTableRows - 1))[0].table->rows.size(), kMaxTableRows);
+  expectRefused(tableOf(2, kMaxTableRows), "a table has more than 1,000 rows (line 1); at most 1,000 rows in one table");
+  MarkdownParseOptions few;
+  few.maxTableRows = 3;
+  expectRefused(tableOf(2, 3), "at most 3 rows in one table", few);
+}
+
+TEST(PlanMarkdownLimits, TableCellsPerPlan) {
+  // 64 x 150 cells in one table, and the same in tables of 10 x 10.
+  std::string many;
+  for (int i = 0; i < 100; ++i) many += tableOf(10, 9) + "\n";
+  EXPECT_EQ(parse(many).size(), 100u);
+  many += tableOf(2, 1);
+  expectRefused(many, "the plan's tables have more than 10,000 cells; at most 10,000 cells in one plan");
+  // Counted as BlockNote stores them: short rows are padded to the table's width.
+  MarkdownParseOptions small;
+  small.maxTableCells = 7;
+  expectRefused("| a | b | c | d |\n|---|---|---|---|\n| 1 |\n", "at most 7 cells in one plan", small);
+}
+
+TEST(PlanMarkdownLimits, TableHeaderScans) {
+  // Each delimiter-like line re-reads the paragraph above it as a header.
+  std::string rescans;
+  for (int i = 0; i < 16000; ++i) rescans += "line " + std::to_string(i) + " of text\n";
+  for (int i = 0; i < 64; ++i) rescans += i % 2 ? "|-|-|\n" : "|-|\n";
+  expectRefused(rescans, "make the parser re-read 112,0");
+  EXPECT_LT(millisToParse(rescans), 500);  // was seconds; generous for sanitizer builds
+  // An ordinary table under a paragraph costs its paragraph once.
+  EXPECT_EQ(parse("intro\n| a | b |\n|---|---|\n| 1 | 2 |\n").back().type, "table");
+}
+
+TEST(PlanMarkdownLimits, TextRuns) {
+  std::string runs;
+  for (size_t i = 0; i < kMaxTextRuns / 2; ++i) runs += "**a** ";  // a bold run and a plain one each
+  EXPECT_EQ(parse(runs).size(), 1u);
+  expectRefused(runs + "*b* c", "the plan has more than 20,000 text runs and line breaks");
+  std::string links;  // a link and a space each
+  for (size_t i = 0; i < kMaxTextRuns / 2 + 1; ++i) links += "[l](http://x/" + std::to_string(i) + ") ";
+  expectRefused(links, "text runs");
+  // Plain text is one run however long, entities included; line breaks count.
+  EXPECT_EQ(parse(std::string(500000, 'a') + "&amp;b").size(), 1u);
+  std::string paragraph;  // one run and 499 breaks
+  for (int i = 0; i < 499; ++i) paragraph += "a  \n";
+  paragraph += "b\n\n";
+  std::string breaks;
+  for (size_t i = 0; i < kMaxTextRuns / 500; ++i) breaks += paragraph;
+  EXPECT_EQ(parse(breaks).size(), kMaxTextRuns / 500);
+  expectRefused(breaks + "a\nb", "text runs and line breaks");
+  std::string code = "```\n";
+  for (size_t i = 0; i < kMaxTextRuns; ++i) code += "x\n";
+  EXPECT_EQ(parse(code + "```\n")[0].type, "codeBlock");
+}
+
+TEST(PlanMarkdownLimits, LineBreaksPerBlock) {
+  std::string lines = "intro\n\n";
+  for (size_t i = 0; i < kMaxLineBreaks; ++i) lines += "a  \n";
+  EXPECT_EQ(parse(lines + "b").size(), 2u);
+  expectRefused(lines + "b\nc", "a block has 1,001 line breaks (line 3); at most 1,000 in one block");
+}
+
+TEST(PlanMarkdownLimits, Blocks) {
+  std::string md;
+  for (size_t i = 0; i < kMaxBlocks; ++i) md += "p\n\n";
+  EXPECT_EQ(parse(md).size(), kMaxBlocks);
+  expectRefused(md + "- one more", "the plan has more than 5,000 blocks (nested ones included); at most 5,000");
+}
+
+TEST(PlanMarkdownLimits, NestingOnOneLine) {
+  // cmark builds a container per marker before the converter counts levels.
+  std::string quotes;
+  for (int i = 0; i < 300000; ++i) quotes += "> ";
+  expectRefused(quotes + "x", "a line opens 300,000 nested lists or quotes (line 1); markdown may nest at most 32 levels");
+  EXPECT_LT(millisToParse(quotes + "x"), 500);  // was seconds; generous for sanitizer builds
+  std::string lists = "intro\n\n";
+  for (int i = 0; i < 1000; ++i) lists += i % 2 ? "1. " : "- ";
+  expectRefused(lists + "x", "a line opens 1,000 nested lists or quotes (line 3)");
+  std::string thirty;
+  for (int i = 0; i < 30; ++i) thirty += "> ";
+  EXPECT_EQ(parse(thirty + "x")[0].type, "quote");
+  // A long thematic break of spaced dashes is one block.
+  std::string rule;
+  for (int i = 0; i < 100; ++i) rule += "- ";
+  EXPECT_EQ(parse("a\n\n" + rule + "\n")[1].type, "divider");
+  expectRefused(rule + "x", "a line opens 100 nested lists or quotes");
+}
+
 TEST(PlanMarkdown, HostileInputDoesNotCrash) {
   std::vector<Block> blocks;
   for (std::string md : {std::string("\xff\xfe\x00 bad utf8", 12), std::string(50000, '*'), std::string(20000, '[') + "x",
