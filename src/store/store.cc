@@ -604,7 +604,7 @@ Status Store::Impl::load(const std::string& doc, std::vector<std::vector<uint8_t
   // One statement, so one read transaction: the recorded seq range and the
   // rows are of the same commit.
   static const std::string kLoad =
-      "SELECT d.first_seq, d.next_seq, u.seq, u.crc, u.data FROM docs d LEFT JOIN updates u ON u.doc_id = d.id "
+      "SELECT d.first_seq, d.next_seq, u.seq, u.data, u.crc FROM docs d LEFT JOIN updates u ON u.doc_id = d.id "
       "WHERE d.name = ? ORDER BY u.seq";
   updates->clear();
   Status s = validateDocName(doc);
@@ -638,12 +638,12 @@ Status Store::Impl::load(const std::string& doc, std::vector<std::vector<uint8_t
         nextSeq = st->columnInt64(1);
         if (st->columnIsNull(2)) break;  // a docs row without updates: damage if a range is recorded
       }
-      std::span<const uint8_t> data = st->columnBlob(4);
+      std::span<const uint8_t> data = st->columnBlob(3);
       if (seq != expected) {
         damage = seq < expected ? "update " + std::to_string(seq) + " lies before the log's first (" +
                                       std::to_string(expected) + ")"
                                 : "updates " + std::to_string(expected) + ".." + std::to_string(seq - 1) + " are missing";
-      } else if (!st->columnIsNull(3) && static_cast<int64_t>(crc32c(data)) != st->columnInt64(3)) {
+      } else if (!st->columnIsNull(4) && static_cast<int64_t>(crc32c(data)) != st->columnInt64(4)) {
         damage = "update " + std::to_string(seq) + " fails its checksum";
       } else {
         updates->emplace_back(data.begin(), data.end());
