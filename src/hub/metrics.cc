@@ -21,6 +21,10 @@ std::string renderStoreMetrics(const store::Store::Stats& s) {
   counter("roundtable_store_appends_total", "Updates committed to the store.", s.appends);
   counter("roundtable_store_compactions_total", "Document logs compacted into one state.", s.compactions);
   counter("roundtable_store_bytes_written_total", "Update and state bytes committed.", s.bytesWritten);
+  out += fmt::format("# HELP roundtable_store_damaged_documents Documents refused because their stored log is damaged "
+                     "(the log names them).\n# TYPE roundtable_store_damaged_documents gauge\n"
+                     "roundtable_store_damaged_documents {}\n",
+                     s.damagedDocs);
   const char* name = "roundtable_persist_latency_seconds";
   out += fmt::format("# HELP {0} Time to commit one group of updates (BEGIN to COMMIT).\n# TYPE {0} histogram\n", name);
   for (size_t i = 0; i < s.commitSecondsBuckets.size(); ++i) {

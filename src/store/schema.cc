@@ -23,6 +23,18 @@ constexpr const char* kMigrations[] = {
         PRIMARY KEY (doc_id, seq)
       );
     )sql",
+    // 1 -> 2: integrity. Each update row carries the CRC-32C of its data
+    // (NULL in rows written by version 1, which are not checked), and each
+    // doc records the seq range its log must hold (first_seq..next_seq-1,
+    // every one present), so that a lost row, even the last, is noticed.
+    R"sql(
+      ALTER TABLE updates ADD COLUMN crc INTEGER;
+      ALTER TABLE docs ADD COLUMN first_seq INTEGER;
+      ALTER TABLE docs ADD COLUMN next_seq INTEGER;
+      UPDATE docs SET
+        first_seq = (SELECT min(seq) FROM updates WHERE doc_id = docs.id),
+        next_seq  = (SELECT max(seq) + 1 FROM updates WHERE doc_id = docs.id);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 

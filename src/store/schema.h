@@ -14,7 +14,7 @@
 
 namespace roundtable::store {
 
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
 inline constexpr int64_t kApplicationId = 0x52544231;  // "RTB1"
 
 // Brings the database to kSchemaVersion. Fails with FailedPrecondition, and

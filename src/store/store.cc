@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "lib0/utf.h"
+#include "store/crc32c.h"
 #include "store/dir_lock.h"
 #include "store/schema.h"
 #include "store/sqlite_db.h"
@@ -95,6 +97,7 @@ struct Job {
 // A doc's row in `docs` and the size of its log, cached by the writer thread.
 struct DocLog {
   int64_t id = 0;
+  int64_t firstSeq = 0;  // the log holds every seq from firstSeq to nextSeq - 1
   int64_t nextSeq = 0;
   uint64_t updates = 0;
   uint64_t bytes = 0;
@@ -115,6 +118,10 @@ class Store::Impl {
   void flush();
   void whenSynced(std::function<void(Status)> done);
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
+  std::vector<std::string> damagedDocs() const {
+    std::lock_guard l(damagedMu_);
+    return {damaged_.begin(), damaged_.end()};
+  }
   Status listDocs(std::vector<std::string>* names);
   size_t queuedBytes() const;
   Status health() const {
@@ -139,6 +146,7 @@ class Store::Impl {
   void runBatch(std::vector<Job>& batch);
   Status applyJob(Job& job, JobResult* result);
   Status docLog(const std::string& doc, bool create, DocLog** out);
+  Status recordSeqRanges();
   Status applyDatabaseLimit(uint64_t bytes);
   bool shouldCompact(const DocLog& log) const;
   void recordCommit(double seconds, const std::vector<Job>& batch);
@@ -150,6 +158,8 @@ class Store::Impl {
   std::unique_ptr<SqliteDb> writer_;  // the writer thread's (and open()'s) connection
   std::mutex readerMu_;
   std::unique_ptr<SqliteDb> reader_;  // guarded by readerMu_
+  mutable std::mutex damagedMu_;
+  std::set<std::string> damaged_;  // docs whose last load found damage (guarded by damagedMu_)
   int64_t pageSize_ = 4096;
   int64_t defaultMaxPageCount_ = 0;
 
@@ -376,6 +386,7 @@ void Store::Impl::runBatch(std::vector<Job>& batch) {
     for (size_t i = 0; i < batch.size() && s.ok(); ++i) {
       if (batch[i].invalid.ok()) s = applyJob(batch[i], &results[i]);
     }
+    if (s.ok()) s = recordSeqRanges();
     if (s.ok()) s = run("COMMIT");
     if (s.ok()) {
       if (syncer_) syncer_->committed(batch.back().ticket, walFrames_);
@@ -410,7 +421,7 @@ void Store::Impl::runBatch(std::vector<Job>& batch) {
 }
 
 Status Store::Impl::applyJob(Job& job, JobResult* result) {
-  static const std::string kInsert = "INSERT INTO updates (doc_id, seq, data) VALUES (?, ?, ?)";
+  static const std::string kInsert = "INSERT INTO updates (doc_id, seq, data, crc) VALUES (?, ?, ?, ?)";
   static const std::string kDeleteUpdates = "DELETE FROM updates WHERE doc_id = ?";
   static const std::string kDeleteDoc = "DELETE FROM docs WHERE id = ?";
 
@@ -436,12 +447,14 @@ Status Store::Impl::applyJob(Job& job, JobResult* result) {
     st->bindInt64(1, log->id);
     if (!(s = st->run()).ok()) return s;
     log->updates = log->bytes = log->oldestBytes = 0;
+    log->firstSeq = log->nextSeq;
   }
 
   if (!(s = writer_->prepare(kInsert, &st)).ok()) return s;
   st->bindInt64(1, log->id);
   st->bindInt64(2, log->nextSeq);
   st->bindBlob(3, job.data);
+  st->bindInt64(4, crc32c(job.data));
   if (!(s = st->run()).ok()) return s;
   ++log->nextSeq;
   ++log->updates;
@@ -453,11 +466,30 @@ Status Store::Impl::applyJob(Job& job, JobResult* result) {
   return Status::Ok();
 }
 
+// Before COMMIT: the seq range of each doc the transaction wrote, which
+// load() checks the log against.
+Status Store::Impl::recordSeqRanges() {
+  static const std::string kUpdate = "UPDATE docs SET first_seq = ?, next_seq = ? WHERE id = ?";
+  for (const std::string& doc : touched_) {
+    auto it = logs_.find(doc);
+    if (it == logs_.end()) continue;  // removed
+    SqliteStatement* st;
+    Status s = writer_->prepare(kUpdate, &st);
+    if (!s.ok()) return s;
+    st->bindInt64(1, it->second->firstSeq);
+    st->bindInt64(2, it->second->nextSeq);
+    st->bindInt64(3, it->second->id);
+    if (!(s = st->run()).ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status Store::Impl::docLog(const std::string& doc, bool create, DocLog** out) {
-  static const std::string kFindDoc = "SELECT id FROM docs WHERE name = ?";
+  static const std::string kFindDoc = "SELECT id, first_seq, next_seq FROM docs WHERE name = ?";
   static const std::string kInsertDoc = "INSERT INTO docs (name) VALUES (?) RETURNING id";
   static const std::string kLogSize =
-      "SELECT count(*), coalesce(sum(length(data)), 0), coalesce(max(seq) + 1, 0) FROM updates WHERE doc_id = ?";
+      "SELECT count(*), coalesce(sum(length(data)), 0), coalesce(max(seq) + 1, 0), coalesce(min(seq), 0) "
+      "FROM updates WHERE doc_id = ?";
   static const std::string kOldest = "SELECT length(data) FROM updates WHERE doc_id = ? ORDER BY seq LIMIT 1";
 
   *out = nullptr;
@@ -471,7 +503,12 @@ Status Store::Impl::docLog(const std::string& doc, bool create, DocLog** out) {
   if (!s.ok()) return s;
   st->bindText(1, doc);
   bool found = st->step(&s);
+  bool ranged = found && !st->columnIsNull(1) && !st->columnIsNull(2);
   if (found) log->id = st->columnInt64(0);
+  if (ranged) {
+    log->firstSeq = st->columnInt64(1);
+    log->nextSeq = st->columnInt64(2);
+  }
   st->reset();
   if (!s.ok()) return s;
 
@@ -481,7 +518,10 @@ Status Store::Impl::docLog(const std::string& doc, bool create, DocLog** out) {
     if (st->step(&s)) {
       log->updates = static_cast<uint64_t>(st->columnInt64(0));
       log->bytes = static_cast<uint64_t>(st->columnInt64(1));
-      log->nextSeq = st->columnInt64(2);
+      // The recorded range wins: seqs are never reused, and a damaged log's
+      // missing rows stay missing (load() keeps refusing it).
+      log->nextSeq = std::max(log->nextSeq, st->columnInt64(2));
+      if (!ranged) log->firstSeq = st->columnInt64(3);
     }
     st->reset();
     if (!s.ok()) return s;
@@ -553,14 +593,19 @@ Store::Stats Store::Impl::stats() const {
     st.checkpoints = sync.checkpoints;
     st.syncRetries = sync.retries;
   }
+  std::lock_guard l(damagedMu_);
+  st.damagedDocs = damaged_.size();
   return st;
 }
 
 // --- reads ---
 
 Status Store::Impl::load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) {
+  // One statement, so one read transaction: the recorded seq range and the
+  // rows are of the same commit.
   static const std::string kLoad =
-      "SELECT u.data FROM updates u JOIN docs d ON d.id = u.doc_id WHERE d.name = ? ORDER BY u.seq";
+      "SELECT d.first_seq, d.next_seq, u.seq, u.data, u.crc FROM docs d LEFT JOIN updates u ON u.doc_id = d.id "
+      "WHERE d.name = ? ORDER BY u.seq";
   updates->clear();
   Status s = validateDocName(doc);
   if (!s.ok()) return s;
@@ -572,17 +617,64 @@ Status Store::Impl::load(const std::string& doc, std::vector<std::vector<uint8_t
       doneCv_.wait(l, [&] { return completedTicket_ >= ticket; });
     }
   }
-  std::lock_guard l(readerMu_);
-  SqliteStatement* st;
-  if (!(s = reader_->prepare(kLoad, &st)).ok()) return s;
-  st->bindText(1, doc);
-  while (st->step(&s)) {
-    std::span<const uint8_t> data = st->columnBlob(0);
-    updates->emplace_back(data.begin(), data.end());
+  // Every row must be there (seq first_seq, first_seq + 1, ... up to
+  // next_seq - 1) and match its checksum; anything else is damage, and the
+  // doc is refused rather than returned short or altered.
+  std::string damage;
+  {
+    std::lock_guard l(readerMu_);
+    SqliteStatement* st;
+    if (!(s = reader_->prepare(kLoad, &st)).ok()) return s;
+    st->bindText(1, doc);
+    bool first = true, ranged = false;  // ranged: the doc's seq range is recorded (always, from schema 2 on)
+    int64_t expected = 0, nextSeq = 0;
+    bool corrupt = false;  // SQLite found the file's structure damaged
+    while (damage.empty() && st->step(&s)) {
+      int64_t seq = st->columnInt64(2);
+      if (first) {
+        first = false;
+        ranged = !st->columnIsNull(0) && !st->columnIsNull(1);
+        expected = ranged ? st->columnInt64(0) : seq;
+        nextSeq = st->columnInt64(1);
+        if (st->columnIsNull(2)) break;  // a docs row without updates: damage if a range is recorded
+      }
+      std::span<const uint8_t> data = st->columnBlob(3);
+      if (seq != expected) {
+        damage = seq < expected ? "update " + std::to_string(seq) + " lies before the log's first (" +
+                                      std::to_string(expected) + ")"
+                                : "updates " + std::to_string(expected) + ".." + std::to_string(seq - 1) + " are missing";
+      } else if (!st->columnIsNull(4) && static_cast<int64_t>(crc32c(data)) != st->columnInt64(4)) {
+        damage = "update " + std::to_string(seq) + " fails its checksum";
+      } else {
+        updates->emplace_back(data.begin(), data.end());
+        ++expected;
+      }
+    }
+    if (!s.ok()) corrupt = (sqlite3_errcode(reader_->raw()) & 0xff) == SQLITE_CORRUPT;
+    st->reset();
+    if (damage.empty() && s.ok() && ranged && expected != nextSeq) {
+      damage = expected < nextSeq ? "updates " + std::to_string(expected) + ".." + std::to_string(nextSeq - 1) +
+                                        " (the end of its log) are missing"
+                                  : "its log goes past its recorded end (" + std::to_string(nextSeq) + ")";
+    }
+    if (damage.empty() && corrupt) damage = s.message();
   }
-  st->reset();
-  if (!s.ok()) updates->clear();
-  return s;
+  if (!damage.empty()) {
+    updates->clear();
+    {
+      std::lock_guard l(damagedMu_);
+      damaged_.insert(doc);
+    }
+    return Status::FailedPrecondition("document '" + doc + "' is damaged in " + reader_->path().string() + ": " + damage +
+                            "; it is not served until repaired or removed");
+  }
+  if (!s.ok()) {
+    updates->clear();
+    return s;
+  }
+  std::lock_guard l(damagedMu_);
+  damaged_.erase(doc);
+  return Status::Ok();
 }
 
 Status Store::Impl::listDocs(std::vector<std::string>* names) {
@@ -661,6 +753,8 @@ void Store::flush() { impl_->flush(); }
 void Store::whenSynced(std::function<void(Status)> done) { impl_->whenSynced(std::move(done)); }
 
 Status Store::listDocs(std::vector<std::string>* names) { return impl_->listDocs(names); }
+
+std::vector<std::string> Store::damagedDocs() const { return impl_->damagedDocs(); }
 
 size_t Store::queuedBytes() const { return impl_->queuedBytes(); }
 

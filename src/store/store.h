@@ -125,6 +125,13 @@ class Store {
   // whose append was called before and succeeds. An unknown doc gives Ok and
   // an empty vector. May block (reads take a lock of their own, never the
   // writer's). On failure *updates is empty.
+  //
+  // A damaged log is never returned short or altered: if a row is missing
+  // (a gap in the doc's seqs, or fewer than its recorded range), a row fails
+  // its CRC-32C, or SQLite reports the file corrupt while reading the doc,
+  // load gives FailedPrecondition "document 'DOC' is damaged in FILE: what
+  // is wrong; ...", and damagedDocs() lists the doc until a load of it
+  // succeeds again (after it is removed, say).
   Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
 
   // Queues `update` (an opaque, non-empty byte string) for `doc` and returns
@@ -161,6 +168,9 @@ class Store {
 
   // Names of all stored docs, sorted by byte value. Sees committed data only.
   Status listDocs(std::vector<std::string>* names);
+
+  // Docs whose last load() found them damaged (see load()), sorted.
+  std::vector<std::string> damagedDocs() const;
 
   // Bytes of update data queued and not yet committed, and whether that is
   // above StoreOptions::queueLimitBytes.
@@ -199,6 +209,8 @@ class Store {
     uint64_t checkpoints = 0;
     // ... and the fsyncs put off for want of a file descriptor or memory.
     uint64_t syncRetries = 0;
+    // Docs whose last load found them damaged (see load()).
+    uint64_t damagedDocs = 0;
   };
   Stats stats() const;
 

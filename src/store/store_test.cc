@@ -16,6 +16,8 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -853,6 +855,251 @@ TEST_F(StoreTest, EveryAcknowledgedAppendSurvivesSigkill) {
                 delayMs, early ? "fork" : "the first ack", syncName(o.sync), acked.size(),
                 stored.size());
   }
+}
+
+// --- damage: a log is never loaded short or altered ---
+
+// The doc names and updates the damage tests write: kDocs docs whose appends
+// interleave (so that one page of the database holds rows of several), each
+// update naming its doc and number.
+constexpr int kDamageDocs = 5;
+constexpr int kDamageUpdates = 400;
+std::string damageDoc(int d) { return "doc" + std::to_string(d); }
+std::vector<uint8_t> damageUpdate(int d, int i) {
+  char head[32];
+  std::snprintf(head, sizeof head, "doc%d-update%03d-", d, i);
+  return bytes(std::string(head) + std::string(150, 'x'));
+}
+
+void writeDamageDocs(Store& store) {
+  for (int i = 0; i < kDamageUpdates; ++i) {
+    for (int d = 0; d < kDamageDocs; ++d) store.append(damageDoc(d), damageUpdate(d, i), nullptr);
+  }
+  store.flush();
+}
+
+Updates damageDocUpdates(int d) {
+  Updates all;
+  for (int i = 0; i < kDamageUpdates; ++i) all.push_back(damageUpdate(d, i));
+  return all;
+}
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Overwrites `length` bytes of the file at `offset` with 0x5a.
+void scribble(const fs::path& path, size_t offset, size_t length) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(f.good());
+  f.seekp(static_cast<std::streamoff>(offset));
+  std::string junk(length, '\x5a');
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  ASSERT_TRUE(f.good());
+}
+
+// Runs `sql` on the database with a connection of its own (the store closed).
+void execRaw(const fs::path& db, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+}
+
+// Numbers of the pages (1-based) of btree `name` of the given type ('leaf', 'internal').
+std::vector<int64_t> btreePages(const fs::path& db, const std::string& name, const std::string& type) {
+  std::vector<int64_t> pages;
+  sqlite3* raw = nullptr;
+  EXPECT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  std::string sql = "SELECT pageno FROM dbstat WHERE name = '" + name + "' AND pagetype = '" + type + "' ORDER BY pageno";
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(raw, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  while (st && sqlite3_step(st) == SQLITE_ROW) pages.push_back(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  return pages;
+}
+
+// Loads every damage doc: each is either whole and exact (Ok), or refused
+// with FailedPrecondition naming it. Returns the refused ones.
+std::vector<std::string> loadDamageDocs(Store& store) {
+  std::vector<std::string> refused;
+  for (int d = 0; d < kDamageDocs; ++d) {
+    Updates got;
+    Status s = store.load(damageDoc(d), &got);
+    if (s.ok()) {
+      EXPECT_EQ(got.size(), size_t(kDamageUpdates)) << damageDoc(d) << " loaded short";
+      EXPECT_TRUE(got == damageDocUpdates(d)) << damageDoc(d) << " loaded altered";
+    } else {
+      EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.message();
+      EXPECT_NE(s.message().find("document '" + damageDoc(d) + "' is damaged"), std::string::npos) << s.message();
+      EXPECT_TRUE(got.empty());
+      refused.push_back(damageDoc(d));
+    }
+  }
+  return refused;
+}
+
+// The report: a damaged page of the primary-key index of `updates`
+// made documents load silently short (before the checks, this damage loaded
+// doc3 with 229 of its 400 updates and Ok). Now the doc whose entries were on
+// the page is refused, and the others load whole.
+TEST_F(StoreTest, DamagedIndexPageRefusesItsDocsInsteadOfLoadingThemShort) {
+  fs::path db = options().dir / "roundtable.db";
+  writeDamageDocs(*open());
+  std::vector<int64_t> leaves = btreePages(db, "sqlite_autoindex_updates_1", "leaf");
+  ASSERT_GE(leaves.size(), 3u);
+  // The page header's cell count (2 bytes at offset 3) says half as many
+  // entries as the page holds: SQLite reads the page as valid and never sees
+  // the rest.
+  size_t header = static_cast<size_t>(leaves[leaves.size() / 2] - 1) * 4096;
+  std::string file = readFile(db);
+  ASSERT_EQ(file[header], '\x0a') << "an index leaf page";
+  unsigned cells = (uint8_t(file[header + 3]) << 8) | uint8_t(file[header + 4]);
+  ASSERT_GE(cells, 10u);
+  {
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(header + 3));
+    char half[2] = {char((cells / 2) >> 8), char((cells / 2) & 0xff)};
+    f.write(half, 2);
+  }
+
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> refused = loadDamageDocs(*store);
+  EXPECT_GE(refused.size(), 1u) << "the damage was not noticed";
+  EXPECT_LT(refused.size(), size_t(kDamageDocs)) << "the docs not on the page load";
+  EXPECT_EQ(store->damagedDocs(), refused);
+  EXPECT_EQ(store->stats().damagedDocs, refused.size());
+}
+
+// A damaged row of `updates` (bytes of one update's data overwritten) fails
+// its checksum: the doc is refused, the others load whole.
+TEST_F(StoreTest, DamagedUpdateDataFailsItsChecksum) {
+  fs::path db = options().dir / "roundtable.db";
+  writeDamageDocs(*open());
+  std::vector<uint8_t> known = damageUpdate(2, 50);
+  std::string file = readFile(db);
+  size_t at = file.find(std::string(known.begin(), known.begin() + 16));
+  ASSERT_NE(at, std::string::npos);
+  scribble(db, at + 20, 4);  // inside the 'x's: SQLite's own structure is intact
+
+  auto store = open();
+  std::vector<std::string> refused = loadDamageDocs(*store);
+  EXPECT_EQ(refused, std::vector<std::string>{"doc2"});
+  Updates got;
+  Status s = store->load("doc2", &got);
+  EXPECT_NE(s.message().find("update 50 fails its checksum"), std::string::npos) << s.message();
+}
+
+// A page of `updates` overwritten whole: SQLite reports the file corrupt
+// while reading those docs, which becomes FailedPrecondition for each (no crash, no
+// short copy); a doc whose rows are on other pages loads, and the store
+// still takes appends to it.
+TEST_F(StoreTest, CorruptTablePageRefusesTheDocsOnIt) {
+  fs::path db = options().dir / "roundtable.db";
+  Updates solo;
+  {
+    auto store = open();
+    for (int i = 0; i < 20; ++i) {
+      solo.push_back(bytes("solo" + std::to_string(i) + std::string(1000, 's')));
+      store->append("solo", solo.back(), nullptr);
+    }
+    writeDamageDocs(*store);
+  }
+  std::string file = readFile(db);
+  size_t at = file.find("doc2-update200-");
+  ASSERT_NE(at, std::string::npos);
+  scribble(db, at / 4096 * 4096, 4096);
+
+  auto store = open();
+  std::vector<std::string> refused = loadDamageDocs(*store);
+  EXPECT_GE(refused.size(), 1u);
+  EXPECT_EQ(load(*store, "solo"), solo);
+  EXPECT_TRUE(appendNow(*store, "solo", bytes("more")).status.ok());
+}
+
+// Rows lost from the middle, the start or the end of a log (here deleted
+// behind the store's back) are noticed against the doc's recorded seq range.
+TEST_F(StoreTest, MissingRowsAnywhereInTheLogAreNoticed) {
+  fs::path db = options().dir / "roundtable.db";
+  {
+    auto store = open();
+    for (const char* doc : {"middle", "first", "last", "all", "whole"}) {
+      for (int i = 0; i < 5; ++i) ASSERT_TRUE(appendNow(*store, doc, bytes("u", i)).status.ok());
+    }
+    ASSERT_TRUE(compactNow(*store, "whole", bytes("state")).ok());
+    ASSERT_TRUE(appendNow(*store, "whole", bytes("after")).status.ok());
+  }
+  auto idOf = [](const char* doc) { return std::string("(SELECT id FROM docs WHERE name = '") + doc + "')"; };
+  execRaw(db, "DELETE FROM updates WHERE doc_id = " + idOf("middle") + " AND seq = 2;"
+              "DELETE FROM updates WHERE doc_id = " + idOf("first") + " AND seq = 0;"
+              "DELETE FROM updates WHERE doc_id = " + idOf("last") + " AND seq = 4;"
+              "DELETE FROM updates WHERE doc_id = " + idOf("all") + ";");
+  auto store = open();
+  std::map<std::string, std::string> expect = {{"middle", "updates 2..2 are missing"},
+                                               {"first", "updates 0..0 are missing"},
+                                               {"last", "updates 4..4 (the end of its log) are missing"},
+                                               {"all", "updates 0..4 (the end of its log) are missing"}};
+  for (const auto& [doc, why] : expect) {
+    Updates got;
+    Status s = store->load(doc, &got);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << doc;
+    EXPECT_NE(s.message().find(why), std::string::npos) << s.message();
+    EXPECT_TRUE(got.empty());
+  }
+  EXPECT_EQ(load(*store, "whole"), (Updates{bytes("state"), bytes("after")}));
+  EXPECT_EQ(store->damagedDocs(), (std::vector<std::string>{"all", "first", "last", "middle"}));
+  // Appends to a damaged doc keep their place after the recorded end: the
+  // gap stays, and so does the refusal.
+  ASSERT_TRUE(appendNow(*store, "last", bytes("late")).status.ok());
+  Updates got;
+  EXPECT_EQ(store->load("last", &got).code(), StatusCode::kFailedPrecondition);
+  // Removing a damaged doc clears it.
+  ASSERT_TRUE(removeNow(*store, "middle").ok());
+  EXPECT_TRUE(load(*store, "middle").empty());
+  EXPECT_EQ(store->damagedDocs(), (std::vector<std::string>{"all", "first", "last"}));
+}
+
+// A database of schema version 1 (no checksums, no recorded ranges) is
+// migrated: its logs load as before, their ranges are recorded (so a lost
+// row is noticed from now on), and new rows carry checksums.
+TEST_F(StoreTest, Version1DatabaseIsMigrated) {
+  fs::create_directories(options().dir);
+  fs::path db = options().dir / "roundtable.db";
+  execRaw(db,
+          "CREATE TABLE docs (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+          "CREATE TABLE updates (doc_id INTEGER NOT NULL REFERENCES docs(id), seq INTEGER NOT NULL,"
+          "  data BLOB NOT NULL, PRIMARY KEY (doc_id, seq));"
+          "INSERT INTO docs VALUES (1, 'a'), (2, 'b');"
+          "INSERT INTO updates VALUES (1, 0, 'a0'), (1, 1, 'a1'), (2, 7, 'state'), (2, 8, 'b8');"
+          "PRAGMA application_id = 1381253681; PRAGMA user_version = 1;");
+  {
+    auto store = open();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(load(*store, "a"), (Updates{bytes("a0"), bytes("a1")}));
+    EXPECT_EQ(load(*store, "b"), (Updates{bytes("state"), bytes("b8")}));
+    EXPECT_EQ(appendNow(*store, "b", bytes("b9")).logUpdates, 3u);
+  }
+  execRaw(db, "DELETE FROM updates WHERE doc_id = 1 AND seq = 1;");
+  auto store = open();
+  EXPECT_EQ(load(*store, "b"), (Updates{bytes("state"), bytes("b8"), bytes("b9")}));
+  Updates got;
+  EXPECT_EQ(store->load("a", &got).code(), StatusCode::kFailedPrecondition);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                    " (SELECT count(*) FROM updates WHERE crc IS NULL),"
+                                    " (SELECT count(*) FROM updates WHERE crc IS NOT NULL)", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 2);
+  EXPECT_EQ(sqlite3_column_int64(st, 1), 3);  // a0, state, b8: written by version 1
+  EXPECT_EQ(sqlite3_column_int64(st, 2), 1);  // b9
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
 }
 
 }  // namespace

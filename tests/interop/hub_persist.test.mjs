@@ -4,11 +4,13 @@
 // Reading back is done by a raw client that only asks (sync step 1 with an
 // empty state vector) and never answers the hub's own sync step 1: a provider
 // would upload its whole state on reconnect and hide anything the hub lost.
+import fs from 'node:fs'
+import path from 'node:path'
 import { test } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import {
   useHarness, needsPersistence, isReference, docName, waitFor, waitSynced, sleep,
-  docContent, stateVector, digest, assert, Y, httpGet, referencePersistSettle
+  docContent, stateVector, digest, assert, Y, httpGet, referencePersistSettle, onlyHub
 } from './hub_harness.mjs'
 
 const h = useHarness()
@@ -168,4 +170,38 @@ test('unload and reload: with --unload-grace-ms 200 an idle document leaves memo
     destroy([c, d])
     await sleep(600) // unloaded again
     await assertReadBack(hub, name, d.doc, 'after the second unload')
+  })
+
+test('a damaged stored document is refused (1011), named in the log and counted in /metrics; the others are served',
+  onlyHub('the store\'s damage checks'), async () => {
+    const hub = await h.startHub()
+    const good = docName('intact')
+    const bad = docName('damaged')
+    const expected = {}
+    for (const [name, text] of [[good, 'fine'], [bad, 'DAMAGE-ME-' + 'Q'.repeat(3000)]]) {
+      const [a, b] = await pair(hub, name)
+      a.doc.getText('text').insert(0, text)
+      await waitFor(() => b.doc.getText('text').toString() === text, { message: `${name} to be relayed` })
+      expected[name] = b.doc
+      destroy([a, b])
+    }
+    assert.equal((await hub.kill('SIGTERM')).code, 0) // the WAL is checkpointed into roundtable.db
+
+    // A few bytes inside the stored update change, as a bad sector would have it.
+    const file = path.join(hub.dataDir, 'roundtable.db')
+    const bytes = fs.readFileSync(file)
+    const at = bytes.indexOf('DAMAGE-ME-' + 'Q'.repeat(100))
+    assert.ok(at > 0, 'the update is in the database file')
+    bytes.write('RRRR', at + 1000)
+    fs.writeFileSync(file, bytes)
+
+    await hub.start()
+    const client = h.raw(hub.yjsUrl(bad))
+    const closed = await Promise.race([client.closed, sleep(5000).then(() => ({ code: 'still open after 5 s' }))])
+    assert.equal(closed.code, 1011, 'refused, not served short or altered')
+    await waitFor(() => /document '.*damaged.*' could not be loaded: document '.*' is damaged in .*: update \d+ fails its checksum/.test(hub.output),
+      { message: 'a log line naming the damaged document' })
+    const metrics = (await httpGet(hub, '/metrics')).body
+    assert.match(metrics, /^roundtable_store_damaged_documents 1$/m)
+    await assertReadBack(hub, good, expected[good], 'the intact document')
   })
