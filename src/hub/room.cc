@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 
 #include "hub/metrics.h"
 #include "sync/message.h"
@@ -14,17 +15,15 @@ namespace roundtable::hub {
 
 namespace asio = boost::asio;
 
-namespace {
-// Rooms from this size on split broadcasts over two strands (Room::sendTo).
-constexpr size_t kParallelFanout = 16;
-}  // namespace
+static_assert(std::is_same_v<ConnId, sync::ConnId>);
 
-Room::Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options)
+Room::Room(std::string name, Strand strand, store::Store& store, Owner& owner, RoomOptions options)
     : name_(std::move(name)),
       strand_(std::move(strand)),
       store_(store),
-      registry_(registry),
+      owner_(owner),
       options_(options),
+      fanout_(options.parallelFanout ? &strand_.get_inner_executor().context() : nullptr),
       unloadTimer_(strand_),
       awarenessTimer_(strand_) {
   metrics().documentsLoaded++;
@@ -52,27 +51,25 @@ void Room::load() {
       // would hide the rest; refuse the document until an operator looks.
       spdlog::error("document '{}' could not be loaded: {}", self->name_, s.message());
       self->state_ = State::kFailed;
-      self->registry_.remove(self.get());  // the next client retries the load
+      self->owner_.remove(*self);  // the next client retries the load
       return;
     }
     self->state_ = State::kReady;
     spdlog::debug("document '{}' loaded ({} stored updates)", self->name_, updates.size());
-    if (self->registry_.changeHook_) self->registry_.changeHook_(self->name_, self->core_);
+    self->owner_.changed(self->name_, self->core_);
   });
 }
 
 void Room::join(std::shared_ptr<WebSocketSession> session) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
-    self->registry_.joined(self.get());
+    self->owner_.joined(*self);
     if (self->state_ != State::kReady) {
       session->close(CloseCode::kInternalError, "document unavailable");
       return;
     }
     self->unloadTimer_.cancel();
     ConnId id = session->id();
-    if (!self->findConn(id)) self->conns_.push_back(session);
-    if (self->options_.parallelFanout && !self->helper_ && self->conns_.size() >= kParallelFanout)
-      self->helper_.emplace(asio::make_strand(self->strand_.get_inner_executor()));
+    self->fanout_.add(session);
     metrics().yjsConnections++;
     self->carryOut(id, self->core_.open(id));
     self->scheduleAwarenessSweep();
@@ -82,7 +79,7 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
 void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
   asio::dispatch(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
     ConnId id = session->id();
-    if (!self->findConn(id)) return;  // closed meanwhile
+    if (!self->fanout_.find(id)) return;  // closed meanwhile
     RoomEffects fx = self->core_.handle(id, bytes, nowMs());
     if (!fx.status.ok()) {
       metrics().badMessages++;
@@ -115,7 +112,7 @@ void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
 
 void Room::abandonJoin() {
   asio::post(strand_, [self = shared_from_this()] {
-    self->registry_.joined(self.get());
+    self->owner_.joined(*self);
     if (self->state_ == State::kReady && self->idle()) self->scheduleUnload();
   });
 }
@@ -123,7 +120,8 @@ void Room::abandonJoin() {
 void Room::leave(std::shared_ptr<WebSocketSession> session) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
     ConnId id = session->id();
-    if (!std::erase(self->conns_, session)) return;
+    if (!self->fanout_.remove(session)) return;
+    self->order_.leave(id);  // its updates are still relayed; replies for it are not
     metrics().yjsConnections--;
     self->carryOut(id, self->core_.close(id, nowMs()));
     if (self->idle()) self->scheduleUnload();
@@ -142,11 +140,11 @@ void Room::withCore(std::function<RoomEffects(RoomCore*)> f, std::function<void(
       if (self->state_ != State::kReady) {
         // An inline commit failed during carryOut (fail() answered the waiters before this one).
         done(Status::FailedPrecondition("document '" + self->name_ + "': storing an update failed"));
-      } else if (self->appended_ != self->committed_) {
-        self->commitWaiters_.emplace_back(self->appended_, std::move(done));
-      } else {
+      } else if (auto now = self->order_.wait(std::move(done))) {
         // Committed already (inline, or earlier): answered once that survives power loss too.
-        self->answerWhenSynced({{self->appended_, std::move(done)}});
+        std::vector<RelayOrder::Waiter> answer;
+        answer.push_back(std::move(now));
+        self->answerWhenSynced(std::move(answer));
       }
     }
     if (self->idle()) self->scheduleUnload();
@@ -175,7 +173,7 @@ void Room::unwatch(uint64_t id) {
 void Room::notifyChanged() {
   if (!changedSinceNotify_) return;
   changedSinceNotify_ = false;
-  if (registry_.changeHook_) registry_.changeHook_(name_, core_);
+  owner_.changed(name_, core_);
   // A watcher may unwatch (erase itself) while called: iterate over a copy of the ids.
   std::vector<uint64_t> ids;
   for (auto& [id, w] : watchers_) ids.push_back(id);
@@ -184,88 +182,33 @@ void Room::notifyChanged() {
 }
 
 void Room::carryOut(ConnId from, RoomEffects fx) {
-  if (WebSocketSession* sender = findConn(from)) {
-    for (auto& reply : fx.reply) sendTo(*sender, share(std::move(reply)));
+  if (WebSocketSession* sender = fanout_.find(from)) {
+    for (auto& reply : fx.reply) fanout_.sendTo(*sender, share(std::move(reply)));
   }
   for (auto& update : fx.docUpdates) {
     metrics().updatesTotal++;
     metrics().updateBytesTotal += update.size();
-    uint64_t seq = ++appended_;
     // The sender already has what it sent; but when its update let pending
     // structs of others integrate, the emitted update holds more than it sent,
     // and the sender needs that too.
     ConnId except = fx.docUpdates.size() == 1 && std::equal(update.begin(), update.end(), fx.received.begin(), fx.received.end()) ? from : 0;
-    held_.push_back({seq, 0, except, update, nullptr});
+    // Held before the store sees it: an inline commit reports before append returns.
+    uint64_t seq = order_.holdUpdate(except, share(sync::encodeUpdate(update)));
     store_.append(name_, std::move(update), [self = shared_from_this(), seq](const store::AppendResult& result) {
       self->onStored(seq, result);
     });
   }
   for (auto& reply : fx.durableReply) {
-    if (appended_ == committed_) {
-      deliver(from, 0, share(std::move(reply)));
-    } else {
-      held_.push_back({appended_, from, 0, {}, share(std::move(reply))});
+    if (SharedBytes now = order_.holdReply(from, share(std::move(reply)))) {
+      Relay relay{from, 0, std::move(now)};
+      fanout_.relay({&relay, 1});
     }
   }
   if (!fx.awareness.empty()) {
     metrics().awarenessUpdatesTotal++;
-    deliver(0, 0, share(std::move(fx.awareness)));
+    Relay relay{0, 0, share(std::move(fx.awareness))};
+    fanout_.relay({&relay, 1});
   }
-}
-
-void Room::deliver(ConnId to, ConnId except, const SharedBytes& bytes) {
-  if (to != 0) {
-    if (WebSocketSession* session = findConn(to)) sendTo(*session, bytes);
-    return;
-  }
-  broadcast(except, {{except, bytes}});
-}
-
-void Room::sendTo(WebSocketSession& session, const SharedBytes& bytes) {
-  if (!offloaded(session)) return session.send(bytes);
-  asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->send(bytes); });
-}
-
-namespace {
-// Sends `session`, in one send, the messages not from itself.
-void sendAllBut(WebSocketSession& session, const std::vector<std::pair<ConnId, SharedBytes>>& messages,
-                std::vector<SharedBytes>& batch) {
-  batch.clear();
-  for (auto& [from, bytes] : messages)
-    if (from != session.id()) batch.push_back(bytes);
-  if (!batch.empty()) session.send(batch);
-}
-}  // namespace
-
-// Each connection but `except` gets the messages not from itself (`from` of
-// each; 0 for messages from nobody). The second strand's share is posted
-// first so that both threads send at once.
-void Room::broadcast(ConnId except, const std::vector<std::pair<ConnId, SharedBytes>>& messages) {
-  if (helper_) {
-    struct Offload {
-      std::vector<std::shared_ptr<WebSocketSession>> sessions;
-      std::vector<std::pair<ConnId, SharedBytes>> messages;
-    };
-    auto offload = std::make_shared<Offload>();
-    for (auto& session : conns_)
-      if (session->id() != except && offloaded(*session)) offload->sessions.push_back(session);
-    if (!offload->sessions.empty()) {
-      offload->messages = messages;
-      asio::post(*helper_, [offload] {
-        std::vector<SharedBytes> batch;
-        for (auto& session : offload->sessions) sendAllBut(*session, offload->messages, batch);
-      });
-    }
-  }
-  std::vector<SharedBytes> batch;
-  for (auto& session : conns_)
-    if (session->id() != except && !offloaded(*session)) sendAllBut(*session, messages, batch);
-}
-
-WebSocketSession* Room::findConn(ConnId id) const {
-  for (auto& session : conns_)
-    if (session->id() == id) return session.get();
-  return nullptr;
 }
 
 // On the store's writer thread, which reports the appends of one group
@@ -295,18 +238,18 @@ void Room::onStored(uint64_t seq, const store::AppendResult& result) {
     self->durablePosted_.store(false);
     uint64_t seq = self->durable_.load(std::memory_order_acquire);
     // A failure reported before this success is handled by its own post.
-    if (self->storeFailed_.load() || seq <= self->committed_) return;
+    if (self->storeFailed_.load() || seq <= self->order_.committed()) return;
     self->onCommitted(seq, store::AppendResult{});
   });
 }
 
 // Relayed once committed; answered (to an agent, which has no copy of its
 // own) once it survives power loss too.
-void Room::answerWhenSynced(CommitWaiters done) {
-  auto waiting = std::make_shared<CommitWaiters>(std::move(done));
+void Room::answerWhenSynced(std::vector<RelayOrder::Waiter> done) {
+  auto waiting = std::make_shared<std::vector<RelayOrder::Waiter>>(std::move(done));
   store_.whenSynced([self = shared_from_this(), waiting](Status s) {
     asio::post(self->strand_, [waiting, s] {
-      for (auto& [seq, f] : *waiting) f(s);
+      for (auto& f : *waiting) f(s);
     });
   });
 }
@@ -318,19 +261,14 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
     fail("storing an update failed: " + result.status.message());
     return;
   }
-  committed_ = std::max(committed_, seq);
+  RelayOrder::Released released = order_.commit(seq);
   changedSinceNotify_ = true;
   resumePaused();
-  releaseCommitted();
-  size_t ready = 0;
-  while (ready < commitWaiters_.size() && commitWaiters_[ready].first <= committed_) ++ready;
-  if (ready > 0) {
-    answerWhenSynced(CommitWaiters(std::make_move_iterator(commitWaiters_.begin()),
-                                   std::make_move_iterator(commitWaiters_.begin() + ready)));
-    commitWaiters_.erase(commitWaiters_.begin(), commitWaiters_.begin() + ready);
-  }
+  // The updates released together go to each connection in one send.
+  fanout_.relay(released.relays);
+  if (!released.waiters.empty()) answerWhenSynced(std::move(released.waiters));
   // Once the store has caught up, so a burst of updates notifies once.
-  if (appended_ == committed_) notifyChanged();
+  if (order_.settled()) notifyChanged();
   if (result.shouldCompact && !compacting_) {
     compacting_ = true;
     store_.compact(name_, core_.doc().encodeStateAsUpdate(), [self = shared_from_this()](Status s) {
@@ -344,32 +282,6 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (idle()) scheduleUnload();
 }
 
-// Releases, in order, every held message whose update is committed. The
-// updates released together go to each connection in one send (its sender
-// excepted), so a connection gets them in one write.
-void Room::releaseCommitted() {
-  std::vector<std::pair<ConnId, SharedBytes>> updates;  // (sender, message)
-  auto flush = [&] {
-    if (updates.empty()) return;
-    broadcast(0, updates);
-    updates.clear();
-  };
-  size_t released = 0;
-  while (released < held_.size() && held_[released].seq <= committed_) ++released;
-  for (size_t i = 0; i < released; ++i) {
-    Held& h = held_[i];
-    if (h.to != 0) {
-      flush();  // a reply stays behind the updates released before it
-      deliver(h.to, 0, h.reply);
-    } else {
-      updates.emplace_back(h.from, share(sync::encodeUpdate(h.update)));
-    }
-  }
-  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(released));
-  if (held_.empty()) std::vector<Held>().swap(held_);  // an idle room holds no buffer
-  flush();
-}
-
 void Room::resumePaused() {
   if (paused_.empty()) return;
   if (!store_.overloaded()) {
@@ -378,7 +290,7 @@ void Room::resumePaused() {
     return;
   }
   // The store is behind on other documents' work: look again shortly.
-  if (appended_ == committed_) {
+  if (order_.settled()) {
     if (!resumeTimer_) resumeTimer_ = std::make_unique<Timer>(strand_);
     resumeTimer_->expires_after(std::chrono::milliseconds(20));
     resumeTimer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -390,21 +302,19 @@ void Room::resumePaused() {
 void Room::fail(const std::string& why) {
   spdlog::error("document '{}': {}; disconnecting its clients and reloading it from storage", name_, why);
   state_ = State::kFailed;
-  held_.clear();
+  std::vector<RelayOrder::Waiter> waiters = order_.fail();  // what is held is dropped
   paused_.clear();
-  for (auto& session : conns_) {
+  for (auto& session : fanout_.takeAll()) {
     session->close(CloseCode::kTryAgainLater, "document reloading");
     metrics().yjsConnections--;
   }
-  conns_.clear();
   unloadTimer_.cancel();
   awarenessTimer_.cancel();
-  for (auto& [seq, done] : commitWaiters_) done(Status::FailedPrecondition("document '" + name_ + "': " + why));
-  commitWaiters_.clear();
+  for (auto& done : waiters) done(Status::FailedPrecondition("document '" + name_ + "': " + why));
   auto watchers = std::move(watchers_);
   watchers_.clear();
   for (auto& [id, w] : watchers) w(nullptr);
-  registry_.remove(this);
+  owner_.remove(*this);
 }
 
 void Room::scheduleUnload() {
@@ -412,8 +322,8 @@ void Room::scheduleUnload() {
   unloadTimer_.expires_after(options_.unloadGrace);
   unloadTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
-    if (!self->idle() || self->appended_ != self->committed_ || self->compacting_) return;
-    if (self->registry_.tryUnload(self.get())) {
+    if (!self->idle() || !self->order_.settled() || self->compacting_) return;
+    if (self->owner_.tryUnload(*self)) {
       self->state_ = State::kUnloaded;
       self->awarenessTimer_.cancel();
       spdlog::debug("document '{}' unloaded", self->name_);
@@ -430,7 +340,7 @@ void Room::scheduleAwarenessSweep() {
     self->awarenessTimerRunning_ = false;
     if (ec || self->state_ != State::kReady) return;
     self->carryOut(0, self->core_.expireAwareness(nowMs(), self->options_.awarenessTimeout.count()));
-    if (!self->conns_.empty() || self->core_.awareness().size() > 0) self->scheduleAwarenessSweep();
+    if (!self->fanout_.empty() || self->core_.awareness().size() > 0) self->scheduleAwarenessSweep();
   });
 }
 
@@ -439,43 +349,46 @@ RoomRegistry::RoomRegistry(asio::io_context::executor_type executor, store::Stor
 
 std::shared_ptr<Room> RoomRegistry::acquire(const std::string& name) {
   std::lock_guard lock(mutex_);
-  return findOrLoad(name);
+  return findOrLoad(name).room;
 }
 
 std::shared_ptr<Room> RoomRegistry::acquireForJoin(const std::string& name) {
   std::lock_guard lock(mutex_);
-  std::shared_ptr<Room> room = findOrLoad(name);
-  room->joinsInFlight_++;
-  return room;
+  Entry& entry = findOrLoad(name);
+  entry.joinsInFlight++;
+  return entry.room;
 }
 
-std::shared_ptr<Room> RoomRegistry::findOrLoad(const std::string& name) {
-  auto& room = rooms_[name];
-  if (!room) {
-    room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, *this, options_);
-    room->load();
+RoomRegistry::Entry& RoomRegistry::findOrLoad(const std::string& name) {
+  Entry& entry = rooms_[name];
+  if (!entry.room) {
+    Room::Owner& owner = *this;
+    entry.room = std::make_shared<Room>(name, asio::make_strand(executor_), store_, owner, options_);
+    entry.room->load();
   }
-  return room;
+  return entry;
 }
 
-void RoomRegistry::joined(Room* room) {
+// A room that is no longer registered (it failed or unloaded) has no joins
+// to count: none can be announced for it.
+void RoomRegistry::joined(Room& room) {
   std::lock_guard lock(mutex_);
-  room->joinsInFlight_--;
+  auto it = rooms_.find(room.name());
+  if (it != rooms_.end() && it->second.room.get() == &room) it->second.joinsInFlight--;
 }
 
-bool RoomRegistry::tryUnload(Room* room) {
+bool RoomRegistry::tryUnload(Room& room) {
   std::lock_guard lock(mutex_);
-  if (room->joinsInFlight_ > 0) return false;
-  auto it = rooms_.find(room->name());
-  if (it == rooms_.end() || it->second.get() != room) return false;
+  auto it = rooms_.find(room.name());
+  if (it == rooms_.end() || it->second.room.get() != &room || it->second.joinsInFlight > 0) return false;
   rooms_.erase(it);
   return true;
 }
 
-void RoomRegistry::remove(Room* room) {
+void RoomRegistry::remove(Room& room) {
   std::lock_guard lock(mutex_);
-  auto it = rooms_.find(room->name());
-  if (it != rooms_.end() && it->second.get() == room) rooms_.erase(it);
+  auto it = rooms_.find(room.name());
+  if (it != rooms_.end() && it->second.room.get() == &room) rooms_.erase(it);
 }
 
 size_t RoomRegistry::loaded() const {

@@ -4,7 +4,9 @@
 // in-memory document, handed to the store, and relayed to the other clients
 // only after the store reports it committed; replies that carry document
 // state (sync step 2) wait for the same point. So nothing a client has seen
-// can be lost by a crash of the hub.
+// can be lost by a crash of the hub. RelayOrder keeps that rule, Fanout
+// sends; the room ties them to its RoomCore, the store, its timers and the
+// back-pressure on its clients.
 //
 // Rooms are created by the RoomRegistry on first use and unloaded a grace
 // period after their last connection leaves.
@@ -17,18 +19,17 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <unordered_map>
 
-#include "sync/room_core.h"
+#include "hub/fanout.h"
+#include "hub/relay_order.h"
 #include "hub/websocket_session.h"
 #include "store/store.h"
+#include "sync/room_core.h"
 
 namespace roundtable::hub {
 
-class RoomRegistry;
-using sync::ConnId;
 using sync::RoomCore;
 using sync::RoomEffects;
 
@@ -36,7 +37,7 @@ struct RoomOptions {
   std::chrono::milliseconds unloadGrace{30000};
   std::chrono::milliseconds awarenessTimeout{30000};
   // More than one thread runs the rooms: a large room hands half of each
-  // broadcast to another thread (see Room::send).
+  // broadcast to another thread (see Fanout).
   bool parallelFanout = false;
   // The awareness table's limits; the hub keeps its byte budget under a
   // quarter of --max-queued-bytes, so a joiner's snapshot fits its queue.
@@ -50,10 +51,38 @@ class Room : public std::enable_shared_from_this<Room> {
   using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
   using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                   boost::asio::wait_traits<std::chrono::steady_clock>, Strand>;
-  Room(std::string name, Strand strand, store::Store& store, RoomRegistry& registry, RoomOptions options);
+
+  // What a room asks of whoever keeps it (the RoomRegistry). Called on the
+  // room's strand.
+  class Owner {
+   public:
+    using ChangeHook = std::function<void(const std::string& name, RoomCore& core)>;
+    // A join announced for this room has run (or will not happen).
+    virtual void joined(Room& room) = 0;
+    // The room is idle: true if it was removed (it then unloads).
+    virtual bool tryUnload(Room& room) = 0;
+    // The room failed: the next user gets a new one.
+    virtual void remove(Room& room) = 0;
+    // The room's document was loaded, or changed and the change is committed.
+    // Not virtual: it runs after commits, and the hook is all there is to it.
+    void changed(const std::string& name, RoomCore& core) {
+      if (changeHook_) changeHook_(name, core);
+    }
+
+   protected:
+    ~Owner() = default;
+    ChangeHook changeHook_;  // empty: nobody listens
+  };
+
+  Room(std::string name, Strand strand, store::Store& store, Owner& owner, RoomOptions options);
   ~Room();
 
   const std::string& name() const { return name_; }
+
+  // Loads the document from the store, on the strand; called once, by the
+  // room's creator, before it hands the room out (events run after the load).
+  // If it fails, joins are refused and the owner removes the room.
+  void load();
 
   // Connection events, callable from any thread; handled on the room's strand.
   void join(std::shared_ptr<WebSocketSession> session);
@@ -79,84 +108,49 @@ class Room : public std::enable_shared_from_this<Room> {
   void unwatch(uint64_t id);
 
  private:
-  friend class RoomRegistry;
   enum class State { kLoading, kReady, kFailed, kUnloaded };
 
-  // A message waiting for the store: either a document update for every
-  // connection but its sender, or a reply (sync step 2) for one connection.
-  struct Held {
-    uint64_t seq;                 // released once the store committed this sequence number
-    ConnId to;                    // a reply's connection; 0 for an update
-    ConnId from;                  // an update's sender
-    std::vector<uint8_t> update;  // an update, as applied
-    SharedBytes reply;
-  };
-  void releaseCommitted();
-  // Sends to a connection or to every connection but `except` (0: all),
-  // keeping each connection's messages in order. In a room of at least
-  // kParallelFanout connections (and with parallelFanout), the connections
-  // with odd ids get theirs from a second strand, so another thread pays
-  // half of the kernel's per-recipient cost (about 7 us on loopback, most of
-  // a broadcast's time), and the last recipient gets it sooner.
-  void sendTo(WebSocketSession& session, const SharedBytes& bytes);
-  void broadcast(ConnId except, const std::vector<std::pair<ConnId, SharedBytes>>& messages);
-  bool offloaded(const WebSocketSession& session) const { return helper_ && session.id() % 2 == 1; }
-
-  void load();
   void carryOut(ConnId from, RoomEffects fx);
-  void deliver(ConnId to, ConnId except, const SharedBytes& bytes);
   void onStored(uint64_t seq, const store::AppendResult& result);
   void onCommitted(uint64_t seq, const store::AppendResult& result);
-  using CommitWaiters = std::vector<std::pair<uint64_t, std::function<void(Status)>>>;  // by sequence number
-  void answerWhenSynced(CommitWaiters done);
+  void answerWhenSynced(std::vector<RelayOrder::Waiter> done);
   void resumePaused();
   void fail(const std::string& why);
   void scheduleUnload();
   void scheduleAwarenessSweep();
   void notifyChanged();
-  bool idle() const { return conns_.empty() && watchers_.empty(); }
-  WebSocketSession* findConn(ConnId id) const;
+  bool idle() const { return fanout_.empty() && watchers_.empty(); }
   static int64_t nowMs();
 
   const std::string name_;
   Strand strand_;
   store::Store& store_;
-  RoomRegistry& registry_;
+  Owner& owner_;
   const RoomOptions options_;
 
   // Guarded by the strand.
   State state_ = State::kLoading;
-  RoomCore core_;
-  // A vector: rooms have a few connections, and a hash map node with its
-  // bucket costs more than a slot.
-  std::vector<std::shared_ptr<WebSocketSession>> conns_;
-  // In sequence order. Vectors, not deques: libstdc++'s deque allocates
-  // 576 bytes when constructed, which every idle room would carry.
-  std::vector<Held> held_;
-  std::vector<std::shared_ptr<WebSocketSession>> paused_;  // not reading until the store catches up
-  uint64_t appended_ = 0;   // sequence number of the last update handed to the store
-  uint64_t committed_ = 0;  // ... and of the last one it committed
+  // The flags side by side, as padding costs every loaded document.
   bool compacting_ = false;
+  bool awarenessTimerRunning_ = false;
+  bool changedSinceNotify_ = false;
+  RoomCore core_;
+  Fanout fanout_;     // the connections
+  RelayOrder order_;  // what waits for the store
+  std::vector<std::shared_ptr<WebSocketSession>> paused_;  // not reading until the store catches up
   Timer unloadTimer_;
   std::unique_ptr<Timer> resumeTimer_;  // made when first needed (the store is rarely overloaded)
   Timer awarenessTimer_;
-  bool awarenessTimerRunning_ = false;
-  std::optional<Strand> helper_;  // the second strand, once the room was large enough
-  CommitWaiters commitWaiters_;
   std::unordered_map<uint64_t, Watcher> watchers_;
-  bool changedSinceNotify_ = false;
 
   // Written by the store's thread (see onStored).
   std::atomic<uint64_t> durable_{0};
   std::atomic<bool> durablePosted_{false};
   std::atomic<bool> storeFailed_{false};
-
-  // Joins announced by the registry but not yet handled; guarded by the registry's mutex.
-  size_t joinsInFlight_ = 0;
 };
 
 // The loaded rooms by document name.
-class RoomRegistry {
+class RoomRegistry : private Room::Owner {
  public:
   RoomRegistry(boost::asio::io_context::executor_type executor, store::Store& store, RoomOptions options);
 
@@ -168,26 +162,30 @@ class RoomRegistry {
   // Called on a room's strand when its document was loaded and after each
   // committed change (the hub keeps the plan index with it). Set before the
   // first room exists.
-  using ChangeHook = std::function<void(const std::string& name, RoomCore& core)>;
+  using ChangeHook = Room::Owner::ChangeHook;
   void setChangeHook(ChangeHook hook) { changeHook_ = std::move(hook); }
   size_t loaded() const;
   // Unloads every room now (shutdown).
   void clear();
 
  private:
-  friend class Room;
-  // Called on the room's strand when it is idle; true if it was removed.
-  bool tryUnload(Room* room);
-  std::shared_ptr<Room> findOrLoad(const std::string& name);  // with mutex_ held
-  void joined(Room* room);
-  void remove(Room* room);
+  struct Entry {
+    std::shared_ptr<Room> room;
+    // Joins announced (acquireForJoin) but not yet handled: the room is not
+    // unloaded before they run.
+    size_t joinsInFlight = 0;
+  };
+  Entry& findOrLoad(const std::string& name);  // with mutex_ held
+  // Room::Owner; each takes the mutex.
+  void joined(Room& room) override;
+  bool tryUnload(Room& room) override;
+  void remove(Room& room) override;
 
   boost::asio::io_context::executor_type executor_;
   store::Store& store_;
   const RoomOptions options_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<Room>> rooms_;
-  ChangeHook changeHook_;
+  std::unordered_map<std::string, Entry> rooms_;
 };
 
 }  // namespace roundtable::hub

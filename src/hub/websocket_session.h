@@ -33,15 +33,12 @@
 
 #include "hub/connection_limiter.h"
 #include "hub/session_timers.h"
+#include "hub/shared_bytes.h"
 #include "websocket/frame.h"
 #include "websocket/frame_reader.h"
 
 namespace roundtable::hub {
 
-using Bytes = std::vector<uint8_t>;
-using SharedBytes = std::shared_ptr<const Bytes>;
-// One message's bytes, to be shared by every connection it is sent to.
-inline SharedBytes share(Bytes bytes) { return std::make_shared<const Bytes>(std::move(bytes)); }
 using CloseCode = websocket::CloseCode;
 
 class WebSocketSession;
