@@ -150,7 +150,7 @@ class Room : public std::enable_shared_from_this<Room> {
 };
 
 // The loaded rooms by document name.
-class RoomRegistry : private Room::Owner {
+class RoomRegistry final : private Room::Owner {
  public:
   RoomRegistry(boost::asio::io_context::executor_type executor, store::Store& store, RoomOptions options);
 
