@@ -17,14 +17,14 @@
 //
 // Guarantees:
 //   - a message or waiter is released only once a commit at or beyond its
-//     number was reported;
+//     number was reported, and by the first report that is;
 //   - messages are released in the order they were held, waiters likewise;
 //   - after fail() nothing more is released: what is held is dropped and
 //     the waiters are handed back, to be told of the failure.
 //
-// No I/O, threads or clocks: plain data in, decisions out. The room calls it
-// on its strand; relay_order_test.cc drives it alone through the orders the
-// store can produce.
+// No I/O, threads or clocks: plain data in, decisions out. Not thread-safe:
+// the room calls it on its strand. relay_order_test.cc drives it alone
+// through the orders the store can produce.
 #pragma once
 
 #include <cstddef>
