@@ -262,6 +262,19 @@ std::vector<bool> linesInCodeOrHtml(std::string_view markdown, size_t lineCount)
   return opaque;
 }
 
+// The next line of `text` from `pos`, without its ending, as cmark-gfm splits
+// lines: at "\n", "\r\n" or a lone "\r". `*next` is where the following line
+// starts, or npos after the last one.
+std::string_view nextLine(std::string_view text, size_t pos, size_t* next) {
+  size_t end = text.find_first_of("\r\n", pos);
+  if (end == std::string_view::npos) {
+    *next = std::string_view::npos;
+    return text.substr(pos);
+  }
+  *next = end + (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n' ? 2 : 1);
+  return text.substr(pos, end - pos);
+}
+
 // cmark-gfm's table extension costs the square of the cells of a line it
 // reads as a table row, and re-reads the whole paragraph above each line that
 // looks like a delimiter row. So the lines that can be table rows are found
@@ -276,14 +289,12 @@ Status checkTableLines(std::string_view markdown, const MarkdownParseOptions& op
   size_t runCells = 0;  // cells of the stretch's lines so far (a line without pipes: one)
   size_t widest = 0, widestLine = 0;  // the widest line of the stretch so far
   size_t previousCells = 0;
+  bool previousPipe = false;
   bool inTable = false;
   size_t rows = 0, tableLine = 0, cells = 0, scanned = 0;
-  for (size_t pos = 0; pos <= markdown.size(); ++lineNo) {
-    size_t nl = markdown.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? markdown.size() : nl;
-    std::string_view line = markdown.substr(pos, end - pos);
+  for (size_t pos = 0, next = 0; next != std::string_view::npos; ++lineNo, pos = next) {
+    std::string_view line = nextLine(markdown, pos, &next);
     size_t start = pos;
-    pos = end + 1;
     if (isBlankLine(line) || (opaque && lineNo < opaque->size() && (*opaque)[lineNo])) {
       runStart = std::string_view::npos;
       runLines = widest = runCells = 0;
@@ -293,7 +304,10 @@ Status checkTableLines(std::string_view markdown, const MarkdownParseOptions& op
     size_t lineCells = cellsOf(line);
     if (runStart == std::string_view::npos) runStart = start;
     ++runLines;
-    if (runLines > 1 && isDelimiterLike(line)) {
+    bool pipe = line.find('|') != std::string_view::npos;
+    // No pipe in the delimiter-like line nor in the line above: a setext
+    // heading's underline ("Title\n---"), never a table.
+    if (runLines > 1 && isDelimiterLike(line) && (pipe || previousPipe)) {
       scanned += runCells;
       if (scanned > opts.maxTableHeaderScanCells) {
         return Status::ResourceExhausted(
@@ -335,8 +349,8 @@ Status checkTableLines(std::string_view markdown, const MarkdownParseOptions& op
       widestLine = lineNo + 1;
     }
     previousCells = lineCells;
+    previousPipe = pipe;
     runCells += lineCells;
-    if (nl == std::string_view::npos) break;
   }
   return Status::Ok();
 }
@@ -374,16 +388,12 @@ size_t containerMarkers(std::string_view line) {
 // code blocks too: such lines are not worth a parse to tell them apart).
 Status checkContainerMarkers(std::string_view markdown, const MarkdownParseOptions& opts) {
   size_t lineNo = 1;
-  for (size_t pos = 0; pos <= markdown.size(); ++lineNo) {
-    size_t nl = markdown.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? markdown.size() : nl;
-    if (size_t markers = containerMarkers(markdown.substr(pos, end - pos));
+  for (size_t pos = 0, next = 0; next != std::string_view::npos; ++lineNo, pos = next) {
+    if (size_t markers = containerMarkers(nextLine(markdown, pos, &next));
         markers > 2 * static_cast<size_t>(opts.maxNesting)) {
       return Status::ResourceExhausted("a line opens " + count(markers) + " nested lists or quotes" + atLine(lineNo) +
                                        "; markdown may nest at most " + std::to_string(opts.maxNesting) + " levels");
     }
-    if (nl == std::string_view::npos) break;
-    pos = nl + 1;
   }
   return Status::Ok();
 }
@@ -395,7 +405,8 @@ Status checkShapes(std::string_view markdown, const MarkdownParseOptions& opts) 
   if (s.ok()) return s;
   // Something may be too large; look again without the lines of code blocks
   // (pipes there are no table), which takes a parse without tables.
-  size_t lines = static_cast<size_t>(std::count(markdown.begin(), markdown.end(), '\n')) + 1;
+  size_t lines = 0;
+  for (size_t pos = 0, next = 0; next != std::string_view::npos; pos = next, ++lines) nextLine(markdown, pos, &next);
   std::vector<bool> opaque = linesInCodeOrHtml(markdown, lines);
   return checkTableLines(markdown, opts, &opaque);
 }

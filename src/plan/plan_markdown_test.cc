@@ -291,6 +291,36 @@ TEST(PlanMarkdownLimits, NestingOnOneLine) {
   expectRefused(rule + "x", "a line opens 100 nested lists or quotes");
 }
 
+// cmark-gfm ends lines at "\r" and "\r\n" too: the checks before it must
+// see the same lines, or CR-only text slips past them as one long line.
+TEST(PlanMarkdownLimits, CarriageReturnsEndLinesForTheChecksToo) {
+  std::string wideRow = "| a | b |\r|---|---|\r" + std::string(40000, '|') + "\r";
+  expectRefused(wideRow, "a table row has 39,999 cells (line 3); at most 64 columns");
+  EXPECT_LT(millisToParse(wideRow), 500);
+  std::string crlf = "| a | b |\r\n|---|---|\r\n" + std::string(40000, '|') + "\r\n";
+  expectRefused(crlf, "a table row has 39,999 cells (line 3); at most 64 columns");
+  std::string quotes = "x\r";
+  for (int i = 0; i < 300000; ++i) quotes += "> ";
+  expectRefused(quotes + "x", "a line opens 300,000 nested lists or quotes (line 2)");
+  EXPECT_EQ(parse("| a |\r\n|---|\r\n| b |\r\n")[0].type, "table");
+}
+
+// "Title\n---" is a setext heading, not a table: the lines under it are no
+// table rows and count toward no table limit.
+TEST(PlanMarkdownLimits, SetextHeadingsAreNoTables) {
+  std::string md;
+  for (int section = 0; section < 12; ++section) {
+    md += "Section " + std::to_string(section) + "\n---\n";
+    for (int line = 0; line < 900; ++line) md += "a line of text\n";  // 10,800 lines in all
+    md += "\n";
+  }
+  std::vector<Block> blocks;
+  Status s = parseMarkdown(md, &blocks);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(blocks.size(), 24u);
+  EXPECT_EQ(blocks[0].type, "heading");
+}
+
 TEST(PlanMarkdown, HostileInputDoesNotCrash) {
   std::vector<Block> blocks;
   for (std::string md : {std::string("\xff\xfe\x00 bad utf8", 12), std::string(50000, '*'), std::string(20000, '[') + "x",
