@@ -57,6 +57,10 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
   // none of its connections is waiting for a request. At the maximum, the
   // oldest waiting connection that never completed a request is evicted (or,
   // if none, the oldest waiting one), and the new connection gets its slot.
+  // Until the evicted connection has closed, the address holds one more than
+  // the maximum (HttpSession answers a request that arrived in that instant
+  // with 429 and closes; one already handed to a WebSocket or an MCP exchange
+  // by then keeps its place).
   bool tryAcquire(const std::string& address, ConnectionToken* token);
   size_t total() const;
   uint64_t evictions() const;

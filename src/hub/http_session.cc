@@ -54,16 +54,24 @@ void HttpSession::doRead() {
   // While it waits, a newer connection from the same address may displace it
   // (ConnectionLimiter): idle sockets must not lock other clients out.
   waiting_ = true;
-  token_.waiting(served_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) {
-      boost::asio::post(self->stream_.get_executor(), [self] {
-        if (!self->waiting_) return;  // its request arrived meanwhile
-        metrics().limitRefusals++;
-        beast::error_code ec;
-        self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-        self->stream_.close();
-      });
-    }
+  // Called on the limiter's caller's thread: it touches nothing of this
+  // session but through its strand (the executor is copied now, since the
+  // stream may be handed to another session meanwhile).
+  token_.waiting(served_, [weak = weak_from_this(), strand = stream_.get_executor()] {
+    boost::asio::post(strand, [weak] {
+      auto self = weak.lock();
+      if (!self) return;
+      metrics().limitRefusals++;
+      if (!self->waiting_) {
+        // Its request arrived in the same instant: answer it 429 and close,
+        // so that the address is back within its limit.
+        self->overLimit_ = true;
+        return;
+      }
+      beast::error_code ec;
+      self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
   });
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
