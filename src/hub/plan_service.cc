@@ -80,10 +80,21 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
   // The plan is written into a document of its own on the converter thread;
   // the room then only applies the result, so a large plan holds no io
   // thread while it is converted.
+  // The queue is bounded: each waiting conversion holds up to 1 MiB of
+  // markdown and costs up to a second, and callers may give up meanwhile.
+  if (conversionsQueued_.fetch_add(1) >= kMaxQueuedConversions) {
+    conversionsQueued_.fetch_sub(1);
+    return reply({Status::ResourceExhausted("the hub is converting " + std::to_string(kMaxQueuedConversions) +
+                                            " plans already; try again in a moment")});
+  }
   std::weak_ptr<PlanService> weak = shared_from_this();
   asio::post(converter_, [weak, metadata, content = std::move(request.content), reply = std::move(reply)]() mutable {
     auto self = weak.lock();
     if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
+    struct Dequeued {
+      std::atomic<size_t>& n;
+      ~Dequeued() { n.fetch_sub(1); }
+    } dequeued{self->conversionsQueued_};
     crdt::Doc draft;
     size_t blocks = 0;
     if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});

@@ -60,6 +60,8 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   // Where create_plan's markdown is converted (up to ~1 s for the largest
   // plans the parser's limits allow): not the io threads, which it would hold.
   boost::asio::any_io_executor converter_;
+  static constexpr size_t kMaxQueuedConversions = 16;
+  std::atomic<size_t> conversionsQueued_{0};  // create_plan conversions posted and not yet run
 };
 
 }  // namespace roundtable::hub
