@@ -37,7 +37,12 @@ __attribute__((target("sse4.2"))) uint32_t crcHardware(uint32_t c, const uint8_t
   for (; n > 0; --n, ++p) c = __builtin_ia32_crc32qi(c, *p);
   return c;
 }
-const bool kHaveHardware = __builtin_cpu_supports("sse4.2");
+// A static initializer may run before libgcc's, which fills in what
+// __builtin_cpu_supports reads: initialize it first.
+const bool kHaveHardware = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2");
+}();
 #endif
 
 }  // namespace
