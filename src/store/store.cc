@@ -240,7 +240,8 @@ Status Store::Impl::open() {
     if (s.ok()) {
       // Replaces SQLite's automatic checkpoint (the same hook).
       sqlite3_wal_hook(writer_->raw(), &Impl::onWalCommit, this);
-      syncer_ = std::make_unique<WalSyncer>(path, std::move(checkpointer), kWalCheckpointFrames, kSyncInterval);
+      syncer_ = std::make_unique<WalSyncer>(path, std::move(checkpointer), kWalCheckpointFrames, kSyncInterval,
+                                            options_.openWalForTesting);
     }
   }
   if (!s.ok()) return withMessage(s, "cannot set up database " + path.string() + ": " + s.message());

@@ -85,6 +85,10 @@ struct StoreOptions {
   uint64_t maxDatabaseBytes = 0;
   // Whether append() may commit a small append itself (see above).
   bool inlineAppends = true;
+  // Tests only: how SyncMode::kBackground opens the WAL for its fsync (null:
+  // ::open), to simulate a process out of descriptors without taking every
+  // descriptor of the process (which the sanitizers' runtime needs too).
+  int (*openWalForTesting)(const char* path, int flags) = nullptr;
 };
 
 // The outcome of one append. On success, logUpdates and logBytes are the size

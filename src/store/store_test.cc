@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -454,21 +453,24 @@ TEST_F(StoreTest, AFailedFsyncIsReportedAndStopsWrites) {
 
 // At the descriptor limit the WAL cannot be opened for its fsync. That loses
 // nothing (no fsync failed), so it must not poison the store: the answer
-// waits, and comes once descriptors are free again.
+// waits, and comes once descriptors are free again. (The process's real
+// descriptors are left alone: the sanitizers' runtime needs some, and the
+// hub's own EMFILE is exercised by tests/interop/hub_hostile.test.mjs.)
+std::atomic<bool> gOutOfDescriptors{false};
+int openUnlessOutOfDescriptors(const char* path, int flags) {
+  if (gOutOfDescriptors) {
+    errno = EMFILE;
+    return -1;
+  }
+  return ::open(path, flags);
+}
+
 TEST_F(StoreTest, RunningOutOfDescriptorsDelaysTheFsyncAndBreaksNothing) {
   StoreOptions o = options();
   o.sync = SyncMode::kBackground;
+  o.openWalForTesting = &openUnlessOutOfDescriptors;
   auto store = open(o);  // nothing committed yet, so the WAL has not been opened for an fsync
-
-  rlimit saved{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  std::vector<int> filler;
-  rlimit tight = saved;
-  tight.rlim_cur = 256;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &tight), 0);
-  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
-  ASSERT_EQ(errno, EMFILE);
-  // SQLite has its files open: the commit needs no new descriptor.
+  gOutOfDescriptors = true;
   ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
 
   auto promise = std::make_shared<std::promise<Status>>();
@@ -478,8 +480,7 @@ TEST_F(StoreTest, RunningOutOfDescriptorsDelaysTheFsyncAndBreaksNothing) {
   EXPECT_TRUE(store->health().ok()) << store->health().message();
   EXPECT_GT(store->stats().syncRetries, 0u);
 
-  for (int fd : filler) ::close(fd);
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  gOutOfDescriptors = false;
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_TRUE(answer.get().ok());
   EXPECT_TRUE(store->health().ok());

@@ -13,12 +13,17 @@
 
 namespace roundtable::store {
 
+namespace {
+int openPosix(const char* path, int flags) { return ::open(path, flags); }
+}  // namespace
+
 WalSyncer::WalSyncer(std::filesystem::path db, std::unique_ptr<SqliteDb> checkpointer, int checkpointFrames,
-                     std::chrono::milliseconds interval)
+                     std::chrono::milliseconds interval, OpenFile openFile)
     : walPath_(db.string() + "-wal"),
       checkpointer_(std::move(checkpointer)),
       checkpointFrames_(checkpointFrames),
       interval_(interval),
+      openFile_(openFile ? openFile : &openPosix),
       thread_([this] { loop(); }) {}
 
 WalSyncer::~WalSyncer() {
@@ -130,7 +135,7 @@ Status WalSyncer::syncWal() {
     walFd_ = -1;
   }
   if (walFd_ < 0) {
-    walFd_ = ::open(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
+    walFd_ = openFile_(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
     if (walFd_ < 0) {
       int err = errno;
       std::string why = "cannot open " + walPath_.string() + " to fsync it: " + std::strerror(err);

@@ -46,8 +46,11 @@ class WalSyncer {
  public:
   // `db`: the database file (its WAL is `db` + "-wal"); `checkpointer`: a
   // connection of its own to it. Starts the thread.
+  // `openFile` opens the WAL for the fsync (POSIX open's signature); null
+  // means ::open. Tests pass one that fails as a process out of descriptors.
+  using OpenFile = int (*)(const char* path, int flags);
   WalSyncer(std::filesystem::path db, std::unique_ptr<SqliteDb> checkpointer, int checkpointFrames,
-            std::chrono::milliseconds interval);
+            std::chrono::milliseconds interval, OpenFile openFile = nullptr);
   // Syncs every commit reported so far, answers every waiter, stops the thread.
   ~WalSyncer();
 
@@ -84,6 +87,7 @@ class WalSyncer {
   const std::unique_ptr<SqliteDb> checkpointer_;  // the syncer thread's
   const int checkpointFrames_;
   const std::chrono::milliseconds interval_;
+  const OpenFile openFile_;
   std::chrono::steady_clock::time_point lastStart_;  // of the last fsync; the syncer thread's
   int walFd_ = -1;  // the syncer thread's
 

@@ -9,7 +9,7 @@ import { test } from 'node:test'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { useHarness, onlyHub, assert, waitFor, sleep, httpGet } from './hub_harness.mjs'
+import { useHarness, onlyHub, assert, waitFor, sleep, httpGet, Y } from './hub_harness.mjs'
 import { mcpSession } from './mcp_harness.mjs'
 
 const h = useHarness()
@@ -98,6 +98,10 @@ test('at the descriptor limit the hub pauses accepting instead of spinning and l
     // prlimit (util-linux) caps the hub's descriptors low enough to reach.
     const hub = await h.startHub({ prefix: ['prlimit', '--nofile=96:96'] })
     const pid = hub.child.proc.pid
+    // An editor connected before the flood writes during it: its commit's
+    // fsync must open the WAL with no descriptor left.
+    const editor = h.rawDoc(hub.yjsUrl(`flood-${process.pid}`))
+    await editor.sync()
     const sockets = []
     h.defer(() => sockets.forEach(s => s.destroy()))
     for (let i = 0; i < 150; i++) {
@@ -113,9 +117,18 @@ test('at the descriptor limit the hub pauses accepting instead of spinning and l
     const logLines = hub.output.slice(logBefore).split('\n').filter(l => /accept/.test(l)).length
     assert.ok(cpu < 0.5, `the hub used ${cpu.toFixed(2)} s of CPU in 2 s at the limit`)
     assert.ok(logLines <= 15, `${logLines} accept log lines in 2 s`)
+    const written = new Y.Doc()
+    written.getText('t').insert(0, 'typed at the limit')
+    editor.sendUpdate(Y.encodeStateAsUpdate(written))
+    await sleep(500)
 
     sockets.splice(0).forEach(s => s.destroy())
     await waitFor(async () => (await httpGet(hub, '/healthz').catch(() => ({}))).status === 200, { timeout: 5000, message: '/healthz after the flood' })
+    const retries = Number((await httpGet(hub, '/metrics')).body.match(/^roundtable_store_fsync_retries_total (\d+)/m)[1])
+    assert.ok(retries > 0, 'the fsync met the descriptor limit and was put off, not failed')
+    const reader = h.rawDoc(hub.yjsUrl(`flood-${process.pid}`))
+    await reader.sync()
+    assert.equal(reader.doc.getText('t').toString(), 'typed at the limit')
     const s = await mcpSession(hub)
     const created = await s.tool('create_plan', { title: 'After the flood', content: '# Still here' })
     assert.ok(!created.isError, JSON.stringify(created))
