@@ -20,6 +20,7 @@
 #include "mcp/plan_tools.h"
 #include "mcp/server.h"
 #include "plan/metadata.h"
+#include "plan/plan_change.h"
 #include "plan/plan_doc.h"
 
 namespace mcp = roundtable::mcp;
@@ -68,14 +69,11 @@ class MemoryBackend : public mcp::PlanBackend {
   void updatePlan(mcp::PlanChange c, mcp::Reply<mcp::UpdatedPlan> reply) override {
     crdt::Doc* doc = find(c.planId);
     if (!doc) return reply({Status::NotFound("no plan " + c.planId)});
-    plan::PlanMetadata m = *plan::readMetadata(*doc);
     plan::ContentChange change;
     if (c.content) {
       if (Status s = plan::replacePlanContent(*doc, *c.content, &change); !s.ok()) return reply({s});
-      m.revision++;
     }
-    if (c.title) m.title = *c.title;
-    if (c.status) m.status = *c.status;
+    plan::PlanMetadata m = plan::applyChange(*plan::readMetadata(*doc), {c.title, c.status, c.content.has_value()}, 0);
     plan::writeMetadata(*doc, m);
     reply({Status::Ok(), {m, change.kept, change.added, change.removed}});
   }
