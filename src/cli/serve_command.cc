@@ -131,6 +131,10 @@ void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
   cmd->add_option("--max-message-bytes", o.maxMessageBytes, "Largest WebSocket message accepted")->capture_default_str();
   cmd->add_option("--max-queued-bytes", o.maxQueuedBytes,
                   "Bytes queued for one slow client before it is disconnected")->capture_default_str();
+  cmd->add_option("--max-document-bytes", o.maxDocumentBytes,
+                  "Largest size of one document; an update past it is refused (close 4413)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--idle-seconds", o.idleSeconds,
                   "A WebSocket silent this long gets a ping; silent twice as long, it is closed")
       ->capture_default_str()

@@ -292,6 +292,32 @@ Status Doc::encodeStateAsUpdate(std::span<const uint8_t> sv, std::vector<uint8_t
 std::vector<uint8_t> Doc::encodeStateVector() const { return crdt::encodeStateVector(impl_->store.getStateVector()); }
 StateVector Doc::stateVector() const { return impl_->store.getStateVector(); }
 
+size_t Doc::pendingBytes() const {
+  const StructStore& store = impl_->store;
+  return (store.pendingStructs ? store.pendingStructs->update.size() : 0) +
+         (store.pendingDs ? store.pendingDs->size() : 0);
+}
+
+Doc::Pending Doc::pending() const {
+  const StructStore& store = impl_->store;
+  Pending p;
+  if (store.pendingStructs) {
+    p.structs = store.pendingStructs->update;
+    p.missing = store.pendingStructs->missing;
+  }
+  if (store.pendingDs) p.deleteSet = *store.pendingDs;
+  return p;
+}
+
+void Doc::setPending(Pending pending) {
+  StructStore& store = impl_->store;
+  store.pendingStructs.reset();
+  store.pendingDs.reset();
+  if (!pending.structs.empty())
+    store.pendingStructs = StructStore::PendingStructs{std::move(pending.missing), std::move(pending.structs)};
+  if (!pending.deleteSet.empty()) store.pendingDs = std::move(pending.deleteSet);
+}
+
 ObserverId Doc::onUpdate(UpdateCallback fn) {
   ObserverId id = impl_->nextObserverId++;
   impl_->updateCallbacks.emplace_back(id, [fn = std::move(fn)](std::span<const uint8_t> u, const void* origin, Transaction&) { fn(u, origin); });

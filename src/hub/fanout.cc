@@ -31,12 +31,17 @@ void Fanout::sendTo(WebSocketSession& session, const SharedBytes& bytes) {
   asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->send(bytes); });
 }
 
+void Fanout::answer(WebSocketSession& session, const SharedBytes& bytes) {
+  if (!offloaded(session)) return session.sendAnswer(bytes);
+  asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->sendAnswer(bytes); });
+}
+
 void Fanout::relay(std::span<const Relay> messages) {
   while (!messages.empty()) {
     size_t n = 1;
     if (messages[0].to != 0) {
       // A reply stays behind the messages before it.
-      if (WebSocketSession* session = find(messages[0].to)) sendTo(*session, messages[0].bytes);
+      if (WebSocketSession* session = find(messages[0].to)) answer(*session, messages[0].bytes);
     } else {
       while (n < messages.size() && messages[n].to == 0) ++n;
       broadcast(messages.first(n));

@@ -46,7 +46,10 @@ class Fanout {
   bool empty() const { return conns_.empty(); }
 
   void sendTo(WebSocketSession& session, const SharedBytes& bytes);
-  // Sends each message to its recipients (see Relay), in order: a run of
+  // An answer that carries document state (WebSocketSession::sendAnswer).
+  void answer(WebSocketSession& session, const SharedBytes& bytes);
+  // Sends each message to its recipients (see Relay), in order (a message
+  // for one connection is a reply held for the store: an answer): a run of
   // messages for every connection goes to each in one send (without the
   // ones it sent itself), so it gets them in one write.
   void relay(std::span<const Relay> messages);

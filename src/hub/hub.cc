@@ -234,6 +234,8 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     // slow-consumer limit.
     roomOptions.awareness.maxTotalStateBytes =
         std::min(roomOptions.awareness.maxTotalStateBytes, options.maxQueuedBytes / 4);
+    roomOptions.document.maxBytes = options.maxDocumentBytes;
+    roomOptions.document.maxPendingBytes = std::min(roomOptions.document.maxPendingBytes, options.maxDocumentBytes);
     impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);
   }
   HubOptions& opts = impl->options;

@@ -45,6 +45,10 @@ struct HubOptions {
   bool anyOriginForSignal = false;       // public relay: /signal from any page
   size_t maxMessageBytes = 16u << 20;
   size_t maxQueuedBytes = 64u << 20;     // per connection; beyond it the peer is too slow
+  // A document's encoded size: an update that would pass it is refused (and
+  // its connection closed with 4413). Answers carrying a document are not
+  // held to maxQueuedBytes.
+  size_t maxDocumentBytes = 32u << 20;
   // A WebSocket silent for this long is pinged; silent for twice as long, it
   // is closed (Beast's suggested server timeouts, which the hub used before).
   uint32_t idleSeconds = 150;

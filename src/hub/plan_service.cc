@@ -111,6 +111,7 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
             result->status = Status::Internal("plan id collision; try again");
             return RoomEffects{};
           }
+          if (result->status = core->admit(update.size()); !result->status.ok()) return RoomEffects{};
           return core->edit([&](crdt::Doc& doc) { result->status = doc.applyUpdate(update); });
         },
         [self, result, metadata, reply = std::move(reply)](Status stored) mutable {
@@ -165,6 +166,12 @@ void PlanService::updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan
         if (!metadata) {
           result->status = unknownPlan(change.planId);
           return RoomEffects{};
+        }
+        // The new content's markdown stands for its size: the blocks it
+        // becomes are of the same order.
+        if (change.content) {
+          result->status = core->admit(change.content->size());
+          if (!result->status.ok()) return RoomEffects{};
         }
         return core->edit([&](crdt::Doc& doc) {
           doc.transact([&](crdt::Transaction&) {

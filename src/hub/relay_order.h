@@ -62,6 +62,8 @@ class RelayOrder {
   // Numbers the next update (give the store updates in this order) and
   // holds `bytes`, its relay message for every connection but `from`.
   Seq holdUpdate(ConnId from, SharedBytes bytes);
+  // Numbers the next update, which has nothing to relay (it is only stored).
+  Seq holdStoreOnly() { return ++numbered_; }
 
   // A reply for `to` that must not overtake the updates numbered so far.
   // Returns it if they are all committed (send it now); otherwise holds it

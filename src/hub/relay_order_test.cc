@@ -332,5 +332,19 @@ TEST(RelayOrder, RandomSchedulesKeepTheRule) {
   }
 }
 
+
+TEST(RelayOrder, AStoreOnlyUpdateHoldsBackWhatFollowsAndRelaysNothing) {
+  RelayOrder order;
+  RelayOrder::Seq a = order.holdUpdate(1, msg("a"));
+  RelayOrder::Seq stored = order.holdStoreOnly();
+  EXPECT_FALSE(order.holdReply(2, msg("answer")));  // behind both
+  RelayOrder::Seq b = order.holdUpdate(1, msg("b"));
+  EXPECT_EQ(stored, a + 1);
+  EXPECT_EQ(texts(order.commit(a).relays), Texts{"a"});
+  EXPECT_TRUE(order.commit(stored).relays.size() == 1);  // the answer only
+  EXPECT_EQ(texts(order.commit(b).relays), Texts{"b"});
+  EXPECT_TRUE(order.settled());
+}
+
 }  // namespace
 }  // namespace roundtable::hub

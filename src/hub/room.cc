@@ -44,6 +44,7 @@ void Room::load() {
   asio::post(strand_, [self = shared_from_this()] {
     std::vector<std::vector<uint8_t>> updates;
     self->core_.setAwarenessLimits(self->options_.awareness);
+    self->core_.setDocumentLimits(self->options_.document);
     Status s = self->store_.load(self->name_, &updates);
     if (s.ok()) s = self->core_.load(updates);
     if (!s.ok()) {
@@ -81,6 +82,18 @@ void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
     ConnId id = session->id();
     if (!self->fanout_.find(id)) return;  // closed meanwhile
     RoomEffects fx = self->core_.handle(id, bytes, nowMs());
+    if (fx.status.code() == StatusCode::kResourceExhausted) {
+      // A well-formed update past a document limit: refused, and the
+      // connection closed so that its client sees why (its own copy keeps
+      // the edit; it is refused again until the document shrinks).
+      metrics().limitRefusals++;
+      spdlog::warn("document '{}': closing connection {} ({}): {}", self->name_, id, session->remoteAddress(),
+                   fx.status.message());
+      session->close(CloseCode::kDocumentLimit, "document limit");
+      fx.status = Status::Ok();
+      self->carryOut(id, std::move(fx));  // what integrated before the pending bound was passed
+      return;
+    }
     if (!fx.status.ok()) {
       metrics().badMessages++;
       spdlog::warn("document '{}': closing connection {} ({}): {}", self->name_, id, session->remoteAddress(),
@@ -198,6 +211,13 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
       self->onStored(seq, result);
     });
   }
+  if (!fx.storeOnly.empty()) {
+    // Persisted with nothing to relay: it waits for dependencies (RoomEffects).
+    uint64_t seq = order_.holdStoreOnly();
+    store_.append(name_, std::move(fx.storeOnly), [self = shared_from_this(), seq](const store::AppendResult& result) {
+      self->onStored(seq, result);
+    });
+  }
   for (auto& reply : fx.durableReply) {
     if (SharedBytes now = order_.holdReply(from, share(std::move(reply)))) {
       Relay relay{from, 0, std::move(now)};
@@ -271,7 +291,7 @@ void Room::onCommitted(uint64_t seq, const store::AppendResult& result) {
   if (order_.settled()) notifyChanged();
   if (result.shouldCompact && !compacting_) {
     compacting_ = true;
-    store_.compact(name_, core_.doc().encodeStateAsUpdate(), [self = shared_from_this()](Status s) {
+    store_.compact(name_, core_.encodeState(), [self = shared_from_this()](Status s) {
       asio::post(self->strand_, [self, s] {
         self->compacting_ = false;
         if (!s.ok()) spdlog::warn("document '{}': compaction failed: {}", self->name_, s.message());

@@ -42,6 +42,9 @@ struct RoomOptions {
   // The awareness table's limits; the hub keeps its byte budget under a
   // quarter of --max-queued-bytes, so a joiner's snapshot fits its queue.
   sync::AwarenessLimits awareness;
+  // The document's limits (--max-document-bytes); an update past them is
+  // refused and its connection closed with CloseCode::kDocumentLimit.
+  sync::DocumentLimits document;
 };
 
 class Room : public std::enable_shared_from_this<Room> {

@@ -291,8 +291,16 @@ void WebSocketSession::onDeadline() {
 void WebSocketSession::send(SharedBytes message, bool text) {
   Lock lock(mutex_);
   if (state_ != State::kOpen) return;
-  if (queuedBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
+  if (queuedBytes_ - answerBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
   enqueue(lock, text ? Opcode::kText : Opcode::kBinary, std::move(message));
+  startWriting(lock);
+}
+
+void WebSocketSession::sendAnswer(SharedBytes message) {
+  Lock lock(mutex_);
+  if (state_ != State::kOpen) return;
+  if (answerBytes_ > 0 && queuedBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
+  enqueue(lock, Opcode::kBinary, std::move(message), /*answer=*/true);
   startWriting(lock);
 }
 
@@ -301,7 +309,7 @@ void WebSocketSession::send(const std::vector<SharedBytes>& messages) {
   if (state_ != State::kOpen) return;
   size_t bytes = 0;
   for (const auto& m : messages) bytes += m->size();
-  if (queuedBytes_ + bytes > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
+  if (queuedBytes_ - answerBytes_ + bytes > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
   for (const auto& m : messages) enqueue(lock, Opcode::kBinary, m);
   startWriting(lock);  // all of them in one write
 }
@@ -332,17 +340,21 @@ void WebSocketSession::refuseSlowPeer(Lock& lock) {
   metrics().slowConsumers++;
   // Drop what the peer has not started to receive; the close follows.
   size_t keep = queueHead_ < queue_.size() && queue_[queueHead_].written > 0 ? queueHead_ + 1 : queueHead_;
-  for (size_t i = keep; i < queue_.size(); ++i) queuedBytes_ -= queue_[i].payload->size();
+  for (size_t i = keep; i < queue_.size(); ++i) {
+    queuedBytes_ -= queue_[i].payload->size();
+    if (queue_[i].isAnswer) answerBytes_ -= queue_[i].payload->size();
+  }
   queue_.resize(keep);
   enqueueClose(lock, CloseCode::kPolicyViolation, "too slow", /*disconnectAfter=*/false);
   lock.unlock();
   awaitPeerClose();
 }
 
-void WebSocketSession::enqueue(Lock& lock, Opcode opcode, SharedBytes payload) {
+void WebSocketSession::enqueue(Lock& lock, Opcode opcode, SharedBytes payload, bool answer) {
   queuedBytes_ += payload->size();
+  if (answer) answerBytes_ += payload->size();
   websocket::FrameHeader header = websocket::serverFrameHeader(opcode, payload->size());
-  queue_.push_back({std::move(payload), header, 0, opcode == Opcode::kClose});
+  queue_.push_back({std::move(payload), header, 0, opcode == Opcode::kClose, answer});
 }
 
 // A pong need only answer the most recent ping (RFC 6455 section 5.5.3):
@@ -418,6 +430,7 @@ void WebSocketSession::writeQueued(Lock& lock) {
       queue_.clear();
       queueHead_ = 0;
       queuedBytes_ = 0;
+      answerBytes_ = 0;
       writing_ = false;
       lock.unlock();
       asio::post(socket_.get_executor(), [self = shared_from_this()] { self->disconnect(); });
@@ -435,6 +448,7 @@ void WebSocketSession::writeQueued(Lock& lock) {
       if (o.written < frame) break;
       if (o.isClose) closeWritten_ = true;
       queuedBytes_ -= o.payload->size();
+      if (o.isAnswer) answerBytes_ -= o.payload->size();
       o.payload.reset();
       ++queueHead_;
     }
@@ -463,6 +477,7 @@ void WebSocketSession::disconnect() {
     queue_.clear();
     queueHead_ = 0;
     queuedBytes_ = 0;
+    answerBytes_ = 0;
     error_code ec;
     // Closed under the mutex: no other thread is in sendmsg on this descriptor.
     socket_.shutdown(Socket::shutdown_both, ec);

@@ -84,6 +84,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // started to receive is dropped and the connection closed (1008).
   void send(SharedBytes message, bool text = false);
   void send(const std::vector<SharedBytes>& messages);
+  // Queues a binary answer that carries document state (a sync step 2). It
+  // can be as large as the document, so the limit meant for live traffic
+  // does not apply to it: one answer is always queued, and live traffic is
+  // held to the limit beside it; a second answer while one is unsent counts
+  // toward the limit like anything else (a client that asks again and again
+  // without reading is too slow).
+  void sendAnswer(SharedBytes message);
   // Sends a close frame after what is queued; the connection ends when the
   // peer answers it, or after a deadline.
   void close(CloseCode code, std::string reason);
@@ -104,6 +111,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     websocket::FrameHeader header;
     size_t written = 0;  // bytes of header + payload already sent
     bool isClose = false;
+    bool isAnswer = false;  // counted in answerBytes_
   };
   using Lock = std::unique_lock<std::mutex>;
 
@@ -126,7 +134,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void onDeadline();
 
   // With mutex_ held.
-  void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload);  // startWriting() sends it
+  void enqueue(Lock& lock, websocket::Opcode opcode, SharedBytes payload,
+               bool answer = false);  // startWriting() sends it
   void enqueuePong(Lock& lock, Bytes payload);  // and starts writing
   void enqueueClose(Lock& lock, CloseCode code, std::string_view reason, bool disconnectAfter);
   void startWriting(Lock& lock);
@@ -163,6 +172,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::vector<Outgoing> queue_;  // [queueHead_, end): not yet fully written
   size_t queueHead_ = 0;
   size_t queuedBytes_ = 0;
+  size_t answerBytes_ = 0;  // of queuedBytes_, in answers (sendAnswer)
   bool writing_ = false;          // a writer owns the queue (or waits for the socket)
   bool closeQueued_ = false;
   bool closeWritten_ = false;

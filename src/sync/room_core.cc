@@ -1,12 +1,15 @@
 #include "sync/room_core.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include "sync/message.h"
 
 namespace roundtable::sync {
 
-RoomCore::RoomCore(AwarenessLimits limits) : awareness_(limits) {
+RoomCore::RoomCore(AwarenessLimits limits, DocumentLimits documentLimits)
+    : awareness_(limits), limits_(documentLimits) {
   updateObserver_ = doc_.onUpdate([this](std::span<const uint8_t> update, const void*) {
     if (capture_) capture_->emplace_back(update.begin(), update.end());
   });
@@ -16,6 +19,7 @@ RoomCore::~RoomCore() { doc_.off(updateObserver_); }
 
 Status RoomCore::load(const std::vector<std::vector<uint8_t>>& updates) {
   for (size_t i = 0; i < updates.size(); ++i) {
+    sizeBound_ += updates[i].size();
     Status s = doc_.applyUpdate(updates[i]);
     if (s.ok()) continue;
     std::string why = "stored update " + std::to_string(i) + ": " + s.message();
@@ -36,10 +40,50 @@ RoomEffects RoomCore::open(ConnId conn) {
 RoomEffects RoomCore::applyUpdate(std::span<const uint8_t> update, ConnId origin) {
   RoomEffects fx;
   fx.received = update;
+  fx.status = admit(update.size());
+  if (!fx.status.ok()) return fx;
+  // What waits is copied only while something does, which is rare: a
+  // client's update normally follows the sync that gave it its dependencies.
+  std::optional<crdt::Doc::Pending> before;
+  if (doc_.pendingBytes() > 0) before = doc_.pending();
   capture_ = &fx.docUpdates;
   fx.status = doc_.applyUpdate(update, reinterpret_cast<const void*>(origin));
   capture_ = nullptr;
+  if (!fx.status.ok()) return fx;  // malformed: nothing changed; contradicting: the room reloads
+  sizeBound_ += update.size();
+  size_t pending = doc_.pendingBytes();
+  if (pending > limits_.maxPendingBytes) {
+    // What integrated stays (docUpdates reports it); what this update left
+    // waiting is dropped by putting back what waited before. If the update
+    // let some of that integrate, it waits again to no effect: applying it
+    // once more skips what the document has.
+    doc_.setPending(before ? std::move(*before) : crdt::Doc::Pending{});
+    fx.status = Status::ResourceExhausted("update refused: " + std::to_string(pending) +
+                                          " bytes would wait for missing dependencies, over the limit of " +
+                                          std::to_string(limits_.maxPendingBytes));
+    return fx;
+  }
+  if (pending > 0 && (!before || doc_.pending() != *before)) fx.storeOnly.assign(update.begin(), update.end());
   return fx;
+}
+
+Status RoomCore::admit(size_t incoming) {
+  if (sizeBound_ + incoming <= limits_.maxBytes) return Status::Ok();
+  if (!exactOnce_ || sizeBound_ - exactAt_ > limits_.maxBytes / 16) {
+    sizeBound_ = exactAt_ = doc_.encodeStateAsUpdate().size();
+    exactOnce_ = true;
+    if (sizeBound_ + incoming <= limits_.maxBytes) return Status::Ok();
+  }
+  return Status::ResourceExhausted("update refused: the document (" + std::to_string(sizeBound_) + " bytes) and the update (" +
+                                   std::to_string(incoming) + " bytes) would pass its size limit of " +
+                                   std::to_string(limits_.maxBytes) + " bytes");
+}
+
+std::vector<uint8_t> RoomCore::encodeState() {
+  std::vector<uint8_t> state = doc_.encodeStateAsUpdate();
+  sizeBound_ = exactAt_ = state.size();
+  exactOnce_ = true;
+  return state;
 }
 
 RoomEffects RoomCore::handle(ConnId conn, std::span<const uint8_t> bytes, int64_t nowMs) {
@@ -108,6 +152,7 @@ RoomEffects RoomCore::edit(const std::function<void(crdt::Doc&)>& f) {
   capture_ = &fx.docUpdates;
   f(doc_);
   capture_ = nullptr;
+  for (const auto& update : fx.docUpdates) sizeBound_ += update.size();
   return fx;
 }
 

@@ -217,5 +217,118 @@ TEST(RoomCore, ConnectionRemovesTheClientItBroughtBack) {
   EXPECT_EQ(room.awareness().size(), 0u);
 }
 
+
+// --- Document limits -------------------------------------------------------
+
+TEST(RoomCore, AnUpdatePastTheSizeLimitIsRefusedWhole) {
+  RoomCore room({}, DocumentLimits{.maxBytes = 1000, .maxPendingBytes = 1000});
+  room.open(1);
+  Doc alice(DocOptions{.clientId = 10});
+  ASSERT_TRUE(room.handle(1, encodeUpdate(textInsert(alice, std::string(600, 'a'))), 0).status.ok());
+
+  RoomEffects refused = room.handle(1, encodeUpdate(textInsert(alice, std::string(600, 'b'))), 0);
+  EXPECT_EQ(refused.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status.message().find("size limit of 1000 bytes"), std::string::npos) << refused.status.message();
+  EXPECT_TRUE(refused.docUpdates.empty());
+  EXPECT_TRUE(refused.storeOnly.empty());
+  EXPECT_EQ(textOf(room.doc()), std::string(600, 'a'));
+
+  // What fits still does; a new client syncs the document as it was accepted.
+  Doc bob(DocOptions{.clientId = 20});
+  ASSERT_TRUE(room.handle(1, encodeUpdate(textInsert(bob, "ok")), 0).status.ok());
+  EXPECT_EQ(room.doc().getText("t").length(), 602u);
+}
+
+TEST(RoomCore, DeletingMakesRoomAgain) {
+  // The size is an upper bound that grows with each update; when an update
+  // would pass the limit it is measured exactly, and deleted (collected)
+  // content no longer counts.
+  RoomCore room({}, DocumentLimits{.maxBytes = 1000, .maxPendingBytes = 1000});
+  room.open(1);
+  Doc alice(DocOptions{.clientId = 10});
+  ASSERT_TRUE(room.handle(1, encodeUpdate(textInsert(alice, std::string(600, 'a'))), 0).status.ok());
+  std::vector<uint8_t> removal;
+  auto id = alice.onUpdate([&](std::span<const uint8_t> u, const void*) { removal.assign(u.begin(), u.end()); });
+  ASSERT_TRUE(alice.getText("t").erase(0, 600).ok());
+  alice.off(id);
+  ASSERT_TRUE(room.handle(1, encodeUpdate(removal), 0).status.ok());
+  RoomEffects fx = room.handle(1, encodeUpdate(textInsert(alice, std::string(600, 'b'))), 0);
+  ASSERT_TRUE(fx.status.ok()) << fx.status.message();
+  EXPECT_EQ(textOf(room.doc()), std::string(600, 'b'));
+}
+
+TEST(RoomCore, StoredUpdatesCountTowardTheLimitAndLoadWhole) {
+  Doc alice(DocOptions{.clientId = 10});
+  std::vector<std::vector<uint8_t>> stored = {textInsert(alice, std::string(900, 'a'))};
+  RoomCore room({}, DocumentLimits{.maxBytes = 1000, .maxPendingBytes = 1000});
+  ASSERT_TRUE(room.load(stored).ok());
+  room.open(1);
+  EXPECT_EQ(room.handle(1, encodeUpdate(textInsert(alice, std::string(200, 'b'))), 0).status.code(),
+            StatusCode::kResourceExhausted);
+  // A lower limit than the stored document refuses what comes next, and still serves it.
+  RoomCore smaller({}, DocumentLimits{.maxBytes = 100, .maxPendingBytes = 100});
+  ASSERT_TRUE(smaller.load(stored).ok());
+  EXPECT_EQ(textOf(smaller.doc()), std::string(900, 'a'));
+}
+
+TEST(RoomCore, AnUpdateWaitingForDependenciesIsStoredNotRelayed) {
+  Doc alice(DocOptions{.clientId = 10});
+  std::vector<uint8_t> first = textInsert(alice, "a");
+  std::vector<uint8_t> second = textInsert(alice, "b");  // depends on `first`
+
+  RoomCore room;
+  room.open(1);
+  RoomEffects early = room.handle(1, encodeUpdate(second), 0);
+  ASSERT_TRUE(early.status.ok());
+  EXPECT_TRUE(early.docUpdates.empty());  // nothing changed that anyone can see
+  EXPECT_EQ(early.storeOnly, second);     // but a restart must find it
+  EXPECT_GT(room.doc().pendingBytes(), 0u);
+
+  // The same again changes nothing, so is not stored again.
+  EXPECT_TRUE(room.handle(1, encodeUpdate(second), 0).storeOnly.empty());
+
+  // After a restart (the stored log is what was stored), the dependency
+  // arrives and both apply.
+  RoomCore restarted;
+  ASSERT_TRUE(restarted.load({early.storeOnly}).ok());
+  restarted.open(1);
+  RoomEffects late = restarted.handle(1, encodeUpdate(first), 0);
+  ASSERT_TRUE(late.status.ok());
+  EXPECT_TRUE(late.storeOnly.empty());
+  ASSERT_EQ(late.docUpdates.size(), 1u);
+  EXPECT_EQ(textOf(restarted.doc()), "ab");
+  EXPECT_EQ(restarted.doc().pendingBytes(), 0u);
+}
+
+TEST(RoomCore, PastThePendingBoundTheWaitingPartIsRefusedAndTheRestKept) {
+  Doc alice(DocOptions{.clientId = 10});
+  textInsert(alice, "a");  // never sent
+  std::vector<uint8_t> waits = textInsert(alice, std::string(300, 'b'));
+  Doc carol(DocOptions{.clientId = 30});
+  std::vector<uint8_t> applies = textInsert(carol, "c");
+  std::vector<uint8_t> both;
+  ASSERT_TRUE(crdt::mergeUpdates({applies, waits}, &both).ok());
+
+  RoomCore room({}, DocumentLimits{.maxBytes = 1u << 20, .maxPendingBytes = 100});
+  room.open(1);
+  RoomEffects fx = room.handle(1, encodeUpdate(both), 0);
+  EXPECT_EQ(fx.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(fx.status.message().find("missing dependencies"), std::string::npos) << fx.status.message();
+  ASSERT_EQ(fx.docUpdates.size(), 1u);  // carol's part integrated: persisted and relayed
+  EXPECT_EQ(textOf(room.doc()), "c");
+  EXPECT_EQ(room.doc().pendingBytes(), 0u);
+  EXPECT_TRUE(fx.storeOnly.empty());
+
+  // What waited before such an update still waits.
+  Doc dave(DocOptions{.clientId = 40});
+  textInsert(dave, "d");
+  std::vector<uint8_t> small = textInsert(dave, "e");
+  ASSERT_TRUE(room.handle(1, encodeUpdate(small), 0).status.ok());
+  size_t waiting = room.doc().pendingBytes();
+  ASSERT_GT(waiting, 0u);
+  EXPECT_EQ(room.handle(1, encodeUpdate(waits), 0).status.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(room.doc().pendingBytes(), waiting);
+}
+
 }  // namespace
 }  // namespace roundtable::sync

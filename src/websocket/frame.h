@@ -34,6 +34,10 @@ enum class CloseCode : uint16_t {
   kTooBig = 1009,
   kInternalError = 1011,
   kTryAgainLater = 1013,
+  // Roundtable's own (4000-4999 are the application's): an update would take
+  // its document past a limit (its size, or what may wait for missing
+  // dependencies), and was refused. Like HTTP's 413.
+  kDocumentLimit = 4413,
 };
 
 // Largest payload of a control frame (ping, pong, close).

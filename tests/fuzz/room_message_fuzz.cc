@@ -8,11 +8,14 @@
 // later ones. Every effect is checked for the invariants the hub relies on,
 // and the awareness table for its quotas (small ones, so inputs reach them):
 // no connection holds more clients than its quota, the states stay within
-// the byte budget, and a connection that closes leaves none behind.
+// the byte budget, and a connection that closes leaves none behind. The
+// document's limits are small too: what waits for dependencies stays within
+// its bound, and an update refused for the document's size changed nothing.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "sync/room_core.h"
 #include "sync/message.h"
@@ -23,8 +26,12 @@ using roundtable::sync::RoomCore;
 using roundtable::sync::RoomEffects;
 
 void check(const RoomEffects& fx) {
-  // A refused message must not have changed the document.
-  if (!fx.status.ok() && !fx.docUpdates.empty()) std::abort();
+  // A refused message must not have changed the document, except an update
+  // refused past the bound on waiting data: the part of it that applied stays.
+  bool keepsPart = fx.status.code() == roundtable::StatusCode::kResourceExhausted &&
+                   fx.status.message().find("missing dependencies") != std::string::npos;
+  if (!fx.status.ok() && !keepsPart && !fx.docUpdates.empty()) std::abort();
+  if (!fx.status.ok() && !fx.storeOnly.empty()) std::abort();
   // Everything the hub would send must itself be a well-formed message.
   roundtable::sync::Message m;
   for (const auto& bytes : fx.reply)
@@ -37,6 +44,8 @@ void check(const RoomEffects& fx) {
 constexpr roundtable::sync::AwarenessLimits kLimits{
     .maxStateBytes = 512, .maxClients = 24, .maxClientsPerConnection = 16, .maxTotalStateBytes = 4096};
 
+constexpr roundtable::sync::DocumentLimits kDocumentLimits{.maxBytes = 8192, .maxPendingBytes = 1024};
+
 void checkAwareness(const RoomCore& room) {
   const auto& a = room.awareness();
   if (a.size() > kLimits.maxClients || a.stateBytes() > kLimits.maxTotalStateBytes) std::abort();
@@ -47,7 +56,7 @@ void checkAwareness(const RoomCore& room) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto room = std::make_unique<RoomCore>(kLimits);
+  auto room = std::make_unique<RoomCore>(kLimits, kDocumentLimits);
   check(room->open(1));
   check(room->open(2));
   int64_t now = 0;
@@ -65,6 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       RoomCore replica;
       if (!replica.load({update}).ok()) std::abort();
     }
+    if (!fx.storeOnly.empty()) {
+      RoomCore replica;
+      if (!replica.load({fx.storeOnly}).ok()) std::abort();
+    }
+    if (room->doc().pendingBytes() > kDocumentLimits.maxPendingBytes) std::abort();
     in = in.subspan(len);
   }
   check(room->expireAwareness(now + 60000, 30000));

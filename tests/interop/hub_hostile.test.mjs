@@ -1,7 +1,8 @@
 // Hostile input against the hub, each case an attack that once crashed it,
 // locked users out or held resources without bound, and what must hold now:
 // the web directory's symbolic links and memory per slow download, a flood of
-// MCP sessions, the descriptor limit. (Deep signaling JSON is in
+// MCP sessions, the descriptor limit, documents past their size limit and
+// updates whose dependencies never come. (Deep signaling JSON is in
 // hub_signal.test.mjs.) Every case is bounded in time and size, on loopback.
 //
 //   cd tests/interop && node --test hub_hostile.test.mjs
@@ -9,7 +10,7 @@ import { test } from 'node:test'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { useHarness, onlyHub, assert, waitFor, sleep, httpGet, Y } from './hub_harness.mjs'
+import { useHarness, onlyHub, assert, waitFor, sleep, httpGet, docName, encoding, Y } from './hub_harness.mjs'
 import { mcpSession } from './mcp_harness.mjs'
 
 const h = useHarness()
@@ -178,3 +179,156 @@ test('after a wave of plans is created and unloaded, the hub gives the memory ba
   // Unloaded after 200 ms; memory is returned at most every 5 s.
   await waitFor(() => procStats(pid).rssKb - idle < (peak - idle) / 2, { timeout: 12000, interval: 500, message: `RSS back below half the wave's growth (idle ${idle} kB, peak ${peak} kB)` })
 })
+
+// ---- documents past their limits --------------------------------------------
+
+const MB = 1 << 20
+
+/** A raw client's local update for appending `n` copies of `ch` to its text 't'. */
+const bigInsert = (client, ch, n) => {
+  let update
+  const grab = (u, origin) => { if (origin !== 'remote') update = u }
+  client.doc.on('update', grab)
+  const text = client.doc.getText('t')
+  text.insert(text.length, ch.repeat(n))
+  client.doc.off('update', grab)
+  return update
+}
+
+/** Syncs a new raw client and returns its text's length (or the close code if it is closed instead). */
+const syncedLength = async (hub, name) => {
+  const reader = h.rawDoc(hub.yjsUrl(name))
+  try {
+    await reader.sync(20000)
+  } catch (e) {
+    return `closed ${reader.closeInfo?.code}: ${e.message}`
+  }
+  const n = reader.doc.getText('t').length
+  reader.close()
+  return n
+}
+
+test('five 15.9 MB updates: the one past the document limit is refused (4413), and the document opens for every client, across a restart',
+  onlyHub('document limits'), async () => {
+    // Each update is under --max-message-bytes (16 MiB); the queue limit is
+    // far below the document, whose sync answer must still reach every joiner.
+    const hub = await h.startHub({ flags: ['--max-queued-bytes', String(8 * MB)] })
+    const name = docName('big')
+    const writer = h.rawDoc(hub.yjsUrl(name))
+    await writer.sync()
+    const n = 15_900_000
+    for (const ch of 'abcde') writer.sendUpdate(bigInsert(writer, ch, n))
+    const closed = await writer.waitClosed(60000)
+    assert.equal(closed.code, 4413, `the writer is told why: ${JSON.stringify(closed)}`)
+    assert.match(hub.output, /update refused: the document \(\d+ bytes\) and the update \(\d+ bytes\) would pass its size limit of 33554432 bytes/)
+    // Two updates fit in 32 MiB, three do not; a joiner gets the whole
+    // document although it is four times its queue limit.
+    assert.equal(await syncedLength(hub, name), 2 * n, 'a joiner gets the whole document')
+
+    await hub.restart('SIGKILL')
+    assert.equal(await syncedLength(hub, name), 2 * n, 'after a restart')
+    // A y-websocket provider (what the web app runs) syncs it too, and can edit it.
+    const { doc, provider } = h.provider(hub, name)
+    await waitFor(() => provider.synced, { timeout: 30000, message: 'the provider to sync' })
+    assert.equal(doc.getText('t').length, 2 * n)
+    doc.getText('t').insert(0, 'still editable ')
+    await waitFor(async () => (await syncedLength(hub, name)) === 2 * n + 15, { timeout: 30000, interval: 500 })
+  })
+
+test('plan-index filled by a hostile client: the plan list still opens and agents still add plans', onlyHub('document limits'), async () => {
+  const hub = await h.startHub({ flags: ['--max-queued-bytes', String(8 * MB)] })
+  const agent = await mcpSession(hub)
+  const first = await agent.tool('create_plan', { title: 'Before', content: '# Before\n\nA plan made before the flood.' })
+  assert.ok(!first.isError, JSON.stringify(first))
+  const hostile = h.rawDoc(hub.yjsUrl('plan-index'))
+  await hostile.sync()
+  for (const ch of 'xyz') hostile.sendUpdate(bigInsert(hostile, ch, 15_900_000))
+  assert.equal((await hostile.waitClosed(60000)).code, 4413)
+
+  const listed = await agent.tool('list_plans', {})
+  assert.ok(!listed.isError, JSON.stringify(listed))
+  assert.ok(JSON.stringify(listed.structuredContent).includes('Before'))
+  const second = await agent.tool('create_plan', { title: 'After', content: '# After\n\nA plan made after the flood.' })
+  assert.ok(!second.isError, JSON.stringify(second))
+  // The web app's plan list is a y-websocket client of plan-index: it syncs and sees both plans.
+  const { doc, provider } = h.provider(hub, 'plan-index')
+  await waitFor(() => provider.synced, { timeout: 30000, message: 'the plan list to sync' })
+  const titles = [...doc.getMap('plans').values()].map(p => p.title ?? p.get?.('title'))
+  assert.ok(titles.includes('Before') && titles.includes('After'), JSON.stringify(titles))
+})
+
+test('an update whose dependencies are missing is stored: after kill -9 it applies once they arrive', onlyHub('pending updates'), async () => {
+  const hub = await h.startHub()
+  const name = docName('pending')
+  const author = new Y.Doc()
+  const updates = []
+  author.on('update', u => updates.push(u))
+  author.getText('t').insert(0, 'first ')
+  author.getText('t').insert(6, 'second')
+  const [first, second] = updates
+  const early = h.rawDoc(hub.yjsUrl(name))
+  await early.sync()
+  early.sendUpdate(second) // depends on `first`, which the hub has not seen
+  // An update from another client, relayed only after everything before it
+  // committed: once a watcher sees it, `second` is stored too.
+  const other = h.rawDoc(hub.yjsUrl(name))
+  await other.sync()
+  const watcher = h.rawDoc(hub.yjsUrl(name))
+  await watcher.sync()
+  const marker = new Y.Doc()
+  marker.on('update', u => other.sendUpdate(u))
+  marker.getMap('m').set('k', 'v')
+  await waitFor(() => watcher.doc.getMap('m').get('k') === 'v', { message: 'the marker relayed' })
+  assert.equal(watcher.doc.getText('t').length, 0, 'nothing of `second` is visible yet')
+
+  await hub.restart('SIGKILL')
+  const late = h.rawDoc(hub.yjsUrl(name))
+  await late.sync()
+  late.sendUpdate(first)
+  const reader = h.rawDoc(hub.yjsUrl(name))
+  await reader.sync()
+  await waitFor(() => reader.doc.getText('t').toString() === 'first second', {
+    message: `both updates applied (have "${reader.doc.getText('t').toString()}")`
+  })
+})
+
+test('updates that would leave more than 4 MiB waiting for dependencies are refused (4413); memory stays bounded',
+  onlyHub('pending updates'), async () => {
+    const hub = await h.startHub()
+    const name = docName('pending-ds')
+    const rssBefore = procStats(hub.child.proc.pid).rssKb
+    // Deletions of a client the document has never seen: a delete set that
+    // can only wait. 400,000 ranges, about 2.4 MB per message.
+    const pendingDeletes = seed => {
+      const e = encoding.createEncoder()
+      encoding.writeVarUint(e, 0) // no structs
+      encoding.writeVarUint(e, 1) // one client
+      encoding.writeVarUint(e, 777000 + seed)
+      encoding.writeVarUint(e, 400_000)
+      for (let i = 0; i < 400_000; i++) {
+        encoding.writeVarUint(e, 1_000_000 + i * 4)
+        encoding.writeVarUint(e, 2)
+      }
+      return encoding.toUint8Array(e)
+    }
+    const codes = []
+    for (let round = 0; round < 8; round++) {
+      const c = h.rawDoc(hub.yjsUrl(name))
+      await c.sync()
+      c.sendUpdate(pendingDeletes(round))
+      // Accepted updates leave the connection open: a refused one closes it.
+      const info = await Promise.race([c.closed, sleep(1500).then(() => null)])
+      codes.push(info?.code ?? 'open')
+      c.close()
+    }
+    assert.deepEqual(codes.slice(0, 1), ['open'], `the first one fits the bound: ${codes}`)
+    assert.ok(codes.slice(2).every(code => code === 4413), `past the bound every one is refused: ${codes}`)
+    assert.match(hub.output, /would wait for missing dependencies, over the limit of 4194304/)
+    const grown = procStats(hub.child.proc.pid).rssKb - rssBefore
+    assert.ok(grown < 200 * 1024, `RSS grew by ${grown} kB`)
+    // The document still syncs and takes edits.
+    const { doc, provider } = h.provider(hub, name)
+    await waitFor(() => provider.synced, { timeout: 10000, message: 'the provider to sync' })
+    doc.getText('t').insert(0, 'fine')
+    await waitFor(async () => (await syncedLength(hub, name)) === 4, { timeout: 10000, interval: 200 })
+  })

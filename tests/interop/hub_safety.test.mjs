@@ -221,7 +221,8 @@ test('malformed messages close that connection; the other clients keep syncing a
 
 test('a client that stops reading is disconnected once its queue passes --max-queued-bytes; the others get every update', onlyHub('--max-queued-bytes'), async () => {
   const QUEUE = 1 << 20
-  const slowHub = await h.startHub({ flags: ['--max-queued-bytes', String(QUEUE)] })
+  // The document grows to 40 MB: past the default document limit (32 MiB).
+  const slowHub = await h.startHub({ flags: ['--max-queued-bytes', String(QUEUE), '--max-document-bytes', String(64 << 20)] })
   const name = docName('slow')
   const writer = h.rawDoc(slowHub.yjsUrl(name))
   const fast = h.rawDoc(slowHub.yjsUrl(name))

@@ -218,6 +218,22 @@ class Doc {
   std::vector<uint8_t> encodeStateVector() const;
   StateVector stateVector() const;
 
+  // What applyUpdate holds until its dependencies arrive (yjs
+  // store.pendingStructs and store.pendingDs). encodeStateAsUpdate includes it.
+  struct Pending {
+    std::vector<uint8_t> structs;    // a v1 update; empty: none
+    StateVector missing;             // per client, the first clock `structs` waits for
+    std::vector<uint8_t> deleteSet;  // a v1 update of deletions only; empty: none
+    size_t bytes() const { return structs.size() + deleteSet.size(); }
+    bool operator==(const Pending&) const = default;
+  };
+  // The encoded size of what is pending (0: nothing waits).
+  size_t pendingBytes() const;
+  Pending pending() const;
+  // Puts back what pending() returned: a caller that bounds pending data
+  // takes back what one update added to it.
+  void setPending(Pending pending);
+
   using UpdateCallback = std::function<void(std::span<const uint8_t> update, const void* origin)>;
   // Called after each transaction that changed something, with its v1 update.
   ObserverId onUpdate(UpdateCallback fn);
