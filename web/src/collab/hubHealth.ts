@@ -11,11 +11,21 @@ export type HubReport = {
   hub: HubStatus
   /** The hub has sent its state at least once since the session started. */
   hubSynced: boolean
+  /**
+   * The hub refused an edit from this browser: the document reached its size
+   * limit (close code 4413). The edit stays in this browser; the hub refuses
+   * it again at each reconnection until the document shrinks.
+   */
+  hubRefused: boolean
 }
+
+/** The hub's close code for an update past a document limit (docs/hub.md). */
+export const DOCUMENT_LIMIT_CLOSE = 4413
 
 export class HubHealth {
   private everConnected = false
   private synced = false
+  private refused = false
   private closed = false
   private readonly ws: WebsocketProvider
   private readonly report: (r: Partial<HubReport>) => void
@@ -24,7 +34,7 @@ export class HubHealth {
     this.ws = ws
     this.report = report
     ws.on('status', this.refresh)
-    ws.on('connection-close', this.refresh)
+    ws.on('connection-close', this.onClose)
     ws.on('connection-error', this.refresh)
     ws.on('sync', this.onSync)
     window.addEventListener('online', this.refresh)
@@ -53,6 +63,14 @@ export class HubHealth {
     this.report({ hub })
   }
 
+  private onClose = (event: CloseEvent | null): void => {
+    if (!this.closed && event?.code === DOCUMENT_LIMIT_CLOSE && !this.refused) {
+      this.refused = true
+      this.report({ hubRefused: true })
+    }
+    this.refresh()
+  }
+
   private onSync = (synced: boolean): void => {
     if (this.closed || !synced || this.synced) return
     this.synced = true
@@ -63,7 +81,7 @@ export class HubHealth {
   close(): void {
     this.closed = true
     this.ws.off('status', this.refresh)
-    this.ws.off('connection-close', this.refresh)
+    this.ws.off('connection-close', this.onClose)
     this.ws.off('connection-error', this.refresh)
     this.ws.off('sync', this.onSync)
     window.removeEventListener('online', this.refresh)

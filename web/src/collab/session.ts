@@ -48,6 +48,7 @@ export type SessionState = HubReport &
 export const INITIAL_SESSION_STATE: SessionState = {
   hub: 'connecting',
   hubSynced: false,
+  hubRefused: false,
   local: 'loading',
   localCheck: null,
   ...NO_PEERS,

@@ -31,6 +31,9 @@ export const SyncStatus = ({ state, p2p }: { state: SessionState; p2p: boolean }
   const relayed = state.routes.filter(r => r.relayed).length
   const title = [
     p2pOnly ? 'Peer-to-peer: this site keeps no copy of plans; they come directly from other reviewers’ browsers' : HUB_TEXT[state.hub],
+    state.hubRefused
+      ? 'The hub refused an edit from this browser: the plan reached its size limit. The edit is kept in this browser only.'
+      : '',
     state.local === 'loaded' ? 'a copy is saved in this browser' : state.local === 'unavailable' ? 'no copy in this browser' : '',
     p2p ? `${plural(state.peers, 'peer')} connected over WebRTC${state.signaling ? '' : ', signaling unreachable'}` : '',
     ...(p2p ? state.routes.map(routeText) : []),
@@ -52,12 +55,18 @@ export const SyncStatus = ({ state, p2p }: { state: SessionState; p2p: boolean }
       data-testid="sync-status"
       data-mode={p2pOnly ? 'p2p' : 'hub'}
       data-hub={state.hub}
+      data-hub-refused={state.hubRefused}
       data-peers={state.peers}
       data-peers-unreachable={state.peersUnreachable}
       data-p2p-route={state.p2pRoute}
     >
       <span className="dot" aria-hidden />
       <span className="sync-label">{HUB_TEXT[state.hub]}</span>
+      {state.hubRefused && (
+        <span className="sync-refused" data-testid="hub-refused">
+          · edits refused: plan too large
+        </span>
+      )}
       {p2p && (
         <span className="sync-peers" data-testid="p2p-peers">
           · {p2pOnly ? (state.peers === 0 ? 'no peers' : plural(state.peers, 'peer')) : `${state.peers} P2P`}
