@@ -93,9 +93,10 @@ struct Hub::Impl {
   std::shared_ptr<PlanService> plans;
   std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
-  // create_plan's markdown conversions, one at a time, off the io threads
-  // (PlanService). After `plans`: stopped and joined before it goes.
-  asio::thread_pool converter{1};
+  // Work that must not hold an io thread, one job at a time: create_plan's
+  // markdown conversions (PlanService) and returning freed memory to the
+  // kernel. After `plans`: stopped and joined before it goes.
+  asio::thread_pool background{1};
   uint16_t port = 0;
   // Connections share a fixed set of strands, as Asio's own
   // io_context::strand shares a fixed set of implementations: one strand
@@ -164,14 +165,15 @@ struct Hub::Impl {
   // created and unloaded: 44 MB before, 17.5 MB after malloc_trim). A trim
   // scans the heap with each arena locked (130-160 ms for a fragmented 200 MB
   // heap), so it runs at most every 5 s, once 64 documents were unloaded
-  // since the last one (or every document is).
+  // since the last one (or every document is), and on the background thread,
+  // not on an io thread that has connections to serve meanwhile.
   void returnFreedMemory() {
     uint64_t unloaded = metrics().documentsUnloadedTotal.load(std::memory_order_relaxed);
     uint64_t since = unloaded - unloadedAtLastTrim;
     bool wave = since >= 64 || (since > 0 && metrics().documentsLoaded.load(std::memory_order_relaxed) == 0);
     auto now = std::chrono::steady_clock::now();
     if (!wave || now - lastTrim < std::chrono::seconds(5)) return;
-    malloc_trim(0);
+    asio::post(background, [] { malloc_trim(0); });
     lastTrim = now;
     unloadedAtLastTrim = unloaded;
   }
@@ -191,8 +193,8 @@ Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Hub::~Hub() {
   if (!impl_) return;
   // A conversion still running would go on to open a room.
-  impl_->converter.stop();
-  impl_->converter.join();
+  impl_->background.stop();
+  impl_->background.join();
   // Rooms may hold updates the store has not committed yet; the store's
   // destructor commits everything queued.
   if (impl_->rooms) impl_->rooms->clear();
@@ -245,7 +247,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   if (impl->rooms) {
     impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
-                                                shareableUrl(opts, impl->port), impl->converter.get_executor());
+                                                shareableUrl(opts, impl->port), impl->background.get_executor());
     impl->plans->start();
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();

@@ -21,6 +21,7 @@ struct Metrics {
   std::atomic<uint64_t> updatesTotal{0};        // updates that changed a document
   std::atomic<uint64_t> updateBytesTotal{0};
   std::atomic<uint64_t> awarenessUpdatesTotal{0};
+  std::atomic<uint64_t> awarenessDropped{0};    // entries past a connection's or document's quota
   std::atomic<uint64_t> signalMessagesTotal{0};
   std::atomic<uint64_t> bytesReceived{0};
   std::atomic<uint64_t> bytesSent{0};

@@ -224,6 +224,7 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
       fanout_.relay({&relay, 1});
     }
   }
+  if (fx.awarenessDropped > 0) metrics().awarenessDropped += fx.awarenessDropped;
   if (!fx.awareness.empty()) {
     metrics().awarenessUpdatesTotal++;
     Relay relay{0, 0, share(std::move(fx.awareness))};

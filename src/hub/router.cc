@@ -265,6 +265,8 @@ HttpResponse Router::metricsText(const HttpRequest& request) const {
   metric("roundtable_updates_total", "counter", "Document updates accepted (rate() gives updates/s).", m.updatesTotal.load());
   metric("roundtable_update_bytes_total", "counter", "Bytes of accepted document updates.", m.updateBytesTotal.load());
   metric("roundtable_awareness_updates_total", "counter", "Awareness changes relayed.", m.awarenessUpdatesTotal.load());
+  metric("roundtable_awareness_dropped_total", "counter", "Awareness entries dropped past a connection's or a document's quota.",
+         m.awarenessDropped.load());
   metric("roundtable_signal_messages_total", "counter", "Signaling messages received.", m.signalMessagesTotal.load());
   metric("roundtable_signal_topics", "gauge", "Signaling topics with subscribers.", parts_.signaling ? parts_.signaling->topicCount() : 0);
   metric("roundtable_mcp_sessions", "gauge", "MCP sessions (Streamable HTTP) held.", parts_.mcp ? parts_.mcp->sessionCount() : 0);

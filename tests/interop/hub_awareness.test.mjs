@@ -5,7 +5,7 @@
 import { test, before } from 'node:test'
 import {
   useHarness, onlyHub, docName, waitFor, waitSynced, sleep, assert, Y, awarenessProtocol,
-  awarenessMsg, queryAwarenessMsg, isAwareness, parseMsg, decodeAwareness, syncStep1Msg, encoding
+  awarenessMsg, queryAwarenessMsg, isAwareness, parseMsg, decodeAwareness, syncStep1Msg, encoding, httpGet
 } from './hub_harness.mjs'
 
 const h = useHarness()
@@ -202,6 +202,9 @@ test('one connection that announces 10,000 client ids does not lock real clients
   console.log(`the hub holds ${bots} of the attacker's 10,000 ids`)
   assert.ok(bots > 0 && bots <= 64, `${bots} attacker ids held (at most 64 per connection)`)
   for (const p of peers) assert.ok(snapshot.has(p.doc.clientID))
+  // The hub counts what it dropped, for an operator to see.
+  const dropped = Number((await httpGet(hub, '/metrics')).body.match(/^roundtable_awareness_dropped_total (\d+)/m)?.[1])
+  assert.ok(dropped >= 10000 - 64, `roundtable_awareness_dropped_total ${dropped}`)
 
   // Its ids are freed when it leaves.
   attacker.close()
