@@ -63,7 +63,8 @@ RoomEffects RoomCore::applyUpdate(std::span<const uint8_t> update, ConnId origin
                                           std::to_string(limits_.maxPendingBytes));
     return fx;
   }
-  if (pending > 0 && (!before || doc_.pending() != *before)) fx.storeOnly.assign(update.begin(), update.end());
+  if (pending > 0 && (!before || pending != before->bytes() || doc_.pending() != *before))
+    fx.storeOnly.assign(update.begin(), update.end());
   return fx;
 }
 

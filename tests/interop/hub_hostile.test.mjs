@@ -325,6 +325,7 @@ test('updates that would leave more than 4 MiB waiting for dependencies are refu
     assert.ok(codes.slice(2).every(code => code === 4413), `past the bound every one is refused: ${codes}`)
     assert.match(hub.output, /would wait for missing dependencies, over the limit of 4194304/)
     const grown = procStats(hub.child.proc.pid).rssKb - rssBefore
+    console.log(`waiting deletes: ${codes.join(',')}; hub RSS grew by ${Math.round(grown / 1024)} MB`)
     assert.ok(grown < 200 * 1024, `RSS grew by ${grown} kB`)
     // The document still syncs and takes edits.
     const { doc, provider } = h.provider(hub, name)
