@@ -11,6 +11,8 @@
 #include "plan/plan_change.h"
 #include "plan/plan_doc.h"
 #include "plan/plan_index.h"
+#include "plan/revisions.h"
+#include "plan/markdown_parser.h"
 
 namespace roundtable::hub {
 
@@ -80,21 +82,8 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
   // The plan is written into a document of its own on the converter thread;
   // the room then only applies the result, so a large plan holds no io
   // thread while it is converted.
-  // The queue is bounded: each waiting conversion holds up to 1 MiB of
-  // markdown and costs up to a second, and callers may give up meanwhile.
-  if (conversionsQueued_.fetch_add(1) >= kMaxQueuedConversions) {
-    conversionsQueued_.fetch_sub(1);
-    return reply({Status::ResourceExhausted("the hub is converting " + std::to_string(kMaxQueuedConversions) +
-                                            " plans already; try again in a moment")});
-  }
-  std::weak_ptr<PlanService> weak = shared_from_this();
-  asio::post(converter_, [weak, metadata, content = std::move(request.content), reply = std::move(reply)]() mutable {
-    auto self = weak.lock();
+  bool queued = convert([metadata, content = std::move(request.content), reply](std::shared_ptr<PlanService> self) mutable {
     if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
-    struct Dequeued {
-      std::atomic<size_t>& n;
-      ~Dequeued() { n.fetch_sub(1); }
-    } dequeued{self->conversionsQueued_};
     crdt::Doc draft;
     size_t blocks = 0;
     if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});
@@ -124,6 +113,33 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
           });
         });
   });
+  if (!queued) reply({convertersBusy()});
+}
+
+// The queue is bounded: each waiting conversion holds up to 1 MiB of
+// markdown and costs up to a second, and callers may give up meanwhile.
+bool PlanService::convert(std::function<void(std::shared_ptr<PlanService>)> job) {
+  if (conversionsQueued_.fetch_add(1) >= kMaxQueuedConversions) {
+    conversionsQueued_.fetch_sub(1);
+    return false;
+  }
+  std::weak_ptr<PlanService> weak = shared_from_this();
+  asio::post(converter_, [weak, job = std::move(job)] {
+    auto self = weak.lock();
+    struct Dequeued {
+      std::atomic<size_t>* n;
+      ~Dequeued() {
+        if (n) n->fetch_sub(1);
+      }
+    } dequeued{self ? &self->conversionsQueued_ : nullptr};
+    job(self);
+  });
+  return true;
+}
+
+Status PlanService::convertersBusy() {
+  return Status::ResourceExhausted("the hub is converting " + std::to_string(kMaxQueuedConversions) +
+                                   " plans already; try again in a moment");
 }
 
 void PlanService::listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) {
@@ -154,10 +170,24 @@ void PlanService::getFeedback(std::string planId, mcp::Reply<mcp::Feedback> repl
 
 void PlanService::updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan> reply) {
   if (change.planId == plan::kIndexDocName) return reply({unknownPlan(change.planId)});
+  if (!change.content) return applyPlanChange(std::move(change), std::nullopt, std::move(reply));
+  // New markdown is parsed on the converter thread, as create_plan's is; the
+  // plan's strand then only edits.
+  bool queued = convert([change, reply](std::shared_ptr<PlanService> self) mutable {
+    if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
+    std::vector<plan::Block> blocks;
+    if (Status s = plan::parseMarkdown(*change.content, &blocks); !s.ok()) return reply({s});
+    self->applyPlanChange(std::move(change), std::move(blocks), std::move(reply));
+  });
+  if (!queued) reply({convertersBusy()});
+}
+
+void PlanService::applyPlanChange(mcp::PlanChange change, std::optional<std::vector<plan::Block>> blocks,
+                                  mcp::Reply<mcp::UpdatedPlan> reply) {
   auto self = shared_from_this();
   auto result = std::make_shared<mcp::Outcome<mcp::UpdatedPlan>>();
   rooms_->acquire(change.planId)->withCore(
-      [change = std::move(change), result](RoomCore* core) {
+      [change = std::move(change), blocks = std::move(blocks), result](RoomCore* core) mutable {
         if (!core) {
           result->status = Status::FailedPrecondition("plan '" + change.planId + "' could not be loaded; try again");
           return RoomEffects{};
@@ -176,12 +206,15 @@ void PlanService::updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan
         return core->edit([&](crdt::Doc& doc) {
           doc.transact([&](crdt::Transaction&) {
             plan::ContentChange content;
-            if (change.content) {
-              result->status = plan::replacePlanContent(doc, *change.content, &content);
+            double now = nowMs();
+            if (blocks) {
+              // The text it replaces is kept as the previous revision.
+              plan::keepRevision(doc, *metadata, now);
+              result->status = plan::replacePlanContent(doc, std::move(*blocks), &content);
               if (!result->status.ok()) return;
             }
             plan::PlanMetadata updated =
-                plan::applyChange(*metadata, {change.title, change.status, change.content.has_value()}, nowMs());
+                plan::applyChange(*metadata, {change.title, change.status, blocks.has_value()}, now);
             plan::writeMetadata(doc, updated);
             result->value = {std::move(updated), content.kept, content.added, content.removed};
           });

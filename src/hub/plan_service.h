@@ -48,6 +48,14 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   // written); `done` once it is durable.
   void index(const plan::PlanSummary& summary, std::function<void(Status)> done);
   void onDocumentChanged(const std::string& name, RoomCore& core);
+  // Runs `job` on the converter thread with this service (null if it is
+  // gone by then); false, with nothing queued, when kMaxQueuedConversions
+  // are queued or running already.
+  bool convert(std::function<void(std::shared_ptr<PlanService>)> job);
+  static Status convertersBusy();
+  // update_plan once its markdown (if any) is parsed.
+  void applyPlanChange(mcp::PlanChange change, std::optional<std::vector<plan::Block>> blocks,
+                       mcp::Reply<mcp::UpdatedPlan> reply);
   std::string newPlanId() const;
 
   std::shared_ptr<RoomRegistry> rooms_;
@@ -57,11 +65,12 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   std::mutex mutex_;
   std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
   std::atomic<uint64_t> nextWatcherId_{1};
-  // Where create_plan's markdown is converted (up to ~1 s for the largest
-  // plans the parser's limits allow): not the io threads, which it would hold.
+  // Where create_plan's and update_plan's markdown is converted (up to ~1 s
+  // for the largest plans the parser's limits allow): not the io threads,
+  // which it would hold, nor a plan's strand.
   boost::asio::any_io_executor converter_;
   static constexpr size_t kMaxQueuedConversions = 16;
-  std::atomic<size_t> conversionsQueued_{0};  // create_plan conversions posted and not yet run
+  std::atomic<size_t> conversionsQueued_{0};  // conversions posted and not yet run
 };
 
 }  // namespace roundtable::hub

@@ -58,6 +58,9 @@ std::optional<PlanMetadata> readMetadata(crdt::Doc& doc) {
   m.reviewedAt = numberOf(map, "reviewedAt");
   m.reviewedBy = stringOf(map, "reviewedBy");
   m.revision = static_cast<int64_t>(numberOf(map, "revision").value_or(1));
+  m.revisedAt = numberOf(map, "revisedAt");
+  if (auto r = numberOf(map, "reviewedRevision"); r && *r == std::floor(*r)) m.reviewedRevision = static_cast<int64_t>(*r);
+  m.decisionNote = stringOf(map, "decisionNote");
   return m;
 }
 
@@ -74,6 +77,9 @@ void writeMetadata(crdt::Doc& doc, const PlanMetadata& m) {
     setOptional(map, "reviewedAt", m.reviewedAt);
     setOptional(map, "reviewedBy", m.reviewedBy);
     setIfChanged(map, "revision", m.revision);
+    setOptional(map, "revisedAt", m.revisedAt);
+    setOptional(map, "reviewedRevision", m.reviewedRevision);
+    setOptional(map, "decisionNote", m.decisionNote);
   });
 }
 

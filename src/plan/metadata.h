@@ -43,6 +43,9 @@ struct PlanMetadata {
   std::optional<double> reviewedAt;
   std::optional<std::string> reviewedBy;
   int64_t revision = 0;
+  std::optional<double> revisedAt;           // when the current revision's content was set
+  std::optional<int64_t> reviewedRevision;   // the revision the decision was made on
+  std::optional<std::string> decisionNote;   // the reviewer's note with the decision
   bool operator==(const PlanMetadata&) const = default;
 };
 

@@ -11,6 +11,7 @@ PlanMetadata newPlanMetadata(std::string id, std::string title, std::optional<st
   m.repo = std::move(repo);
   m.pr = pr;
   m.createdAt = m.updatedAt = nowMs;
+  m.revisedAt = nowMs;
   m.revision = 1;
   return m;
 }
@@ -19,9 +20,12 @@ PlanMetadata applyChange(PlanMetadata m, const MetadataChange& change, double no
   if (change.contentReplaced) {
     // The reviewers decided on the old text; the new one needs its own review.
     m.revision++;
+    m.revisedAt = nowMs;
     m.status = statusName(PlanStatus::kPendingReview);
     m.reviewedAt.reset();
     m.reviewedBy.reset();
+    m.reviewedRevision.reset();
+    m.decisionNote.reset();
   }
   if (change.title) m.title = *change.title;
   if (change.status) m.status = statusName(*change.status);

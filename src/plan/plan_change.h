@@ -25,8 +25,9 @@ struct MetadataChange {
 };
 
 // `metadata` after `change`, made at `nowMs` (which becomes updatedAt).
-// Replaced content is a new revision: the revision goes up by one, the
-// reviewer fields are cleared and the status returns to pending_review,
+// Replaced content is a new revision: the revision goes up by one and
+// revisedAt is now, the reviewer fields (who, when, on which revision, the
+// note) are cleared and the status returns to pending_review,
 // unless the change sets a status, which wins. A title or status alone keeps
 // the revision and the reviewer fields.
 PlanMetadata applyChange(PlanMetadata metadata, const MetadataChange& change, double nowMs);

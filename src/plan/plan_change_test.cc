@@ -11,7 +11,7 @@ constexpr double kNow = 1700000009000;
 PlanMetadata approved() {
   return {.id = "p-1", .title = "Rate limiter", .status = "approved", .repo = "owner/name", .pr = 42,
           .createdAt = 1700000000000, .updatedAt = 1700000000500, .reviewedAt = 1700000000400, .reviewedBy = "Ada",
-          .revision = 3};
+          .revision = 3, .revisedAt = 1700000000300, .reviewedRevision = 3, .decisionNote = "Ship it"};
 }
 
 TEST(PlanChange, ANewPlanIsRevisionOneAwaitingReview) {
@@ -24,6 +24,7 @@ TEST(PlanChange, ANewPlanIsRevisionOneAwaitingReview) {
   EXPECT_EQ(m.createdAt, kNow);
   EXPECT_EQ(m.updatedAt, kNow);
   EXPECT_EQ(m.revision, 1);
+  EXPECT_EQ(m.revisedAt, kNow);
   EXPECT_FALSE(m.reviewedAt.has_value());
   EXPECT_FALSE(m.reviewedBy.has_value());
 
@@ -39,6 +40,9 @@ TEST(PlanChange, NewContentIsANewRevisionAwaitingReview) {
   want.status = "pending_review";
   want.reviewedAt.reset();
   want.reviewedBy.reset();
+  want.reviewedRevision.reset();
+  want.decisionNote.reset();
+  want.revisedAt = kNow;
   want.updatedAt = kNow;
   EXPECT_EQ(m, want);
 }

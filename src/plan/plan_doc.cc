@@ -238,6 +238,10 @@ Status replacePlanContent(crdt::Doc& doc, std::string_view markdown, ContentChan
   std::vector<Block> wanted;
   Status s = parseMarkdown(markdown, &wanted);
   if (!s.ok()) return s;
+  return replacePlanContent(doc, std::move(wanted), change);
+}
+
+Status replacePlanContent(crdt::Doc& doc, std::vector<Block> wanted, ContentChange* change) {
   ContentChange local;
   ContentChange* c = change ? change : &local;
   *c = {};

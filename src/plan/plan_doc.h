@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plan/block.h"
 #include "plan/metadata.h"
 #include "roundtable/base/status.h"
 #include "roundtable/crdt/doc.h"
@@ -31,6 +32,9 @@ struct ContentChange {
 // removed or inserted. The `content` array is rewritten to match. Metadata
 // is not touched (the caller bumps the revision).
 Status replacePlanContent(crdt::Doc& doc, std::string_view markdown, ContentChange* change);
+// The same with the markdown already parsed (parseMarkdown), so the parse
+// can run elsewhere than the edit.
+Status replacePlanContent(crdt::Doc& doc, std::vector<Block> wanted, ContentChange* change);
 
 // The plan's blocks as markdown; with annotations, each comment thread after
 // the block it is anchored in.
