@@ -10,6 +10,7 @@
 #include "plan/markdown_parser.h"
 #include "plan/markdown_writer.h"
 #include "plan/plan_content.h"
+#include "plan/revisions.h"
 #include "plan/threads.h"
 
 namespace roundtable::plan {
@@ -293,6 +294,8 @@ std::vector<FeedbackThread> planFeedback(crdt::Doc& doc) {
       f.blockId = anchor->blockId;
       f.quote = anchor->quote;
     }
+    f.outdated = anchor == nullptr;
+    f.revision = t.revision;
     f.resolved = t.resolved;
     for (const Comment* c : t.visibleComments()) f.comments.push_back({c->author, c->text, c->createdAt.value_or(0)});
     return f;
@@ -306,8 +309,21 @@ std::vector<FeedbackThread> planFeedback(crdt::Doc& doc) {
       if (!threads[i].visibleComments().empty()) out.push_back(feedbackOf(threads[i], &a));
     }
   }
-  for (size_t i = 0; i < threads.size(); ++i)  // orphans: their text is gone
-    if (!used[i] && !threads[i].visibleComments().empty()) out.push_back(feedbackOf(threads[i], nullptr));
+  // Outdated: their text is gone. The newest kept revision that had it
+  // gives the quote.
+  RevisionHistory history = readRevisions(doc);
+  auto quoteOf = [&](const std::string& threadId) -> std::string {
+    for (auto r = history.kept.rbegin(); r != history.kept.rend(); ++r)
+      for (const auto& [id, quote] : r->quotes)
+        if (id == threadId) return quote;
+    return "";
+  };
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (used[i] || threads[i].visibleComments().empty()) continue;
+    FeedbackThread f = feedbackOf(threads[i], nullptr);
+    f.quote = quoteOf(f.id);
+    out.push_back(std::move(f));
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 // All functions work on a loaded crdt::Doc and change it only where they say.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,12 +49,16 @@ struct FeedbackComment {
 struct FeedbackThread {
   std::string id;
   std::string blockId;  // the block holding the commented text; empty when it is gone
-  std::string quote;    // the commented text
+  std::string quote;    // the commented text (from the revision that had it, once it is gone)
   bool resolved = false;
   std::vector<FeedbackComment> comments;
+  // Its text is no longer in the plan (a revision, or an edit, removed it).
+  bool outdated = false;
+  std::optional<int64_t> revision;  // the revision it was made on, if known
 };
 
-// Every comment thread of the plan, in document order (orphans last).
+// Every comment thread of the plan: those anchored in its text in document
+// order, then the outdated ones (their text is gone).
 std::vector<FeedbackThread> planFeedback(crdt::Doc& doc);
 
 // The `d` parameter of a snapshot URL (/plan?d=...): the metadata and

@@ -5,6 +5,7 @@
 #include "lib0/json.h"
 #include "plan/block_json.h"
 #include "plan/block_xml_reader.h"
+#include "plan/threads.h"
 
 namespace roundtable::plan {
 
@@ -37,6 +38,9 @@ std::optional<KeptRevision> recordOf(const Value& v) {
   r.replacedAt = numberField(v, "replacedAt").value_or(0);
   r.title = title && title->isString() ? title->asString() : "";
   r.blocks = *blocks;
+  if (const Value* quotes = field(v, "quotes"); quotes && quotes->isObject())
+    for (const auto& [thread, quote] : quotes->asObject())
+      if (quote.isString()) r.quotes.emplace_back(thread, quote.asString());
   return r;
 }
 
@@ -62,6 +66,10 @@ void keepRevision(crdt::Doc& doc, const PlanMetadata& current, double nowMs, Rev
   record.set("replacedAt", nowMs);
   record.set("title", current.title);
   record.set("blocks", blocksToJSON(blocks));
+  Value::Object quotes;
+  for (const ThreadAnchor& a : anchorThreads(blocks))
+    if (!quotes.contains(a.threadId)) quotes.set(a.threadId, a.quote);
+  if (!quotes.empty()) record.set("quotes", Value(std::move(quotes)));
   doc.transact([&](crdt::Transaction&) {
     (void)revisions.push({Value(std::move(record))});
     // Sizes of the kept records, oldest first; the newest is always kept.

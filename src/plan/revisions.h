@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plan/block.h"
@@ -36,6 +37,9 @@ struct KeptRevision {
   double replacedAt = 0;  // when the next revision replaced it
   std::string title;
   Value blocks;           // its content as BlockNote block JSON (an array)
+  // The comment threads anchored in its text: thread id -> the quoted text,
+  // so that a thread whose text a later revision removed keeps its quote.
+  std::vector<std::pair<std::string, std::string>> quotes;
 };
 
 struct RevisionHistory {
@@ -43,8 +47,9 @@ struct RevisionHistory {
   int64_t droppedThrough = 0;      // revisions 1 to this one are no longer kept (0: none dropped)
 };
 
-// Appends the plan's current revision (`current`, and the blocks its
-// `document` fragment holds now) to the history, replaced at `nowMs`; then
+// Appends the plan's current revision (`current`, the blocks its `document`
+// fragment holds now and the quotes of the threads anchored in them) to the
+// history, replaced at `nowMs`; then
 // drops the oldest records while more than `limits` are kept, leaving a
 // marker that says through which revision. Call it in the transaction that
 // replaces the content, before replacing it.

@@ -157,6 +157,10 @@ std::vector<Thread> readThreads(const crdt::Map& threads, const crdt::Map& users
     if (!t.resolvedBy.empty()) t.resolvedByName = userName(users, t.resolvedBy);
     t.resolvedUpdatedAt = timeField(m, "resolvedUpdatedAt");
     t.deletedAt = timeField(m, "deletedAt");
+    Value metadata = plainValue(m, "metadata");
+    if (const Value* r = metadata.isObject() ? metadata.asObject().get("revision") : nullptr;
+        r && r->isNumber() && r->asNumber() >= 1 && r->asNumber() == std::floor(r->asNumber()) && r->asNumber() < 9e15)
+      t.revision = static_cast<int64_t>(r->asNumber());
     std::optional<Entry> commentsEntry = m.get("comments");
     if (commentsEntry && commentsEntry->kind == Entry::Kind::kType) {
       TypeRef arr = commentsEntry->asType();

@@ -69,6 +69,9 @@ struct Thread {
   std::string resolvedByName;  // name from `users` for resolvedBy; empty when resolvedBy is
   Millis resolvedUpdatedAt;
   Millis deletedAt;  // soft-deleted thread (all its comments soft-deleted)
+  // The plan revision it was made on: `metadata.revision` of the thread, as
+  // the web app writes it; nullopt for threads made before it did.
+  std::optional<int64_t> revision;
   std::vector<Comment> comments;
   // Comments the web UI shows: not deleted, with a body.
   std::vector<const Comment*> visibleComments() const;
