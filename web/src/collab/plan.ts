@@ -27,6 +27,9 @@ export type PlanMeta = {
   reviewedAt: number | null
   reviewedBy: string | null
   revision: number | null
+  /** The revision the last decision was made on, and the reviewer's note with it. */
+  reviewedRevision: number | null
+  decisionNote: string | null
 }
 
 export type PlanSummary = { id: string; title: string; status: PlanStatus; createdAt: number; updatedAt: number }
@@ -46,6 +49,8 @@ export const parseMeta = (raw: Record<string, unknown>, fallbackId: string): Pla
   reviewedAt: num(raw.reviewedAt),
   reviewedBy: str(raw.reviewedBy),
   revision: num(raw.revision),
+  reviewedRevision: num(raw.reviewedRevision),
+  decisionNote: str(raw.decisionNote),
 })
 
 export const metadataMap = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('metadata')
@@ -119,12 +124,22 @@ export const publishUser = (doc: Y.Doc, me: Identity): void => {
 
 export type ReviewDecision = 'approved' | 'changes_requested'
 
+/** Longest note a reviewer can give with a decision (docs/product.md). */
+export const MAX_DECISION_NOTE = 4000
+
 /**
- * Records a review decision in one transaction. It refuses (returns false)
+ * Records a review decision in one transaction, with the revision it was
+ * made on and the reviewer's note (empty: none). It refuses (returns false)
  * when the plan got a new revision after the reviewer opened the dialog, so a
  * decision is never recorded against text the reviewer did not see.
  */
-export const recordReview = (doc: Y.Doc, decision: ReviewDecision, me: Identity, seenRevision: number | null): boolean => {
+export const recordReview = (
+  doc: Y.Doc,
+  decision: ReviewDecision,
+  me: Identity,
+  seenRevision: number | null,
+  note = '',
+): boolean => {
   const m = metadataMap(doc)
   let ok = false
   doc.transact(() => {
@@ -134,8 +149,15 @@ export const recordReview = (doc: Y.Doc, decision: ReviewDecision, me: Identity,
     m.set('status', decision)
     m.set('reviewedAt', now)
     m.set('reviewedBy', me.name)
+    m.set('reviewedRevision', revision ?? 1)
+    const trimmed = note.trim().slice(0, MAX_DECISION_NOTE)
+    if (trimmed) m.set('decisionNote', trimmed)
+    else m.delete('decisionNote')
     m.set('updatedAt', now)
     ok = true
   }, 'review')
   return ok
 }
+
+/** The plan's current revision (1 for a plan that does not say). */
+export const currentRevision = (doc: Y.Doc): number => num(metadataMap(doc).get('revision')) ?? 1

@@ -11,7 +11,7 @@ import { BlockNoteView } from '@blocknote/mantine'
 import { BlockNoteViewEditor, ThreadsSidebar, useCreateBlockNote } from '@blocknote/react'
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type * as Y from 'yjs'
-import { documentFragment, readUser, threadsMap, type UserInfo } from '../collab/plan'
+import { currentRevision, documentFragment, readUser, threadsMap, type UserInfo } from '../collab/plan'
 import { usePlanUsers } from '../collab/planHooks'
 import type { DocSession } from '../collab/session'
 import { initials, type Identity } from '../identity'
@@ -48,6 +48,19 @@ const useCommentAuthors = (doc: Y.Doc) => {
   return store
 }
 
+/**
+ * BlockNote's YjsThreadStore, with each new thread's metadata recording the
+ * plan revision it was made on (docs/product.md, Revisions), so that feedback
+ * can say which text a thread was about once a revision has replaced it.
+ */
+const revisionThreadStore = (doc: Y.Doc, userId: string): YjsThreadStore => {
+  const store = new YjsThreadStore(userId, threadsMap(doc), new DefaultThreadStoreAuth(userId, 'comment'))
+  const create = store.createThread
+  store.createThread = options =>
+    create({ ...options, metadata: { ...(options.metadata as object | undefined), revision: currentRevision(doc) } })
+  return store
+}
+
 export type CommentsFilter = 'open' | 'resolved' | 'all'
 
 export const PlanEditor = ({
@@ -67,10 +80,7 @@ export const PlanEditor = ({
 }) => {
   const { doc } = session
   const userStore = useCommentAuthors(doc)
-  const threadStore = useMemo(
-    () => new YjsThreadStore(me.id, threadsMap(doc), new DefaultThreadStoreAuth(me.id, 'comment')),
-    [doc, me.id],
-  )
+  const threadStore = useMemo(() => revisionThreadStore(doc, me.id), [doc, me.id])
   const editor = useCreateBlockNote(
     withCollaboration({
       collaboration: {

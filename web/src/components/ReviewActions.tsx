@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import type * as Y from 'yjs'
-import { recordReview, type PlanMeta, type ReviewDecision } from '../collab/plan'
+import { MAX_DECISION_NOTE, recordReview, type PlanMeta, type ReviewDecision } from '../collab/plan'
 import type { Identity } from '../identity'
 import { Dialog } from './ui'
 
@@ -14,15 +14,17 @@ export const ReviewActions = ({ doc, meta, me }: { doc: Y.Doc; meta: PlanMeta | 
   const [decision, setDecision] = useState<ReviewDecision | null>(null)
   const [seenRevision, setSeenRevision] = useState<number | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const [note, setNote] = useState('')
 
   const open = (d: ReviewDecision) => {
     setSeenRevision(meta?.revision ?? null)
     setError(null)
+    setNote('')
     setDecision(d)
   }
   const confirm = () => {
     if (!decision) return
-    if (recordReview(doc, decision, me, seenRevision)) {
+    if (recordReview(doc, decision, me, seenRevision, note)) {
       setDecision(null)
     } else {
       setError('The agent published a new revision while this dialog was open. Read the changes, then decide again.')
@@ -47,6 +49,17 @@ export const ReviewActions = ({ doc, meta, me }: { doc: Y.Doc; meta: PlanMeta | 
             ? `The agent is told that ${me.name} approved revision ${seenRevision ?? 1} and can start implementing it.`
             : `The agent is told that ${me.name} wants changes, and reads the open comments as the reasons. Add comments first if you have not.`}
         </p>
+        <label className="decision-note">
+          <span className="muted">Note for the agent (optional)</span>
+          <textarea
+            value={note}
+            maxLength={MAX_DECISION_NOTE}
+            rows={3}
+            onChange={e => setNote(e.target.value)}
+            placeholder={decision === 'approved' ? 'e.g. Fine, but keep the old endpoint for a release.' : 'What to change first'}
+            data-testid="decision-note"
+          />
+        </label>
         {error && (
           <p className="notice warn" role="alert">
             {error}
