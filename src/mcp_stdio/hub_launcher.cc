@@ -1,6 +1,7 @@
 #include "mcp_stdio/hub_launcher.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,9 @@ Status spawnHub(const HubAddress& address, const std::string& dataDir, const std
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);  // the grandchild runs the hub; init adopts it
+    sigset_t none;  // a caller may block signals (the hook does); the hub must get them
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     int in = open("/dev/null", O_RDONLY);
     int out = open("/dev/null", O_WRONLY);
     int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
