@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <openssl/rand.h>
+
 #include <chrono>
 #include <random>
 
@@ -29,6 +31,22 @@ Status unknownPlan(const std::string& planId) {
 
 mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
   return mcp::Feedback{metadata, plan::planFeedback(core.doc())};
+}
+
+// 18 random bytes in base64url, as the web app makes a room secret.
+std::string newRoomSecret() {
+  unsigned char bytes[18];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    std::random_device rd;
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string s;
+  for (size_t i = 0; i < sizeof bytes; i += 3) {
+    uint32_t v = (uint32_t{bytes[i]} << 16) | (uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) s += kAlphabet[(v >> shift) & 63];
+  }
+  return s;
 }
 
 }  // namespace
@@ -99,7 +117,12 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
     size_t blocks = 0;
     if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});
     auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
-    result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id,
+    // The WebRTC room secret (web/src/collab/share.ts reads it from the
+    // fragment): the author's page and the reviewers' share link carry the
+    // same one, so they meet in one room. It is never stored.
+    const std::string fragment = "#k=" + newRoomSecret();
+    result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id + fragment,
+                     self->snapshotBaseUrl_ + "/plan/" + metadata.id + fragment,
                      self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft), blocks};
     self->rooms_->acquire(metadata.id)->withCore(
         [update = draft.encodeStateAsUpdate(), result](RoomCore* core) {

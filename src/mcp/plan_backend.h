@@ -36,8 +36,11 @@ struct NewPlan {
 };
 
 struct CreatedPlan {
-  std::string planId, url, snapshotUrl;
-  size_t blocks = 0;
+  std::string planId;
+  std::string url;       // the live review page on the hub, with the room secret in its fragment
+  std::string shareUrl;  // the same page for reviewers elsewhere (the public site when there is one)
+  std::string snapshotUrl;
+  size_t blocks = 0;     // every block, nested ones included (as update_plan counts them)
 };
 
 struct PlanText {
