@@ -1,0 +1,221 @@
+// `roundtable hook claude-code` on its own (docs/claude-code.md): the hook
+// input Claude Code writes, in every shape it has, against a real hub, with a
+// reviewer (a y-websocket provider with a real BlockNote editor and
+// YjsThreadStore) deciding; and every way it must give no decision (exit 0,
+// nothing on stdout, one line on stderr): garbage on stdin, other events and
+// tools, missing, unreadable, empty and oversized plans, no hub.
+
+import { test } from 'node:test'
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { useHarness, assert, hubBinary, freePort, waitFor } from './hub_harness.mjs'
+import { mcpSession, openPlan, review } from './mcp_harness.mjs'
+import { commentOn } from './reviewer.mjs'
+
+const h = useHarness()
+const bin = path.resolve(hubBinary)
+const bob = { id: 'bob', name: 'Bob', color: '#3366ff' }
+const ann = { id: 'ann', name: 'Ann', color: '#ff6633' }
+
+/** Runs the hook with `input` on stdin; resolves with {code, stdout, stderr, ms}. */
+function runHook (input, { port, dataDir, cwd, timeout = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now()
+    const child = spawn(bin, ['hook', 'claude-code', '--port', String(port), '--data', dataDir, '--no-open'], { cwd: cwd ?? process.cwd() })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => { stdout += d })
+    child.stderr.on('data', d => { stderr += d })
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the hook did not end within ${timeout} ms; stderr: ${stderr}`)) }, timeout)
+    child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, child }) })
+    child.stdin.on('error', () => {})
+    child.stdin.end(input)
+  })
+}
+
+/** Starts the hook; the promise settles once a decision is made meanwhile. */
+const startHook = runHook
+
+const permissionRequest = (sessionId, toolInput, extra = {}) => JSON.stringify({
+  session_id: sessionId,
+  transcript_path: '/tmp/transcript.jsonl',
+  cwd: extra.cwd ?? '/',
+  prompt_id: 'p-1',
+  permission_mode: 'plan',
+  effort: { level: 'medium' },
+  hook_event_name: 'PermissionRequest',
+  tool_name: 'ExitPlanMode',
+  tool_input: toolInput
+})
+
+const PLAN_V1 = `# Plan: rate limiting
+
+1. Add a token bucket per API key
+2. Return 429 with Retry-After
+
+| limit | value |
+|--:|:-:|
+| burst | 20 |
+`
+const PLAN_V2 = PLAN_V1.replace('2. Return 429 with Retry-After', '2. Return 429 with Retry-After\n3. Use a sliding window for the login endpoint')
+
+/** The plans of the hub, through MCP. */
+const plans = async hub => (await (await mcpSession(hub)).tool('list_plans', {})).structuredContent.plans
+
+test('PermissionRequest: changes requested are a deny with every open thread; the resubmission is revision 2 of the same plan; approval is an allow with the notes', async () => {
+  const hub = await h.startHub()
+  const home = h.tmpDir('roundtable-hook-')
+  // A work tree whose origin names the repository.
+  const repo = path.join(home, 'work')
+  fs.mkdirSync(path.join(repo, '.git'), { recursive: true })
+  fs.writeFileSync(path.join(repo, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/api.git\n')
+  const planFile = path.join(home, '.claude', 'plans', 'make-a-plan-zippy-emerson.md')
+  fs.mkdirSync(path.dirname(planFile), { recursive: true })
+  fs.writeFileSync(planFile, PLAN_V1)
+  const opts = { port: hub.port, dataDir: hub.dataDir, cwd: repo }
+  // The inline plan is stale: the file wins.
+  const input = permissionRequest('8853d05d-aaaa', { plan: '# Stale', planFilePath: planFile }, { cwd: path.join(repo) })
+
+  const first = startHook(input, opts)
+  await waitFor(async () => (await plans(hub)).length === 1, { timeout: 10000, message: 'the plan to reach the hub' })
+  const [plan] = await plans(hub)
+  assert.equal(plan.title, 'Plan: rate limiting')
+  assert.equal(plan.repo, 'acme/api')
+  const browser = await openPlan(hub, plan.id)
+  const threadId = await commentOn(browser.doc, { user: bob, quote: 'token bucket', text: 'Why not a sliding window?' })
+  review(browser.doc, 'changes_requested', 'Bob')
+  const denied = await first
+  assert.equal(denied.code, 0)
+  assert.equal(denied.stderr.trim().split('\n').length, 1, denied.stderr)
+  assert.match(denied.stderr, new RegExp(`Roundtable: "Plan: rate limiting" \\(revision 1\\) is up for review at http://127\\.0\\.0\\.1:${hub.port}/plan/${plan.id}#k=`))
+  const out = JSON.parse(denied.stdout)
+  assert.equal(out.hookSpecificOutput.hookEventName, 'PermissionRequest')
+  assert.equal(out.hookSpecificOutput.decision.behavior, 'deny')
+  const message = out.hookSpecificOutput.decision.message
+  assert.match(message, /requested changes/)
+  assert.match(message, /decided by Bob/)
+  assert.match(message, /On "token bucket":\n {3}- Bob: Why not a sliding window\?/)
+  assert.match(message, /call ExitPlanMode again/)
+
+  // The model revises the file and exits plan mode again: the same plan, revision 2, the thread kept.
+  fs.writeFileSync(planFile, PLAN_V2)
+  const second = startHook(input, opts)
+  const mcp = await mcpSession(hub)
+  await waitFor(async () => (await mcp.tool('read_plan', { planId: plan.id })).structuredContent.metadata.revision === 2, { timeout: 10000, message: 'revision 2' })
+  assert.equal((await plans(hub)).length, 1, 'no second plan')
+  const feedback = (await mcp.tool('get_feedback', { planId: plan.id })).structuredContent
+  assert.equal(feedback.status, 'pending_review')
+  assert.deepEqual(feedback.threads.map(t => [t.id, t.quote]), [[threadId, 'token bucket']], 'the thread is kept on the unchanged block')
+  assert.match((await mcp.tool('read_plan', { planId: plan.id })).structuredContent.markdown, /sliding window for the login endpoint/)
+  review(browser.doc, 'approved', 'Ann')
+  const allowed = await second
+  assert.equal(allowed.code, 0)
+  assert.match(allowed.stderr, /\(revision 2\)/)
+  const decision = JSON.parse(allowed.stdout).hookSpecificOutput.decision
+  assert.equal(decision.behavior, 'allow')
+  assert.equal(decision.updatedInput.planFilePath, planFile, 'the input is echoed')
+  assert.ok(decision.updatedInput.plan.startsWith(PLAN_V2.trimEnd()), 'the approved plan is the file, not the stale inline plan')
+  assert.match(decision.updatedInput.plan, /## Reviewers' notes\n\nApproved in Roundtable by Ann, with 1 open comment thread\(s\)/)
+  assert.match(decision.updatedInput.plan, /Bob: Why not a sliding window\?/)
+
+  // Another Claude session with the same file name is another plan.
+  const other = startHook(permissionRequest('another-session', { planFilePath: planFile }), opts)
+  await waitFor(async () => (await plans(hub)).length === 2, { timeout: 10000, message: 'a second plan' })
+  const second2 = (await plans(hub)).find(p => p.id !== plan.id)
+  const b2 = await openPlan(hub, second2.id)
+  review(b2.doc, 'approved', 'Ann')
+  const otherOut = JSON.parse((await other).stdout).hookSpecificOutput.decision
+  assert.equal(otherOut.updatedInput.plan, PLAN_V2, 'no notes when no thread is open')
+  browser.close()
+  b2.close()
+})
+
+test('PreToolUse with the plan inline: answers in PreToolUse form', async () => {
+  const hub = await h.startHub()
+  const input = JSON.stringify({ session_id: 's-pre', cwd: '/', hook_event_name: 'PreToolUse', tool_name: 'ExitPlanMode', tool_use_id: 'toolu_1', tool_input: { plan: '# Inline plan\n\n- one step\n' } })
+  const running = runHook(input, { port: hub.port, dataDir: hub.dataDir })
+  await waitFor(async () => (await plans(hub)).length === 1, { timeout: 10000, message: 'the plan' })
+  const [plan] = await plans(hub)
+  assert.equal(plan.title, 'Inline plan')
+  const browser = await openPlan(hub, plan.id)
+  await commentOn(browser.doc, { user: ann, quote: 'one step', text: 'Two steps, please.' })
+  review(browser.doc, 'changes_requested', 'Ann')
+  const r = await running
+  const out = JSON.parse(r.stdout).hookSpecificOutput
+  assert.equal(out.hookEventName, 'PreToolUse')
+  assert.equal(out.permissionDecision, 'deny')
+  assert.match(out.permissionDecisionReason, /On "one step":\n {3}- Ann: Two steps, please\./)
+  browser.close()
+})
+
+test('no decision, one line on stderr, exit 0: garbage, other events and tools, bad plans', async () => {
+  const dir = h.tmpDir('roundtable-hook-')
+  // No hub anywhere: none of these may get as far as starting one.
+  const port = await freePort()
+  const dataDir = path.join(dir, 'data')
+  const big = path.join(dir, 'big.md')
+  fs.writeFileSync(big, '# Big\n' + 'x'.repeat(1024 * 1024))
+  const empty = path.join(dir, 'empty.md')
+  fs.writeFileSync(empty, '  \n\n')
+  const ok = { session_id: 's', hook_event_name: 'PermissionRequest', tool_name: 'ExitPlanMode' }
+  const cases = [
+    ['garbage', 'this is not json {', /not JSON/],
+    ['empty stdin', '', /no hook input/],
+    ['binary', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80]), /not JSON/],
+    ['an array', '[1,2,3]', /not a JSON object/],
+    ['deep nesting', '['.repeat(100000), /nested deeper/],
+    ['over 8 MiB', Buffer.alloc(8 * 1024 * 1024 + 10, 0x20), /at most 8388608/],
+    ['another event', JSON.stringify({ ...ok, hook_event_name: 'Stop' }), /not one this hook answers/],
+    ['another tool', JSON.stringify({ ...ok, tool_name: 'Bash', tool_input: { command: 'ls' } }), /ExitPlanMode only, not 'Bash'/],
+    ['no session', JSON.stringify({ ...ok, session_id: undefined }), /no 'session_id'/],
+    ['no plan at all', JSON.stringify({ ...ok, tool_input: {} }), /neither 'planFilePath' nor 'plan'/],
+    ['tool_input not an object', JSON.stringify({ ...ok, tool_input: 'plan' }), /'tool_input' is not an object/],
+    ['a missing plan file', JSON.stringify({ ...ok, tool_input: { plan: '# p', planFilePath: path.join(dir, 'gone.md') } }), /cannot read the plan file .*gone\.md: No such file/],
+    ['a plan file that is a directory', JSON.stringify({ ...ok, tool_input: { planFilePath: dir } }), /is not a regular file/],
+    ['a plan file over 1 MiB', JSON.stringify({ ...ok, tool_input: { planFilePath: big } }), /big\.md is 1048582 bytes; at most 1048576 go to review/],
+    ['an inline plan over 1 MiB', JSON.stringify({ ...ok, tool_input: { plan: 'y'.repeat(1024 * 1024 + 1) } }), /the plan is 1048577 bytes; at most 1048576/],
+    ['an empty plan file', JSON.stringify({ ...ok, tool_input: { planFilePath: empty } }), /empty\.md is empty/]
+  ]
+  for (const [name, input, reason] of cases) {
+    const r = await runHook(input, { port, dataDir })
+    assert.equal(r.code, 0, name)
+    assert.equal(r.stdout, '', `${name}: no decision`)
+    const lines = r.stderr.trim().split('\n')
+    assert.equal(lines.length, 1, `${name}: one line (${r.stderr})`)
+    assert.match(lines[0], /^roundtable hook: .*; no decision, Claude Code asks as usual$/, name)
+    assert.match(lines[0], reason, name)
+    assert.ok(r.ms < 2000, `${name}: ${r.ms} ms`)
+  }
+  assert.ok(!fs.existsSync(dataDir), 'no hub was started for any of them')
+})
+
+test('a hub that cannot be reached or started: no decision at once', async () => {
+  const dir = h.tmpDir('roundtable-hook-')
+  const notADir = path.join(dir, 'file')
+  fs.writeFileSync(notADir, 'a file where the data directory should be')
+  const input = permissionRequest('s-down', { plan: '# Plan\n\n- a step\n' })
+  const r = await runHook(input, { port: await freePort(), dataDir: notADir })
+  assert.equal(r.code, 0)
+  assert.equal(r.stdout, '')
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /^roundtable hook: no Roundtable hub answers on 127\.0\.0\.1:\d+ and starting one failed; .*no decision/)
+  assert.ok(r.ms < 5000, `gave up in ${r.ms} ms, not at the start timeout`)
+})
+
+test('killed while waiting (the user pressed Esc): it ends at once; the plan stays', async () => {
+  const hub = await h.startHub()
+  const input = permissionRequest('s-esc', { plan: '# Esc\n\n- x\n' })
+  const t0 = Date.now()
+  const child = spawn(bin, ['hook', 'claude-code', '--port', String(hub.port), '--data', hub.dataDir, '--no-open'])
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += d })
+  child.stdin.end(input)
+  await waitFor(() => stderr.includes('waiting for the reviewers'), { timeout: 10000, message: 'the hook to wait' })
+  const exited = new Promise(resolve => child.on('exit', (code, signal) => resolve({ code, signal })))
+  child.kill('SIGTERM')
+  const { code, signal } = await exited
+  assert.ok(code === 128 + 15 || signal === 'SIGTERM', `ended by the signal (${code}, ${signal})`)
+  assert.ok(Date.now() - t0 < 10000)
+  assert.equal((await plans(hub)).length, 1, 'the plan stays')
+})
