@@ -321,7 +321,7 @@ int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input,
   Json decision;
   if (review.status == "approved") {
     std::string reason = "Approved in Roundtable" + (review.reviewedBy.empty() ? "" : " by " + review.reviewedBy);
-    decision = allowOutput(in, approvedPlan(planText, review), reason);
+    decision = allowOutput(in, planText, review, reason);
   } else {
     decision = denyOutput(in, changesRequestedMessage(review, revision, plan.url));
   }

@@ -185,15 +185,20 @@ std::string changesRequestedMessage(const Review& review, int64_t revision, cons
   return text;
 }
 
+std::string approvalNotes(const Review& review) {
+  if (review.openThreads.empty()) return "";
+  std::string text = "## Reviewers' notes\n\nApproved in Roundtable";
+  if (!review.reviewedBy.empty()) text += " by " + review.reviewedBy;
+  return text + ", with " + std::to_string(review.openThreads.size()) +
+         " open comment thread(s). Follow them as you implement the plan:\n" + threadLines(review);
+}
+
 std::string approvedPlan(std::string_view plan, const Review& review) {
   std::string text(plan);
-  if (review.openThreads.empty()) return text;
+  std::string notes = approvalNotes(review);
+  if (notes.empty()) return text;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  text += "\n\n---\n\n## Reviewers' notes\n\nApproved in Roundtable";
-  if (!review.reviewedBy.empty()) text += " by " + review.reviewedBy;
-  text += ", with " + std::to_string(review.openThreads.size()) +
-          " open comment thread(s). Follow them as you implement the plan:\n" + threadLines(review);
-  return text;
+  return text + "\n\n---\n\n" + notes;
 }
 
 Json denyOutput(const HookInput& in, const std::string& message) {
@@ -204,15 +209,17 @@ Json denyOutput(const HookInput& in, const std::string& message) {
            {{"hookEventName", in.eventName}, {"decision", {{"behavior", "deny"}, {"message", message}}}}}};
 }
 
-Json allowOutput(const HookInput& in, const std::string& plan, const std::string& reason) {
+Json allowOutput(const HookInput& in, std::string_view plan, const Review& review, const std::string& reason) {
   Json updated = in.toolInput.is_object() ? in.toolInput : Json::object();
-  updated["plan"] = plan;
-  if (in.event == HookEvent::kPreToolUse)
-    return {{"hookSpecificOutput",
-             {{"hookEventName", in.eventName},
-              {"permissionDecision", "allow"},
-              {"permissionDecisionReason", reason},
-              {"updatedInput", std::move(updated)}}}};
+  updated["plan"] = approvedPlan(plan, review);
+  if (in.event == HookEvent::kPreToolUse) {
+    Json out{{"hookEventName", in.eventName},
+             {"permissionDecision", "allow"},
+             {"permissionDecisionReason", reason},
+             {"updatedInput", std::move(updated)}};
+    if (std::string notes = approvalNotes(review); !notes.empty()) out["additionalContext"] = notes;
+    return {{"hookSpecificOutput", std::move(out)}};
+  }
   return {{"hookSpecificOutput",
            {{"hookEventName", in.eventName},
             {"decision", {{"behavior", "allow"}, {"updatedInput", std::move(updated)}}}}}};

@@ -77,16 +77,23 @@ std::string planTitle(std::string_view markdown, std::string_view fallback);
 // body), and what to do next (revise the plan file, exit plan mode again).
 std::string changesRequestedMessage(const Review& review, int64_t revision, const std::string& url);
 
-// The plan the model is told was approved: the plan itself, followed, when
-// reviewers left open threads, by those threads as notes to follow.
+// The reviewers' notes that go with an approval: the open threads as notes
+// to follow, or "" when none is open.
+std::string approvalNotes(const Review& review);
+
+// The plan the model is told was approved: the plan itself, followed by the
+// notes when there are any.
 std::string approvedPlan(std::string_view plan, const Review& review);
 
 // The hook's answer on stdout, in the form of the event it received.
 // deny: PermissionRequest -> decision {behavior: deny, message};
 //       PreToolUse -> permissionDecision deny with the message as reason.
-// allow: tool_input echoed as updatedInput with its plan replaced by `plan`
-//        (Claude Code ignores a PermissionRequest allow without it).
+// allow: tool_input echoed as updatedInput with its plan replaced by
+//        approvedPlan(plan, review) (Claude Code ignores a PermissionRequest
+//        allow without updatedInput). After PermissionRequest the model reads
+//        that plan; after PreToolUse Claude Code reads the plan file again,
+//        so the notes also go in additionalContext, which the model reads.
 Json denyOutput(const HookInput& in, const std::string& message);
-Json allowOutput(const HookInput& in, const std::string& plan, const std::string& reason);
+Json allowOutput(const HookInput& in, std::string_view plan, const Review& review, const std::string& reason);
 
 }  // namespace roundtable::hook

@@ -33,16 +33,25 @@ TEST(HookInput, ReadsPreToolUseAndAnswersInItsForm) {
   Json deny = denyOutput(in, "why");
   EXPECT_EQ(deny["hookSpecificOutput"]["permissionDecision"], "deny");
   EXPECT_EQ(deny["hookSpecificOutput"]["permissionDecisionReason"], "why");
-  Json allow = allowOutput(in, "p2", "ok");
+  Review review;
+  review.status = "approved";
+  Json allow = allowOutput(in, "p2", review, "ok");
   EXPECT_EQ(allow["hookSpecificOutput"]["hookEventName"], "PreToolUse");
   EXPECT_EQ(allow["hookSpecificOutput"]["permissionDecision"], "allow");
   EXPECT_EQ(allow["hookSpecificOutput"]["updatedInput"]["plan"], "p2");
+  EXPECT_FALSE(allow["hookSpecificOutput"].contains("additionalContext"));
+  // Claude Code reads the plan file again after PreToolUse: the notes go where the model reads them.
+  review.openThreads.push_back({"1", "b", "step", false, {{"Ann", "log it", 0}}});
+  allow = allowOutput(in, "p2", review, "ok");
+  EXPECT_EQ(allow["hookSpecificOutput"]["additionalContext"], approvalNotes(review));
 }
 
 TEST(HookInput, PermissionRequestAllowCarriesUpdatedInput) {
   HookInput in;
   ASSERT_TRUE(parseHookInput(kPermissionRequest, &in).ok());
-  Json allow = allowOutput(in, "new plan", "ok");
+  Review review;
+  review.status = "approved";
+  Json allow = allowOutput(in, "new plan", review, "ok");
   const Json& decision = allow["hookSpecificOutput"]["decision"];
   EXPECT_EQ(allow["hookSpecificOutput"]["hookEventName"], "PermissionRequest");
   EXPECT_EQ(decision["behavior"], "allow");

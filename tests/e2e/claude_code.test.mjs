@@ -298,3 +298,50 @@ exec ${JSON.stringify(path.resolve(hubBinary))} "$@"
   assert.match(fs.readFileSync(`${hookLog}.err`, 'utf8'), /^roundtable hook: no Roundtable hub answers on 127\.0\.0\.1:\d+ and starting one failed; .*; no decision, Claude Code asks as usual\n$/)
   assert.ok(Date.now() - t0 < 30000)
 })
+
+test('4. PreToolUse in plain -p (a host with a permission prompt tool): approved with a note, the model gets the plan and the note', async () => {
+  // After PreToolUse Claude Code reads the plan file again (updatedInput.plan is not what the model
+  // sees), so the notes reach the model as the hook's additionalContext.
+  const hub = await h.startHub()
+  const dir = h.tmpDir('roundtable-claude-')
+  let planFile
+  let approval
+  const exit = toolUse('ExitPlanMode', {})
+  const model = await startModel(async request => {
+    if (!planFile) {
+      planFile = planFileOf(request)
+      return [toolUse('Write', { file_path: planFile, content: PLAN_V1 })]
+    }
+    if (!approval) {
+      approval = 'asked'
+      return [exit]
+    }
+    const r = toolResultFor(request, exit.id)
+    // Everything after the tool result too: Claude Code adds the hook's context as a message of its own.
+    const after = request.messages.slice(request.messages.findIndex(m => Array.isArray(m.content) && m.content.includes(r)))
+    approval = { text: resultText(r ?? { content: '' }), isError: r?.is_error === true, context: after.flatMap(m => Array.isArray(m.content) ? m.content.map(c => c.text ?? '') : [m.content]).join('\n') }
+    return [text('Implementing.')]
+  })
+  const { env, home } = claudeEnv(model, { ROUNDTABLE_NO_OPEN: '1' })
+  const settings = path.join(home, 'settings.json')
+  const command = `${path.resolve(hubBinary)} hook claude-code --port ${hub.port} --data ${hub.dataDir}`
+  fs.writeFileSync(settings, JSON.stringify({ hooks: { PreToolUse: [{ matcher: 'ExitPlanMode', hooks: [{ type: 'command', command, timeout: 600 }] }] } }))
+  const mcp = await mcpSession(hub)
+  const reviewer = (async () => {
+    let plans = []
+    await waitFor(async () => (plans = (await mcp.tool('list_plans', {})).structuredContent.plans).length > 0, { timeout: 30000, interval: 50, message: 'the plan in Roundtable' })
+    const doc = await openPlan(hub, plans[0].id)
+    await commentOn(doc.doc, { user: bob, quote: 'Retry-After', text: 'Also log each 429.' })
+    review(doc.doc, 'approved', 'Bob')
+    doc.close()
+  })()
+  const r = await claude(['-p', 'Plan rate limiting.', '--permission-mode', 'plan', '--permission-prompt-tool', 'stdio', '--settings', settings], { env, cwd: home })
+  await reviewer
+  await model.close()
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(model.errors, [])
+  assert.equal(approval.isError, false, approval.text)
+  assert.match(approval.text, /approved your plan/)
+  assert.match(approval.text, /Return 429 with Retry-After/)
+  assert.match(approval.context, /hook additional context: ## Reviewers' notes\n\nApproved in Roundtable by Bob[\s\S]*On "Retry-After":\n {3}- Bob: Also log each 429\./)
+})

@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string title = hook::planTitle(plan, "fallback");
     check(title.size() <= hook::kMaxTitleBytes, "a title over the limit");
     Json deny = hook::denyOutput(in, hook::changesRequestedMessage(review, 2, "http://127.0.0.1:4141/plan/x"));
-    Json allow = hook::allowOutput(in, hook::approvedPlan(plan, review), "approved");
+    Json allow = hook::allowOutput(in, plan, review, "approved");
     std::string d = deny.dump(-1, ' ', false, Json::error_handler_t::replace);
     std::string a = allow.dump(-1, ' ', false, Json::error_handler_t::replace);
     Json back = Json::parse(a, nullptr, false);
@@ -61,6 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(out["hookEventName"] == in.eventName, "an answer in another event's form");
     const Json& updated = in.event == hook::HookEvent::kPreToolUse ? out["updatedInput"] : out["decision"]["updatedInput"];
     check(updated.is_object() && updated.contains("plan") && updated["plan"].is_string(), "allow without the plan");
+    check(updated["plan"].get<std::string>().starts_with(plan.substr(0, plan.find_last_not_of(" \n") + 1)), "allow changed the plan");
+    if (in.event == hook::HookEvent::kPreToolUse) check(out.contains("additionalContext"), "PreToolUse allow without the notes");
   }
   // The same bytes as wait_for_review's structuredContent (the hub's answer).
   if (roundtable::mcp::nestingWithin(bytes, roundtable::mcp::kMaxNesting)) {
