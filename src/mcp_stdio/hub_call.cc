@@ -138,26 +138,7 @@ void HubCall::finish(std::string error) {
 }
 
 void deleteHubSession(const HubAddress& hub, const std::string& sessionId, std::chrono::milliseconds timeout) {
-  if (sessionId.empty()) return;
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(hub.host, ec);
-  if (ec) return;
-  stream.expires_after(timeout);
-  http::request<http::empty_body> req{http::verb::delete_, "/mcp", 11};
-  req.set(http::field::host, hub.host + ":" + std::to_string(hub.port));
-  req.set("Mcp-Session-Id", sessionId);
-  http::response<http::string_body> res;
-  beast::flat_buffer buffer;
-  stream.async_connect(asio::ip::tcp::endpoint(ip, hub.port), [&](beast::error_code ec) {
-    if (ec) return;
-    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-      if (ec) return;
-      http::async_read(stream, buffer, res, [](beast::error_code, size_t) {});
-    });
-  });
-  ioc.run();
+  if (!sessionId.empty()) (void)hubRequest(hub, "DELETE", "/mcp", {{"Mcp-Session-Id", sessionId}}, timeout);
 }
 
 Status HubClient::post(const Json& message, Json* reply, HubCall::Result* outcome) {

@@ -22,31 +22,39 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout) {
+std::optional<HubResponse> hubRequest(const HubAddress& address, std::string_view method, std::string_view target,
+                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                      std::chrono::milliseconds timeout) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
-  if (ec) return false;
-  bool ok = false;
+  if (ec) return std::nullopt;
   stream.expires_after(timeout);
-  http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+  http::request<http::empty_body> req{http::string_to_verb(beast::string_view(method.data(), method.size())),
+                                      beast::string_view(target.data(), target.size()), 11};
   req.set(http::field::host, address.host + ":" + std::to_string(address.port));
+  for (const auto& [name, value] : headers) req.set(name, value);
   http::response<http::string_body> res;
   beast::flat_buffer buffer;
+  std::optional<HubResponse> out;
   stream.async_connect(asio::ip::tcp::endpoint(ip, address.port), [&](beast::error_code ec) {
     if (ec) return;
     http::async_write(stream, req, [&](beast::error_code ec, size_t) {
       if (ec) return;
       http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
-        // 503: a hub that runs but cannot store; starting another would not help.
-        ok = !ec && (res.result() == http::status::ok || res.result() == http::status::service_unavailable) &&
-             res[http::field::server] == "roundtable";
+        if (!ec) out = HubResponse{static_cast<int>(res.result_int()), std::string(res[http::field::server])};
       });
     });
   });
   ioc.run();
-  return ok;
+  return out;
+}
+
+bool hubAnswers(const HubAddress& address, std::chrono::milliseconds timeout) {
+  auto res = hubRequest(address, "GET", "/healthz", {}, timeout);
+  // 503: a hub that runs but cannot store; starting another would not help.
+  return res && (res->status == 200 || res->status == 503) && res->server == "roundtable";
 }
 
 namespace {

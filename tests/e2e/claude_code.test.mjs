@@ -37,6 +37,29 @@ const PLAN_V1 = `# Plan: rate limiting
 const PLAN_V2 = `${PLAN_V1}3. Use a sliding window for the login endpoint
 `
 
+/**
+ * A model in plan mode: it writes `plan` to the plan file plan mode names,
+ * calls ExitPlanMode, and then answers `then(exitResult, request)` (the
+ * tool_result of that ExitPlanMode, as the model got it).
+ */
+function planModeModel (plan, then) {
+  let planFile
+  let exited = false
+  const exit = toolUse('ExitPlanMode', {})
+  return startModel(async request => {
+    if (!planFile) {
+      planFile = planFileOf(request)
+      assert.ok(planFile, 'plan mode names a plan file')
+      return [toolUse('Write', { file_path: planFile, content: plan })]
+    }
+    if (!exited) {
+      exited = true
+      return [exit]
+    }
+    return then(toolResultFor(request, exit.id) ?? { content: '' }, request)
+  })
+}
+
 /** A BROWSER that fetches the page it is asked to open and notes when it got it. */
 function recordingBrowser (dir) {
   const log = path.join(dir, 'browser.log')
@@ -239,19 +262,9 @@ test('3. the hub down and unstartable: the hook gives no decision, the host deci
   const dir = h.tmpDir('roundtable-claude-')
   const notADir = path.join(dir, 'data-is-a-file')
   fs.writeFileSync(notADir, '')
-  let planFile
   let after
-  const exit = toolUse('ExitPlanMode', {})
-  const model = await startModel(async request => {
-    if (!planFile) {
-      planFile = planFileOf(request)
-      return [toolUse('Write', { file_path: planFile, content: PLAN_V1 })]
-    }
-    if (!after) {
-      after = 'exit'
-      return [exit]
-    }
-    after = resultText(toolResultFor(request, exit.id) ?? { content: '' })
+  const model = await planModeModel(PLAN_V1, result => {
+    after = resultText(result)
     return [text('Understood.')]
   })
   const work = path.join(dir, 'work')
@@ -304,22 +317,11 @@ test('4. PreToolUse in plain -p (a host with a permission prompt tool): approved
   // sees), so the notes reach the model as the hook's additionalContext.
   const hub = await h.startHub()
   const dir = h.tmpDir('roundtable-claude-')
-  let planFile
   let approval
-  const exit = toolUse('ExitPlanMode', {})
-  const model = await startModel(async request => {
-    if (!planFile) {
-      planFile = planFileOf(request)
-      return [toolUse('Write', { file_path: planFile, content: PLAN_V1 })]
-    }
-    if (!approval) {
-      approval = 'asked'
-      return [exit]
-    }
-    const r = toolResultFor(request, exit.id)
+  const model = await planModeModel(PLAN_V1, (r, request) => {
     // Everything after the tool result too: Claude Code adds the hook's context as a message of its own.
     const after = request.messages.slice(request.messages.findIndex(m => Array.isArray(m.content) && m.content.includes(r)))
-    approval = { text: resultText(r ?? { content: '' }), isError: r?.is_error === true, context: after.flatMap(m => Array.isArray(m.content) ? m.content.map(c => c.text ?? '') : [m.content]).join('\n') }
+    approval = { text: resultText(r), isError: r.is_error === true, context: after.flatMap(m => Array.isArray(m.content) ? m.content.map(c => c.text ?? '') : [m.content]).join('\n') }
     return [text('Implementing.')]
   })
   const { env, home } = claudeEnv(model, { ROUNDTABLE_NO_OPEN: '1' })
