@@ -43,11 +43,15 @@ std::string threadLines(const Review& review) {
   std::string text;
   size_t n = 0;
   for (const plan::FeedbackThread& t : review.openThreads) {
-    text += "\n" + std::to_string(++n) + ". ";
-    text += t.quote.empty() ? std::string("(a comment whose text is gone)") : "On \"" + t.quote + "\"";
-    text += ":\n";
+    text.append("\n").append(std::to_string(++n)).append(". ");
+    if (t.quote.empty()) {
+      text.append("(a comment whose text is gone)");
+    } else {
+      text.append("On \"").append(t.quote).append("\"");
+    }
+    text.append(":\n");
     for (const plan::FeedbackComment& c : t.comments)
-      text += "   - " + (c.author.empty() ? std::string("someone") : c.author) + ": " + c.body + "\n";
+      text.append("   - ").append(c.author.empty() ? "someone" : c.author).append(": ").append(c.body).append("\n");
   }
   return text;
 }
