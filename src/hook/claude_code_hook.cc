@@ -33,8 +33,9 @@ constexpr const char* kFallback = "; no decision, Claude Code asks as usual";
 std::string readLimited(std::istream& in, size_t limit) {
   std::string data;
   char buf[65536];
-  while (data.size() <= limit && in.read(buf, sizeof buf), in.gcount() > 0) {
-    data.append(buf, static_cast<size_t>(in.gcount()));
+  while (data.size() <= limit) {
+    in.read(buf, sizeof buf);
+    if (in.gcount() > 0) data.append(buf, static_cast<size_t>(in.gcount()));
     if (!in) break;
   }
   return data;
