@@ -220,3 +220,28 @@ test('killed while waiting (the user pressed Esc): it ends at once; the plan sta
   assert.ok(Date.now() - t0 < 10000)
   assert.equal((await plans(hub)).length, 1, 'the plan stays')
 })
+
+test('the hub dies while the hook waits: the hook starts it again and still gets the decision', async () => {
+  const hub = await h.startHub()
+  const input = permissionRequest('s-restart', { plan: '# Survive\n\n- a restart\n' })
+  const running = runHook(input, { port: hub.port, dataDir: hub.dataDir, timeout: 30000 })
+  await waitFor(async () => (await plans(hub)).length === 1, { timeout: 10000, message: 'the plan' })
+  const [plan] = await plans(hub)
+  await hub.kill('SIGKILL')
+  // The hub the hook starts runs detached, as `roundtable serve --data DIR`; it is found by its data directory and stopped at the end.
+  h.defer(() => {
+    for (const pid of fs.readdirSync('/proc').filter(p => /^\d+$/.test(p))) {
+      let cmd = ''
+      try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch { continue }
+      if (cmd.includes('\0serve\0') && cmd.includes(`\0--data\0${hub.dataDir}`)) process.kill(Number(pid), 'SIGKILL')
+    }
+  })
+  await waitFor(async () => (await fetch(`${hub.httpUrl}/healthz`).catch(() => null))?.ok, { timeout: 15000, interval: 100, message: 'the hook to start the hub again' })
+  const browser = await openPlan(hub, plan.id)
+  review(browser.doc, 'approved', 'Ann')
+  const r = await running
+  browser.close()
+  assert.equal(r.code, 0)
+  assert.equal(JSON.parse(r.stdout).hookSpecificOutput.decision.behavior, 'allow', r.stderr)
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+})
