@@ -85,6 +85,34 @@ std::string repoFromRemote(std::string url) {
   return repo.find_first_of(" \t@") == std::string::npos && repo.size() <= 200 ? repo : "";
 }
 
+// The first line of a small file, trimmed; "" if it cannot be read.
+std::string firstLineOf(const fs::path& file) {
+  std::ifstream f(file);
+  std::string line;
+  std::getline(f, line);
+  size_t b = line.find_first_not_of(" \t\r");
+  size_t e = line.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : line.substr(b, e - b + 1);
+}
+
+// The git directory holding the config of the work tree at `dir`, whose
+// `.git` is `dotGit`: the folder itself, or for a linked work tree (a file
+// "gitdir: PATH") the main repository's (PATH/commondir).
+fs::path configDirOf(const fs::path& dir, const fs::path& dotGit) {
+  std::error_code ec;
+  if (fs::is_directory(dotGit, ec)) return dotGit;
+  std::string line = firstLineOf(dotGit);
+  if (!line.starts_with("gitdir:")) return {};
+  size_t start = line.find_first_not_of(" \t", 7);
+  if (start == std::string::npos) return {};
+  fs::path gitDir(line.substr(start));
+  if (gitDir.is_relative()) gitDir = dir / gitDir;
+  std::string common = firstLineOf(gitDir / "commondir");
+  if (common.empty()) return gitDir;
+  fs::path commonDir(common);
+  return commonDir.is_relative() ? gitDir / commonDir : commonDir;
+}
+
 // The repository the session works in: owner/name of its origin remote, else
 // the name of the work tree's top folder, else "".
 std::string repositoryOf(const std::string& cwd) {
@@ -92,29 +120,27 @@ std::string repositoryOf(const std::string& cwd) {
   std::error_code ec;
   fs::path dir = fs::path(cwd);
   for (int depth = 0; depth < 64 && !dir.empty(); ++depth) {
-    fs::path git = dir / ".git";
-    if (fs::exists(git, ec)) {
-      if (fs::is_directory(git, ec)) {
-        std::ifstream config(git / "config");
-        std::string line;
-        bool origin = false;
-        for (int n = 0; n < 10000 && std::getline(config, line); ++n) {
-          std::string t = line.substr(std::min(line.size(), line.find_first_not_of(" \t")));
-          if (t.starts_with("[")) origin = t.starts_with("[remote \"origin\"]");
-          if (origin && t.starts_with("url")) {
-            size_t eq = t.find('=');
-            if (eq == std::string::npos) continue;
-            std::string repo = repoFromRemote(t.substr(t.find_first_not_of(" \t", eq + 1) == std::string::npos
-                                                           ? t.size()
-                                                           : t.find_first_not_of(" \t", eq + 1)));
-            if (!repo.empty()) return repo;
-          }
-        }
-      }
-      return dir.filename().string();
+    fs::path dotGit = dir / ".git";
+    if (!fs::exists(dotGit, ec)) {
+      if (dir == dir.parent_path()) break;
+      dir = dir.parent_path();
+      continue;
     }
-    if (dir == dir.parent_path()) break;
-    dir = dir.parent_path();
+    std::ifstream config(configDirOf(dir, dotGit) / "config");
+    std::string line;
+    bool origin = false;
+    for (int n = 0; n < 10000 && std::getline(config, line); ++n) {
+      size_t start = line.find_first_not_of(" \t");
+      if (start == std::string::npos) continue;
+      std::string_view t = std::string_view(line).substr(start);
+      if (t.starts_with("[")) origin = t.starts_with("[remote \"origin\"]");
+      size_t eq = t.find('=');
+      if (!origin || !t.starts_with("url") || eq == std::string_view::npos) continue;
+      size_t value = t.find_first_not_of(" \t", eq + 1);
+      std::string repo = repoFromRemote(std::string(value == std::string_view::npos ? "" : t.substr(value)));
+      if (!repo.empty()) return repo;
+    }
+    return dir.filename().string();
   }
   return "";
 }

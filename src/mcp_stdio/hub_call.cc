@@ -176,7 +176,7 @@ Status HubClient::open(const std::string& clientName, const std::string& clientV
               {"clientInfo", {{"name", clientName}, {"version", clientVersion}}}}}};
   Json reply;
   HubCall::Result outcome;
-  if (Status s = post(init, &reply, &outcome); !s.ok()) return s;
+  if (Status s = post(init, &reply, &outcome); !s.ok()) return Status::FailedPrecondition("initialize: " + s.message());
   if (outcome.status != 200 || outcome.sessionId.empty() || !reply.contains("result") || !reply["result"].is_object())
     return Status::FailedPrecondition("the hub refused to open an MCP session (HTTP " + std::to_string(outcome.status) + ")");
   protocolVersion_ = reply["result"].value("protocolVersion", std::string(mcp::kLatestVersion));
@@ -186,7 +186,9 @@ Status HubClient::open(const std::string& clientName, const std::string& clientV
   }
   Json initialized{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}};
   Json none;
-  return post(initialized, &none, &outcome);
+  if (Status s = post(initialized, &none, &outcome); !s.ok())
+    return Status::FailedPrecondition("notifications/initialized: " + s.message());
+  return Status::Ok();
 }
 
 Status HubClient::callTool(const std::string& name, const Json& arguments, Json* result) {
@@ -196,7 +198,7 @@ Status HubClient::callTool(const std::string& name, const Json& arguments, Json*
                {"params", {{"name", name}, {"arguments", arguments}}}};
   Json reply;
   HubCall::Result outcome;
-  if (Status s = post(request, &reply, &outcome); !s.ok()) return s;
+  if (Status s = post(request, &reply, &outcome); !s.ok()) return Status::FailedPrecondition(name + ": " + s.message());
   if (reply.contains("error")) {
     std::string message = reply["error"].is_object() ? reply["error"].value("message", std::string("unknown error")) : "unknown error";
     return Status::Internal(name + ": " + message);

@@ -6,7 +6,7 @@
 // tools, missing, unreadable, empty and oversized plans, no hub.
 
 import { test } from 'node:test'
-import { spawn } from 'node:child_process'
+import { spawn, execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { useHarness, assert, hubBinary, freePort, waitFor } from './hub_harness.mjs'
@@ -15,24 +15,32 @@ import { commentOn } from './reviewer.mjs'
 
 const h = useHarness()
 const bin = path.resolve(hubBinary)
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, stdio: 'pipe' })
 const bob = { id: 'bob', name: 'Bob', color: '#3366ff' }
 const ann = { id: 'ann', name: 'Ann', color: '#ff6633' }
 
-/** Runs the hook with `input` on stdin; resolves with {code, stdout, stderr, ms}. */
-function runHook (input, { port, dataDir, cwd, timeout = 20000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now()
-    const child = spawn(bin, ['hook', 'claude-code', '--port', String(port), '--data', dataDir, '--no-open'], { cwd: cwd ?? process.cwd() })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', d => { stdout += d })
-    child.stderr.on('data', d => { stderr += d })
+/**
+ * Starts the hook with `input` on stdin. Returns {child, stderr(), done}, where
+ * `done` resolves with {code, signal, stdout, stderr, ms} when it exits.
+ */
+function spawnHook (input, { port, dataDir, cwd, timeout = 20000 } = {}) {
+  const t0 = Date.now()
+  const child = spawn(bin, ['hook', 'claude-code', '--port', String(port), '--data', dataDir, '--no-open'], { cwd: cwd ?? process.cwd() })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', d => { stdout += d })
+  child.stderr.on('data', d => { stderr += d })
+  const done = new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the hook did not end within ${timeout} ms; stderr: ${stderr}`)) }, timeout)
-    child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, child }) })
-    child.stdin.on('error', () => {})
-    child.stdin.end(input)
+    child.on('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 }) })
   })
+  child.stdin.on('error', () => {})
+  child.stdin.end(input)
+  return { child, stderr: () => stderr, done }
 }
+
+/** Runs the hook with `input` on stdin; resolves with {code, signal, stdout, stderr, ms}. */
+const runHook = (input, opts) => spawnHook(input, opts).done
 
 /** Starts the hook; the promise settles once a decision is made meanwhile. */
 const startHook = runHook
@@ -68,8 +76,8 @@ test('PermissionRequest: changes requested are a deny with every open thread; th
   const home = h.tmpDir('roundtable-hook-')
   // A work tree whose origin names the repository.
   const repo = path.join(home, 'work')
-  fs.mkdirSync(path.join(repo, '.git'), { recursive: true })
-  fs.writeFileSync(path.join(repo, '.git', 'config'), '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:acme/api.git\n')
+  git(home, 'init', '-q', repo)
+  git(repo, 'remote', 'add', 'origin', 'git@github.com:acme/api.git')
   const planFile = path.join(home, '.claude', 'plans', 'make-a-plan-zippy-emerson.md')
   fs.mkdirSync(path.dirname(planFile), { recursive: true })
   fs.writeFileSync(planFile, PLAN_V1)
@@ -131,13 +139,21 @@ test('PermissionRequest: changes requested are a deny with every open thread; th
   b2.close()
 })
 
-test('PreToolUse with the plan inline: answers in PreToolUse form', async () => {
+test('PreToolUse with the plan inline, in a linked work tree: answers in PreToolUse form', async () => {
   const hub = await h.startHub()
-  const input = JSON.stringify({ session_id: 's-pre', cwd: '/', hook_event_name: 'PreToolUse', tool_name: 'ExitPlanMode', tool_use_id: 'toolu_1', tool_input: { plan: '# Inline plan\n\n- one step\n' } })
+  const home = h.tmpDir('roundtable-hook-')
+  const main = path.join(home, 'main')
+  git(home, 'init', '-q', main)
+  git(main, 'remote', 'add', 'origin', 'https://github.com/acme/web.git')
+  git(main, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'start')
+  git(main, 'worktree', 'add', '-q', path.join(home, 'feature'))
+  fs.mkdirSync(path.join(home, 'feature', 'src'))
+  const input = JSON.stringify({ session_id: 's-pre', cwd: path.join(home, 'feature', 'src'), hook_event_name: 'PreToolUse', tool_name: 'ExitPlanMode', tool_use_id: 'toolu_1', tool_input: { plan: '# Inline plan\n\n- one step\n' } })
   const running = runHook(input, { port: hub.port, dataDir: hub.dataDir })
   await waitFor(async () => (await plans(hub)).length === 1, { timeout: 10000, message: 'the plan' })
   const [plan] = await plans(hub)
   assert.equal(plan.title, 'Inline plan')
+  assert.equal(plan.repo, 'acme/web', "the linked work tree's repository")
   const browser = await openPlan(hub, plan.id)
   await commentOn(browser.doc, { user: ann, quote: 'one step', text: 'Two steps, please.' })
   review(browser.doc, 'changes_requested', 'Ann')
@@ -208,14 +224,10 @@ test('killed while waiting (the user pressed Esc): it ends at once; the plan sta
   const hub = await h.startHub()
   const input = permissionRequest('s-esc', { plan: '# Esc\n\n- x\n' })
   const t0 = Date.now()
-  const child = spawn(bin, ['hook', 'claude-code', '--port', String(hub.port), '--data', hub.dataDir, '--no-open'])
-  let stderr = ''
-  child.stderr.on('data', d => { stderr += d })
-  child.stdin.end(input)
-  await waitFor(() => stderr.includes('waiting for the reviewers'), { timeout: 10000, message: 'the hook to wait' })
-  const exited = new Promise(resolve => child.on('exit', (code, signal) => resolve({ code, signal })))
-  child.kill('SIGTERM')
-  const { code, signal } = await exited
+  const hook = spawnHook(input, { port: hub.port, dataDir: hub.dataDir })
+  await waitFor(() => hook.stderr().includes('waiting for the reviewers'), { timeout: 10000, message: 'the hook to wait' })
+  hook.child.kill('SIGTERM')
+  const { code, signal } = await hook.done
   assert.ok(code === 128 + 15 || signal === 'SIGTERM', `ended by the signal (${code}, ${signal})`)
   assert.ok(Date.now() - t0 < 10000)
   assert.equal((await plans(hub)).length, 1, 'the plan stays')
@@ -224,8 +236,10 @@ test('killed while waiting (the user pressed Esc): it ends at once; the plan sta
 test('the hub dies while the hook waits: the hook starts it again and still gets the decision', async () => {
   const hub = await h.startHub()
   const input = permissionRequest('s-restart', { plan: '# Survive\n\n- a restart\n' })
-  const running = runHook(input, { port: hub.port, dataDir: hub.dataDir, timeout: 30000 })
-  await waitFor(async () => (await plans(hub)).length === 1, { timeout: 10000, message: 'the plan' })
+  const hook = spawnHook(input, { port: hub.port, dataDir: hub.dataDir, timeout: 30000 })
+  const running = hook.done
+  // Killed once the hook waits (not while create_plan's answer is on its way: the plan is listed just before).
+  await waitFor(() => hook.stderr().includes('waiting for the reviewers'), { timeout: 10000, message: 'the hook to wait' })
   const [plan] = await plans(hub)
   await hub.kill('SIGKILL')
   // The hub the hook starts runs detached, as `roundtable serve --data DIR`; it is found by its data directory and stopped at the end.
@@ -237,6 +251,7 @@ test('the hub dies while the hook waits: the hook starts it again and still gets
     }
   })
   await waitFor(async () => (await fetch(`${hub.httpUrl}/healthz`).catch(() => null))?.ok, { timeout: 15000, interval: 100, message: 'the hook to start the hub again' })
+    .catch(e => { throw new Error(`${e.message}; the hook said: ${hook.stderr()}`) })
   const browser = await openPlan(hub, plan.id)
   review(browser.doc, 'approved', 'Ann')
   const r = await running
