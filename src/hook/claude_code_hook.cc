@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "hook/claude_code_input.h"
+#include "mcp/plan_backend.h"
 #include "mcp_stdio/hub_call.h"
 #include "mcp_stdio/stdio_bridge.h"
 
@@ -145,6 +146,22 @@ std::string repositoryOf(const std::string& cwd) {
   return "";
 }
 
+// Members of the hub's answers and of remembered files, read without
+// trusting their types (nlohmann's value() throws on a mismatch).
+std::string stringAt(const Json& object, const char* key) {
+  auto it = object.is_object() ? object.find(key) : object.end();
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+bool isError(const Json& result) {
+  auto it = result.find("isError");
+  return it != result.end() && it->is_boolean() && it->get<bool>();
+}
+const Json& structured(const Json& result) {
+  static const Json kNone = Json::object();
+  auto it = result.find("structuredContent");
+  return it != result.end() && it->is_object() ? *it : kNone;
+}
+
 // Where the plan of one Claude session and plan file is remembered.
 fs::path rememberedPath(const std::string& dataDir, const HookInput& in) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a 64
@@ -168,10 +185,10 @@ std::optional<Remembered> recall(const fs::path& file, const HookInput& in) {
   if (!f) return std::nullopt;
   std::string text = readLimited(f, 64 * 1024);
   Json j = Json::parse(text, nullptr, false);
-  if (!j.is_object() || j.value("session", "") != in.sessionId ||
-      j.value("planFile", "") != in.planFilePath.value_or("") || !j.contains("planId") || !j["planId"].is_string())
+  if (stringAt(j, "session") != in.sessionId || stringAt(j, "planFile") != in.planFilePath.value_or("") ||
+      stringAt(j, "planId").empty())
     return std::nullopt;
-  return Remembered{j["planId"].get<std::string>(), j.value("url", "")};
+  return Remembered{stringAt(j, "planId"), stringAt(j, "url")};
 }
 
 void remember(const fs::path& file, const HookInput& in, const Remembered& r, std::ostream& err) {
@@ -196,8 +213,7 @@ std::string resultText(const Json& result) {
   std::string text;
   if (result.contains("content") && result["content"].is_array())
     for (const Json& c : result["content"])
-      if (c.is_object() && c.value("type", "") == "text" && c.contains("text") && c["text"].is_string())
-        text += c["text"].get<std::string>();
+      if (stringAt(c, "type") == "text") text += stringAt(c, "text");
   return text;
 }
 
@@ -235,9 +251,8 @@ class SignalGuard {
   std::thread thread_;
 };
 
-}  // namespace
-
-int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input, std::ostream& out, std::ostream& err) {
+// The hook, start to end; runClaudeCodeHook adds the last-resort catch.
+int decide(const ClaudeCodeHookOptions& options, std::istream& input, std::ostream& out, std::ostream& err) {
   std::string bytes = readLimited(input, kMaxHookInputBytes);
   HookInput in;
   if (Status s = parseHookInput(bytes, &in); !s.ok()) {
@@ -283,17 +298,18 @@ int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input,
       err << kPrefix << s.message() << kFallback << "\n";
       return 0;
     }
-    if (!result.value("isError", false)) {
+    if (!isError(result)) {
       plan = *known;
-      const Json& sc = result.value("structuredContent", Json::object());
-      if (sc.contains("metadata") && sc["metadata"].is_object() && sc["metadata"].contains("revision") &&
-          sc["metadata"]["revision"].is_number_integer())
-        revision = sc["metadata"]["revision"].get<int64_t>();
-    } else {
-      // The plan is gone (another data directory, deleted): start a new one.
-      err << kPrefix << "plan " << known->planId << " cannot be updated (" << firstLine(resultText(result))
-          << "); sending a new plan\n";
+      const Json& metadata = structured(result).value("metadata", Json::object());
+      if (metadata.is_object() && metadata.contains("revision") && metadata["revision"].is_number_integer())
+        revision = metadata["revision"].get<int64_t>();
+    } else if (resultText(result).find(mcp::kUnknownPlan) != std::string::npos) {
+      // The plan is gone (another data directory): this submission starts a new one.
+      err << kPrefix << "plan " << known->planId << " is gone; sending a new plan\n";
       known.reset();
+    } else {
+      err << kPrefix << firstLine(resultText(result)) << kFallback << "\n";
+      return 0;
     }
   }
   if (!known) {
@@ -303,13 +319,12 @@ int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input,
       err << kPrefix << s.message() << kFallback << "\n";
       return 0;
     }
-    const Json& sc = result.value("structuredContent", Json::object());
-    if (result.value("isError", false) || !sc.contains("planId") || !sc["planId"].is_string()) {
+    plan.planId = stringAt(structured(result), "planId");
+    plan.url = stringAt(structured(result), "url");
+    if (isError(result) || plan.planId.empty()) {
       err << kPrefix << firstLine(resultText(result)) << kFallback << "\n";
       return 0;
     }
-    plan.planId = sc["planId"].get<std::string>();
-    plan.url = sc.value("url", "");
     remember(memory, in, plan, err);
     if (options.openBrowser) mcp_stdio::openInBrowser(plan.url);
   }
@@ -334,11 +349,11 @@ int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input,
       continue;
     }
     failures = 0;
-    if (wait.value("isError", false)) {
+    if (isError(wait)) {
       err << kPrefix << firstLine(resultText(wait)) << kFallback << "\n";
       return 0;
     }
-    if (Status r = reviewFromFeedback(wait.value("structuredContent", Json::object()), &review); !r.ok()) {
+    if (Status r = reviewFromFeedback(structured(wait), &review); !r.ok()) {
       err << kPrefix << "the hub's answer to wait_for_review: " << r.message() << kFallback << "\n";
       return 0;
     }
@@ -355,6 +370,19 @@ int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input,
   out << decision.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
   out.flush();
   return 0;
+}
+
+}  // namespace
+
+int runClaudeCodeHook(const ClaudeCodeHookOptions& options, std::istream& input, std::ostream& out, std::ostream& err) {
+  // Nothing below should throw; if anything does (memory, a library), the
+  // answer is still no decision rather than a crash Claude Code reports.
+  try {
+    return decide(options, input, out, err);
+  } catch (const std::exception& e) {
+    err << kPrefix << "internal error: " << e.what() << kFallback << "\n";
+    return 0;
+  }
 }
 
 }  // namespace roundtable::hook

@@ -26,7 +26,7 @@ double nowMs() {
 }
 
 Status unknownPlan(const std::string& planId) {
-  return Status::NotFound("no plan with id '" + planId + "'; list_plans shows the ids of every plan");
+  return Status::NotFound(std::string(mcp::kUnknownPlan) + " '" + planId + "'; list_plans shows the ids of every plan");
 }
 
 mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {

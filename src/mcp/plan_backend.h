@@ -70,6 +70,10 @@ struct Feedback {
   std::vector<FeedbackThread> threads;
 };
 
+// How a backend's NotFound for an unknown plan id begins, so that clients of
+// the tools (the Claude Code hook) can tell a plan that is gone from a failure.
+inline constexpr const char* kUnknownPlan = "no plan with id";
+
 class PlanBackend {
  public:
   virtual ~PlanBackend() = default;

@@ -179,7 +179,8 @@ Status HubClient::open(const std::string& clientName, const std::string& clientV
   if (Status s = post(init, &reply, &outcome); !s.ok()) return Status::FailedPrecondition("initialize: " + s.message());
   if (outcome.status != 200 || outcome.sessionId.empty() || !reply.contains("result") || !reply["result"].is_object())
     return Status::FailedPrecondition("the hub refused to open an MCP session (HTTP " + std::to_string(outcome.status) + ")");
-  protocolVersion_ = reply["result"].value("protocolVersion", std::string(mcp::kLatestVersion));
+  const Json& version = reply["result"]["protocolVersion"];
+  protocolVersion_ = version.is_string() ? version.get<std::string>() : std::string(mcp::kLatestVersion);
   {
     std::lock_guard lock(mutex_);
     sessionId_ = outcome.sessionId;
@@ -200,7 +201,10 @@ Status HubClient::callTool(const std::string& name, const Json& arguments, Json*
   HubCall::Result outcome;
   if (Status s = post(request, &reply, &outcome); !s.ok()) return Status::FailedPrecondition(name + ": " + s.message());
   if (reply.contains("error")) {
-    std::string message = reply["error"].is_object() ? reply["error"].value("message", std::string("unknown error")) : "unknown error";
+    const Json& error = reply["error"];
+    std::string message = error.is_object() && error.contains("message") && error["message"].is_string()
+                              ? error["message"].get<std::string>()
+                              : "unknown error";
     return Status::Internal(name + ": " + message);
   }
   if (!reply["result"].is_object()) return Status::Internal(name + ": the hub's answer has no result");

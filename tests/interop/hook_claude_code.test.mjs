@@ -260,3 +260,43 @@ test('the hub dies while the hook waits: the hook starts it again and still gets
   assert.equal(JSON.parse(r.stdout).hookSpecificOutput.decision.behavior, 'allow', r.stderr)
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
 })
+
+test('what the hook remembers: a plan gone from the hub starts a new one; a damaged record is ignored', async () => {
+  const hub = await h.startHub()
+  const input = permissionRequest('s-memory', { plan: '# Remember me\n\n- a step\n' })
+  const approveNext = async count => {
+    await waitFor(async () => (await plans(hub)).length === count, { timeout: 10000, message: `plan ${count}` })
+    const newest = (await plans(hub))[0]
+    const b = await openPlan(hub, newest.id)
+    review(b.doc, 'approved', 'Ann')
+    b.close()
+    return newest.id
+  }
+  let running = runHook(input, { port: hub.port, dataDir: hub.dataDir })
+  await approveNext(1)
+  assert.equal((await running).code, 0)
+  const dir = path.join(hub.dataDir, 'claude-code')
+  const [file] = fs.readdirSync(dir)
+  const record = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))
+  assert.equal(record.session, 's-memory')
+
+  // The plan it names is not on this hub (another data directory, say).
+  fs.writeFileSync(path.join(dir, file), JSON.stringify({ ...record, planId: 'nosuchplan12' }))
+  running = runHook(input, { port: hub.port, dataDir: hub.dataDir })
+  const second = await approveNext(2)
+  let r = await running
+  assert.match(r.stderr, /^roundtable hook: plan nosuchplan12 is gone; sending a new plan\n/)
+  assert.equal(JSON.parse(r.stdout).hookSpecificOutput.decision.behavior, 'allow')
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')).planId, second)
+
+  // A damaged record (wrong types, not JSON) is no record.
+  for (const damaged of [JSON.stringify({ session: 5, planFile: [], planId: { a: 1 }, url: 7 }), 'not json', '']) {
+    fs.writeFileSync(path.join(dir, file), damaged)
+    const before = (await plans(hub)).length
+    running = runHook(input, { port: hub.port, dataDir: hub.dataDir })
+    await approveNext(before + 1)
+    r = await running
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).hookSpecificOutput.decision.behavior, 'allow', r.stderr)
+  }
+})
