@@ -91,8 +91,8 @@ std::string approvedPlan(std::string_view plan, const Review& review);
 // allow: tool_input echoed as updatedInput with its plan replaced by
 //        approvedPlan(plan, review) (Claude Code ignores a PermissionRequest
 //        allow without updatedInput). After PermissionRequest the model reads
-//        that plan; after PreToolUse Claude Code reads the plan file again,
-//        so the notes also go in additionalContext, which the model reads.
+//        that plan; after PreToolUse it is shown the plan file as it is, so
+//        the notes also go in additionalContext, which the model reads.
 Json denyOutput(const HookInput& in, const std::string& message);
 Json allowOutput(const HookInput& in, std::string_view plan, const Review& review, const std::string& reason);
 
