@@ -16,6 +16,12 @@ import { commentOn } from './reviewer.mjs'
 const h = useHarness()
 const bin = path.resolve(hubBinary)
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, stdio: 'pipe' })
+/** A new repository at `dir` whose origin is `origin`. */
+const gitRepo = (dir, origin) => {
+  git(path.dirname(dir), 'init', '-q', dir)
+  git(dir, 'remote', 'add', 'origin', origin)
+  return dir
+}
 const bob = { id: 'bob', name: 'Bob', color: '#3366ff' }
 const ann = { id: 'ann', name: 'Ann', color: '#ff6633' }
 
@@ -75,9 +81,7 @@ test('PermissionRequest: changes requested are a deny with every open thread; th
   const hub = await h.startHub()
   const home = h.tmpDir('roundtable-hook-')
   // A work tree whose origin names the repository.
-  const repo = path.join(home, 'work')
-  git(home, 'init', '-q', repo)
-  git(repo, 'remote', 'add', 'origin', 'git@github.com:acme/api.git')
+  const repo = gitRepo(path.join(home, 'work'), 'git@github.com:acme/api.git')
   const planFile = path.join(home, '.claude', 'plans', 'make-a-plan-zippy-emerson.md')
   fs.mkdirSync(path.dirname(planFile), { recursive: true })
   fs.writeFileSync(planFile, PLAN_V1)
@@ -142,9 +146,7 @@ test('PermissionRequest: changes requested are a deny with every open thread; th
 test('PreToolUse with the plan inline, in a linked work tree: answers in PreToolUse form', async () => {
   const hub = await h.startHub()
   const home = h.tmpDir('roundtable-hook-')
-  const main = path.join(home, 'main')
-  git(home, 'init', '-q', main)
-  git(main, 'remote', 'add', 'origin', 'https://github.com/acme/web.git')
+  const main = gitRepo(path.join(home, 'main'), 'https://github.com/acme/web.git')
   git(main, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'start')
   git(main, 'worktree', 'add', '-q', path.join(home, 'feature'))
   fs.mkdirSync(path.join(home, 'feature', 'src'))
