@@ -204,7 +204,7 @@ test('no decision, one line on stderr, exit 0: garbage, other events and tools, 
     assert.equal(lines.length, 1, `${name}: one line (${r.stderr})`)
     assert.match(lines[0], /^roundtable hook: .*; no decision, Claude Code asks as usual$/, name)
     assert.match(lines[0], reason, name)
-    assert.ok(r.ms < 2000, `${name}: ${r.ms} ms`)
+    assert.ok(r.ms < 5000, `${name}: ${r.ms} ms`)
   }
   assert.ok(!fs.existsSync(dataDir), 'no hub was started for any of them')
 })
