@@ -106,7 +106,8 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
                                             " plans already; try again in a moment")});
   }
   std::weak_ptr<PlanService> weak = shared_from_this();
-  asio::post(converter_, [weak, metadata, content = std::move(request.content), reply = std::move(reply)]() mutable {
+  asio::post(converter_, [weak, metadata, snapshot = request.snapshot, content = std::move(request.content),
+                          reply = std::move(reply)]() mutable {
     auto self = weak.lock();
     if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
     struct Dequeued {
@@ -123,7 +124,7 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
     const std::string fragment = "#k=" + newRoomSecret();
     result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id + fragment,
                      self->snapshotBaseUrl_ + "/plan/" + metadata.id + fragment,
-                     self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft), blocks};
+                     snapshot ? self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft) : "", blocks};
     self->rooms_->acquire(metadata.id)->withCore(
         [update = draft.encodeStateAsUpdate(), result](RoomCore* core) {
           if (!core) {

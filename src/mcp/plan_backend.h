@@ -33,13 +33,14 @@ struct NewPlan {
   std::string title, content;  // content: markdown
   std::optional<std::string> repo;
   std::optional<int64_t> pr;
+  bool snapshot = false;  // CreatedPlan::snapshotUrl wanted (it costs a compression of the whole plan)
 };
 
 struct CreatedPlan {
   std::string planId;
   std::string url;       // the live review page on the hub, with the room secret in its fragment
   std::string shareUrl;  // the same page for reviewers elsewhere (the public site when there is one)
-  std::string snapshotUrl;
+  std::string snapshotUrl;  // empty unless NewPlan::snapshot
   size_t blocks = 0;     // every block, nested ones included (as update_plan counts them)
 };
 

@@ -360,6 +360,7 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
         plan.pr = args.integer("pr", 1, INT32_MAX);
         const bool snapshot = args.boolean("snapshot").value_or(false);
         if (!args.ok()) return call->finish(args.error());
+        plan.snapshot = snapshot;
         plan.title = *title;
         plan.content = *content;
         backend->createPlan(std::move(plan), answer<CreatedPlan>(call, [snapshot](const CreatedPlan& c) {
