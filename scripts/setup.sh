@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libboost-dev libssl-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   chromium
-  iproute2 iptables conntrack coturn tcpdump
+  iproute2 iptables conntrack coturn tcpdump util-linux
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "cli/environment.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace roundtable::cli {
@@ -19,6 +20,17 @@ uint16_t defaultPort(uint16_t fallback) {
     std::cerr << "ignoring ROUNDTABLE_PORT='" << env << "': not a port number\n";
   }
   return fallback;
+}
+
+bool envNoOpen() {
+  const char* v = std::getenv("ROUNDTABLE_NO_OPEN");
+  return v && *v && std::string(v) != "0";
+}
+
+std::string selfExecutable() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "roundtable" : path.string();
 }
 
 }  // namespace roundtable::cli

@@ -11,5 +11,9 @@ namespace roundtable::cli {
 uint16_t defaultPort(uint16_t fallback);
 // ROUNDTABLE_DATA if set, else ~/.roundtable.
 std::string defaultDataDir();
+// ROUNDTABLE_NO_OPEN set to anything but "" or "0".
+bool envNoOpen();
+// This binary (/proc/self/exe), to start `roundtable serve`; "roundtable" if unknown.
+std::string selfExecutable();
 
 }  // namespace roundtable::cli

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/doc_command.h"
+#include "cli/hook_command.h"
 #include "cli/mcp_command.h"
 #include "cli/serve_command.h"
 
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   roundtable::cli::addDocCommand(app);
   roundtable::cli::addMcpCommand(app);
   roundtable::cli::addOpenCommand(app);
+  roundtable::cli::addHookCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

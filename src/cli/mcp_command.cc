@@ -3,8 +3,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/environment.h"
@@ -12,20 +10,6 @@
 
 namespace roundtable::cli {
 
-namespace {
-
-std::string selfExecutable() {
-  std::error_code ec;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "roundtable" : path.string();
-}
-
-bool envNoOpen() {
-  const char* v = std::getenv("ROUNDTABLE_NO_OPEN");
-  return v && *v && std::string(v) != "0";
-}
-
-}  // namespace
 
 void addMcpCommand(CLI::App& app) {
   auto options = std::make_shared<mcp_stdio::BridgeOptions>();

@@ -133,6 +133,17 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     }
     // A long call (wait_for_review) must not hit the read timeout.
     stream_.expires_never();
+    // wait_for_review may last as long as a review: its answer is an event
+    // stream from the start, so the first byte comes at once (clients give up
+    // on servers silent for 60 s), kept alive with comments until progress
+    // or the result.
+    auto tool = message.params.find("name");
+    if (sse_ && message.method == "tools/call" && tool != message.params.end() && tool->is_string() &&
+        *tool == "wait_for_review") {
+      startStream();
+      enqueue(": waiting for the reviewers\n\n");
+      keepStreamAlive();
+    }
     s->server->handle(message, [self = shared_from_this()](mcp::Json reply, bool final) {
       asio::post(self->stream_.get_executor(), [self, reply = std::move(reply), final]() mutable {
         self->emit(std::move(reply), final);

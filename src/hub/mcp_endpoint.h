@@ -2,7 +2,8 @@
 //
 //   POST /mcp     one JSON-RPC message. A request is answered with
 //                 application/json, or with text/event-stream when messages
-//                 precede its response (progress of wait_for_review);
+//                 precede its response (progress); wait_for_review always
+//                 answers with an event stream, opened at once;
 //                 notifications and responses get 202. `initialize` creates a
 //                 session (Mcp-Session-Id header); every later request names it.
 //   GET /mcp      an event stream for server-initiated messages (this server

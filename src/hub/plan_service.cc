@@ -5,6 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include <chrono>
 #include <random>
 
@@ -26,11 +29,26 @@ double nowMs() {
 }
 
 Status unknownPlan(const std::string& planId) {
-  return Status::NotFound("no plan with id '" + planId + "'; list_plans shows the ids of every plan");
+  return Status::NotFound(std::string(mcp::kUnknownPlan) + " '" + planId + "'; list_plans shows the ids of every plan");
 }
 
 mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
   return mcp::Feedback{metadata, plan::planFeedback(core.doc())};
+}
+
+// 18 random bytes in base64url, as the web app makes a room secret.
+std::string newRoomSecret() {
+  unsigned char bytes[18];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    std::random_device rd;  // the kernel's entropy too, should OpenSSL's generator fail
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  // 18 bytes: 24 base64 characters, no padding; then the URL-safe alphabet.
+  unsigned char base64[4 * sizeof bytes / 3 + 1];
+  int length = EVP_EncodeBlock(base64, bytes, sizeof bytes);
+  std::string s(reinterpret_cast<const char*>(base64), static_cast<size_t>(length));
+  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return s;
 }
 
 }  // namespace
@@ -82,14 +100,20 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
   // The plan is written into a document of its own on the converter thread;
   // the room then only applies the result, so a large plan holds no io
   // thread while it is converted.
-  bool queued = convert([metadata, content = std::move(request.content), reply](std::shared_ptr<PlanService> self) mutable {
+  bool queued = convert([metadata, snapshot = request.snapshot, content = std::move(request.content),
+                         reply](std::shared_ptr<PlanService> self) mutable {
     if (!self) return reply({Status::FailedPrecondition("the hub is shutting down; try again")});
     crdt::Doc draft;
     size_t blocks = 0;
     if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});
     auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
-    result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id,
-                     self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft), blocks};
+    // The WebRTC room secret (web/src/collab/share.ts reads it from the
+    // fragment): the author's page and the reviewers' share link carry the
+    // same one, so they meet in one room. It is never stored.
+    const std::string fragment = "#k=" + newRoomSecret();
+    result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id + fragment,
+                     self->snapshotBaseUrl_ + "/plan/" + metadata.id + fragment,
+                     snapshot ? self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft) : "", blocks};
     self->rooms_->acquire(metadata.id)->withCore(
         [update = draft.encodeStateAsUpdate(), result](RoomCore* core) {
           if (!core) {

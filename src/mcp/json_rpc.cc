@@ -52,8 +52,6 @@ Incoming classify(const Json& message) {
   return in;
 }
 
-namespace {
-
 // nlohmann::json copies, compares and prints nested values recursively, so a
 // message nested a hundred thousand levels deep (well within a body limit)
 // would exhaust the stack. MCP messages are a few levels deep: the nesting is
@@ -80,8 +78,6 @@ bool nestingWithin(std::string_view text, int maxDepth) {
   }
   return true;
 }
-
-}  // namespace
 
 Incoming parseMessage(std::string_view text) {
   if (!nestingWithin(text, kMaxNesting)) {

@@ -32,6 +32,10 @@ struct Incoming {
 // Deepest nesting of arrays and objects parseMessage accepts.
 inline constexpr int kMaxNesting = 64;
 
+// Whether the JSON text nests arrays and objects at most `maxDepth` deep;
+// checked on the text, before a parser builds anything (nothing here recurses).
+bool nestingWithin(std::string_view text, int maxDepth);
+
 // Classifies one message already parsed from JSON.
 Incoming classify(const Json& message);
 // Parses and classifies text; malformed JSON gives kInvalid with kParseError,

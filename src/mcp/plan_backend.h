@@ -33,11 +33,15 @@ struct NewPlan {
   std::string title, content;  // content: markdown
   std::optional<std::string> repo;
   std::optional<int64_t> pr;
+  bool snapshot = false;  // CreatedPlan::snapshotUrl wanted (it costs a compression of the whole plan)
 };
 
 struct CreatedPlan {
-  std::string planId, url, snapshotUrl;
-  size_t blocks = 0;
+  std::string planId;
+  std::string url;       // the live review page on the hub, with the room secret in its fragment
+  std::string shareUrl;  // the same page for reviewers elsewhere (the public site when there is one)
+  std::string snapshotUrl;  // empty unless NewPlan::snapshot
+  size_t blocks = 0;     // every block, nested ones included (as update_plan counts them)
 };
 
 struct PlanText {
@@ -66,6 +70,10 @@ struct Feedback {
   PlanMetadata metadata;
   std::vector<FeedbackThread> threads;
 };
+
+// How a backend's NotFound for an unknown plan id begins, so that clients of
+// the tools (the Claude Code hook) can tell a plan that is gone from a failure.
+inline constexpr const char* kUnknownPlan = "no plan with id";
 
 class PlanBackend {
  public:

@@ -289,6 +289,19 @@ Json feedbackSchema() {
                       {"planId", "status", "threads"});
 }
 
+std::string budgetSentence(const ResultBudget& b, const std::string& item, const std::string& beside) {
+  std::string s = " Its structuredContent takes at most " + std::to_string(b.fixed) + " bytes";
+  if (b.perItem) s += " plus " + std::to_string(b.perItem) + " a " + item;
+  if (b.perComment) s += " and " + std::to_string(b.perComment) + " a comment";
+  if (!beside.empty()) s += ", beside " + beside;
+  return s + ".";
+}
+
+// How read_plan gives tables back; said where markdown goes in and out.
+constexpr const char* kTableNote =
+    " Tables come back with every column left-aligned: BlockNote's table, like its markdown parser, keeps no column "
+    "alignment (`|--:|:-:|` is read as `| --- | --- |`).";
+
 Json toolDefinition(const std::string& name, const std::string& title, const std::string& description, Json input,
                     Json output, Json annotations) {
   return {{"name", name},
@@ -319,40 +332,55 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
       toolDefinition(
           "create_plan", "Create a plan for review",
           "Publish an implementation plan (markdown: headings, lists, check lists, code blocks, tables, links, "
-          "images) for people to review. Opens it in the browser and returns its id and links. Then call "
-          "wait_for_review or get_feedback with the planId.",
+          "images) for people to review. Opens it in the browser and returns its id, the live review page and the "
+          "share link for reviewers elsewhere (a read-only snapshot link too when `snapshot` is true). Then call "
+          "wait_for_review or get_feedback with the planId." +
+              std::string(kTableNote) + budgetSentence(kCreatePlanBudget, "", ""),
           objectSchema({{"title", stringProp("the plan's title")},
                         {"content", stringProp("the plan as markdown (CommonMark with GitHub extensions" + markdownLimits() + ")")},
                         {"repo", stringProp("repository the plan is about, e.g. owner/name")},
-                        {"pr", {{"type", "integer"}, {"minimum", 1}, {"description", "pull request number"}}}},
+                        {"pr", {{"type", "integer"}, {"minimum", 1}, {"description", "pull request number"}}},
+                        {"snapshot",
+                         {{"type", "boolean"},
+                          {"default", false},
+                          {"description", "also return snapshotUrl, a read-only copy carried in the URL itself (several KB)"}}}},
                        {"title", "content"}),
           objectSchema({{"planId", {{"type", "string"}}},
                         {"url", stringProp("live review page")},
-                        {"snapshotUrl", stringProp("read-only copy carried in the URL itself")}},
-                       {"planId", "url", "snapshotUrl"}),
+                        {"shareUrl", stringProp("the review page for reviewers on other machines")},
+                        {"snapshotUrl", stringProp("read-only copy carried in the URL itself (only when asked)")}},
+                       {"planId", "url", "shareUrl"}),
           annotations("Create a plan for review", false, false)),
       [backend, limits](std::shared_ptr<ToolCall> call) {
-        Args args("create_plan", call->arguments(), {"title", "content", "repo", "pr"});
+        Args args("create_plan", call->arguments(), {"title", "content", "repo", "pr", "snapshot"});
         NewPlan plan;
         auto title = args.string("title", true, limits.maxTitleBytes);
         auto content = args.string("content", true, limits.maxContentBytes, /*nonEmpty=*/false);
         plan.repo = args.string("repo", false, limits.maxRepoBytes);
         plan.pr = args.integer("pr", 1, INT32_MAX);
+        const bool snapshot = args.boolean("snapshot").value_or(false);
         if (!args.ok()) return call->finish(args.error());
+        plan.snapshot = snapshot;
         plan.title = *title;
         plan.content = *content;
-        backend->createPlan(std::move(plan), answer<CreatedPlan>(call, [](const CreatedPlan& c) {
+        backend->createPlan(std::move(plan), answer<CreatedPlan>(call, [snapshot](const CreatedPlan& c) {
           std::string text = "Created plan " + c.planId + " (" + std::to_string(c.blocks) +
-                             " blocks).\nReview page: " + c.url + "\nRead-only snapshot: " + c.snapshotUrl +
-                             "\nNext: wait_for_review with planId \"" + c.planId + "\" to get the reviewers' decision.";
-          return ToolResult{text, Json{{"planId", c.planId}, {"url", c.url}, {"snapshotUrl", c.snapshotUrl}}, false};
+                             " blocks).\nReview page: " + c.url + "\nShare link: " + c.shareUrl;
+          Json structured{{"planId", c.planId}, {"url", c.url}, {"shareUrl", c.shareUrl}};
+          if (snapshot) {
+            text += "\nRead-only snapshot: " + c.snapshotUrl;
+            structured["snapshotUrl"] = c.snapshotUrl;
+          }
+          text += "\nNext: wait_for_review with planId \"" + c.planId + "\" to get the reviewers' decision.";
+          return ToolResult{text, std::move(structured), false};
         }));
       }});
 
   tools->push_back(Tool{
       toolDefinition("list_plans", "List plans",
                      "List plans, newest first, a page at a time (20 unless `limit` says otherwise; pass `nextCursor` "
-                     "as `cursor` for the next page), optionally only those with a status or of a repository.",
+                     "as `cursor` for the next page), optionally only those with a status or of a repository." +
+                         budgetSentence(kListPlansBudget, "plan", "the titles and repositories"),
                      objectSchema({{"status", statusProp("only plans with this status")},
                                    {"repo", stringProp("only plans of this repository (as create_plan was given it)")},
                                    {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxListLimit},
@@ -400,7 +428,8 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
       toolDefinition(
           "read_plan", "Read a plan",
           "The plan as markdown with its metadata. With includeAnnotations, each comment thread follows the block it "
-          "is anchored in, with the quoted text, authors, times, replies and resolved state.",
+          "is anchored in, with the quoted text, authors, times, replies and resolved state." +
+              std::string(kTableNote) + budgetSentence(kReadPlanBudget, "", "the markdown, the title and the repository"),
           objectSchema({{"planId", stringProp("the plan's id")},
                         {"includeAnnotations",
                          {{"type", "boolean"}, {"description", "place the comment threads in the text"}, {"default", false}}}},
@@ -423,7 +452,8 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
           "update_plan", "Update a plan",
           "Change a plan's title or status, or replace its content with new markdown. Blocks whose text did not "
           "change are kept (with their comments); a content change bumps the revision and puts the plan back to "
-          "pending_review.",
+          "pending_review. Blocks are counted as create_plan counts them: every block, nested ones included." +
+              budgetSentence(kUpdatePlanBudget, "", "the title and the repository"),
           objectSchema({{"planId", stringProp("the plan's id")},
                         {"title", stringProp("new title")},
                         {"status", statusProp("new status")},
@@ -464,7 +494,7 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
   tools->push_back(Tool{
       toolDefinition("get_feedback", "Get review feedback",
                      "The plan's review status and every comment thread: quoted text, authors' names, bodies, resolved "
-                     "state.",
+                     "state." + budgetSentence(kFeedbackBudget, "thread", "the quotes, names and comments"),
                      objectSchema({{"planId", stringProp("the plan's id")}}, {"planId"}), feedbackSchema(),
                      annotations("Get review feedback", true, true)),
       [backend](std::shared_ptr<ToolCall> call) {
@@ -479,7 +509,9 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
           "wait_for_review", "Wait for the review",
           "Block until the reviewers approve the plan or request changes, then return the feedback as get_feedback "
           "does. Returns status pending_review after timeoutSeconds (default 600). Sends progress notifications "
-          "while waiting when the request has a progressToken; set the client's tool timeout above timeoutSeconds.",
+          "while waiting when the request has a progressToken (over HTTP the answer is an event stream from the "
+          "start); set the client's tool timeout above timeoutSeconds." +
+              budgetSentence(kFeedbackBudget, "thread", "the quotes, names and comments"),
           objectSchema({{"planId", stringProp("the plan's id")},
                         {"timeoutSeconds",
                          {{"type", "number"},

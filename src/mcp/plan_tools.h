@@ -25,6 +25,22 @@ struct PlanToolLimits {
   int64_t progressIntervalMs = 15000;
 };
 
+// What each tool's structuredContent may take of the model's context (Claude
+// Code hands the model structuredContent, not the text), in bytes of compact
+// JSON beside the strings that people wrote: titles, repositories, markdown,
+// quotes, names and comments. Each tool's description states its budget;
+// server_test.cc holds the tools to them.
+struct ResultBudget {
+  size_t fixed;        // the result's own share
+  size_t perItem = 0;  // list_plans: each plan; get_feedback, wait_for_review: each thread
+  size_t perComment = 0;
+};
+inline constexpr ResultBudget kCreatePlanBudget{400};  // the URLs included (snapshotUrl only when asked)
+inline constexpr ResultBudget kListPlansBudget{100, 150};
+inline constexpr ResultBudget kReadPlanBudget{300};
+inline constexpr ResultBudget kUpdatePlanBudget{350};
+inline constexpr ResultBudget kFeedbackBudget{150, 120, 90};
+
 std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backend, PlanToolLimits limits = {});
 
 // What every Roundtable MCP server says about itself in initialize.

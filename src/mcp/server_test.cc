@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <set>
+
 #include "mcp/plan_tools.h"
 
 namespace roundtable::mcp {
@@ -12,7 +15,7 @@ class FakeBackend : public PlanBackend {
  public:
   void createPlan(NewPlan plan, Reply<CreatedPlan> reply) override {
     created.push_back(plan);
-    reply({Status::Ok(), {"p1", "http://h/plan/p1", "http://h/plan?d=x", 3}});
+    reply({Status::Ok(), {"p1", "http://h/plan/p1#k=s", "https://r/plan/p1#k=s", "http://h/plan?d=x", 3}});
   }
   void listPlans(std::string status, Reply<std::vector<PlanSummary>> reply) override {
     listedStatus = status;
@@ -169,7 +172,7 @@ TEST_F(ServerTest, CreatePlanValidatesArguments) {
   r = call("create_plan", {{"title", "Plan"}, {"content", "# Hi"}, {"repo", "o/r"}, {"pr", 12}});
   EXPECT_FALSE(r["result"].contains("isError"));
   EXPECT_EQ(r["result"]["structuredContent"]["planId"], "p1");
-  EXPECT_EQ(r["result"]["structuredContent"]["url"], "http://h/plan/p1");
+  EXPECT_EQ(r["result"]["structuredContent"]["url"], "http://h/plan/p1#k=s");
   ASSERT_EQ(backend->created.size(), 1u);
   EXPECT_EQ(backend->created[0].pr, 12);
   EXPECT_EQ(backend->created[0].repo, "o/r");
@@ -238,6 +241,135 @@ TEST_F(ServerTest, WaitAnswersLikeGetFeedback) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["id"], 3);
   EXPECT_EQ(out[0]["result"]["structuredContent"]["status"], "approved");
+}
+
+}  // namespace
+}  // namespace roundtable::mcp
+
+namespace roundtable::mcp {
+namespace {
+
+// Results as large as the hub makes them: 12-character plan ids, UUID block
+// and thread ids, millisecond times, room secrets in the URLs, every optional
+// field set.
+class RealisticBackend : public FakeBackend {
+ public:
+  static constexpr const char* kId = "k7x2m9qp4rzw";
+  void createPlan(NewPlan, Reply<CreatedPlan> reply) override {
+    std::string fragment = "#k=Zk3xR9mQ2wT7yB4nV8cL1pJ6";
+    reply({Status::Ok(),
+           {kId, std::string("http://127.0.0.1:4141/plan/") + kId + fragment,
+            std::string("https://review.example.com/plan/") + kId + fragment,
+            "https://review.example.com/plan?d=" + std::string(4600, 'x'), 17}});
+  }
+  void listPlans(std::string, Reply<std::vector<PlanSummary>> reply) override {
+    std::vector<PlanSummary> plans;
+    for (int i = 0; i < 20; ++i) plans.push_back({kId, titles[i % 2], "changes_requested", 1796623831484, 1796623839999, repo});
+    reply({Status::Ok(), plans});
+  }
+  void readPlan(std::string, bool, Reply<PlanText> reply) override { reply({Status::Ok(), {full(), markdown}}); }
+  void updatePlan(PlanChange, Reply<UpdatedPlan> reply) override { reply({Status::Ok(), {full(), 1200, 300, 250}}); }
+  void getFeedback(std::string, Reply<Feedback> reply) override { reply({Status::Ok(), threads()}); }
+
+  static PlanMetadata full() {
+    PlanMetadata m;
+    m.id = kId;
+    m.title = titles[0];
+    m.status = "changes_requested";
+    m.repo = repo;
+    m.pr = 123456;
+    m.createdAt = 1796623831484;
+    m.updatedAt = 1796623839999;
+    m.reviewedAt = 1796623839999;
+    m.reviewedBy = "Ada Lovelace";
+    m.revision = 12;
+    return m;
+  }
+  static Feedback threads() {
+    Feedback f{full(), {}};
+    for (int t = 0; t < 5; ++t) {
+      FeedbackThread thread{"0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                            "a quoted phrase", t % 2 == 0, {}};
+      for (int c = 0; c < 3; ++c) thread.comments.push_back({"Ada Lovelace", "Why not a sliding window?", 1796623839999});
+      f.threads.push_back(thread);
+    }
+    return f;
+  }
+  // What people wrote, which the budgets leave out.
+  static size_t peoplesBytes(const Json& j) {
+    static const std::set<std::string> keys = {"title", "repo", "markdown", "quote", "author", "body", "reviewedBy"};
+    size_t n = 0;
+    if (j.is_object()) {
+      for (auto& [k, v] : j.items()) n += keys.count(k) && v.is_string() ? v.get<std::string>().size() : peoplesBytes(v);
+    } else if (j.is_array()) {
+      for (const Json& v : j) n += peoplesBytes(v);
+    }
+    return n;
+  }
+  static inline const std::string titles[2] = {"Rate limiting for the public API", "Move sessions to Redis"};
+  static inline const std::string repo = "acme-corporation/public-api";
+  static inline const std::string markdown = "# Plan\n\n" + std::string(3000, 'm');
+};
+
+class BudgetTest : public ::testing::Test {
+ protected:
+  BudgetTest() : server(roundtableServerInfo(), makePlanTools(backend)) {}
+  Json call(const std::string& tool, const Json& args) {
+    Json msg{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", {{"name", tool}, {"arguments", args}}}};
+    Json result;
+    server.handle(parseMessage(msg.dump()), [&](Json m, bool final) {
+      if (final) result = m["result"];
+    });
+    return result;
+  }
+  // The bytes of structuredContent beside what people wrote, checked against the budget.
+  size_t overhead(const Json& result) {
+    const Json& s = result["structuredContent"];
+    return s.dump().size() - RealisticBackend::peoplesBytes(s);
+  }
+  std::string description(const std::string& tool) {
+    Json out;
+    server.handle(parseMessage(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"), [&](Json m, bool) { out = m; });
+    for (const Json& t : out["result"]["tools"])
+      if (t["name"] == tool) return t["description"];
+    return "";
+  }
+  std::shared_ptr<RealisticBackend> backend = std::make_shared<RealisticBackend>();
+  Server server;
+};
+
+TEST_F(BudgetTest, EveryToolStaysWithinTheBudgetItsDescriptionStates) {
+  Json created = call("create_plan", {{"title", "T"}, {"content", "# T"}});
+  EXPECT_LE(created["structuredContent"].dump().size(), kCreatePlanBudget.fixed) << created["structuredContent"].dump();
+  EXPECT_FALSE(created["structuredContent"].contains("snapshotUrl"));  // 4.6 KB of the model's context, only when asked
+  EXPECT_TRUE(created["structuredContent"].contains("shareUrl"));
+  Json withSnapshot = call("create_plan", {{"title", "T"}, {"content", "# T"}, {"snapshot", true}});
+  EXPECT_TRUE(withSnapshot["structuredContent"]["snapshotUrl"].get<std::string>().starts_with("https://review.example.com/plan?d="));
+  EXPECT_NE(description("create_plan").find("at most 400 bytes"), std::string::npos);
+
+  Json listed = call("list_plans", Json::object());
+  EXPECT_LE(overhead(listed), kListPlansBudget.fixed + 20 * kListPlansBudget.perItem) << overhead(listed);
+  EXPECT_NE(description("list_plans").find("at most 100 bytes plus 150 a plan"), std::string::npos);
+
+  Json read = call("read_plan", {{"planId", RealisticBackend::kId}});
+  EXPECT_LE(overhead(read), kReadPlanBudget.fixed) << overhead(read);
+  EXPECT_NE(description("read_plan").find("at most 300 bytes"), std::string::npos);
+
+  Json updated = call("update_plan", {{"planId", RealisticBackend::kId}, {"content", "# x"}});
+  EXPECT_LE(overhead(updated), kUpdatePlanBudget.fixed) << overhead(updated);
+  EXPECT_NE(description("update_plan").find("at most 350 bytes"), std::string::npos);
+
+  Json feedback = call("get_feedback", {{"planId", RealisticBackend::kId}});
+  size_t threads = 5, comments = 15;
+  EXPECT_LE(overhead(feedback),
+            kFeedbackBudget.fixed + threads * kFeedbackBudget.perItem + comments * kFeedbackBudget.perComment)
+      << overhead(feedback);
+  std::cout << "structuredContent beside people's text: create_plan " << created["structuredContent"].dump().size()
+            << " B (with snapshot " << withSnapshot["structuredContent"].dump().size() << "), list_plans of 20 "
+            << overhead(listed) << ", read_plan " << overhead(read) << ", update_plan " << overhead(updated)
+            << ", get_feedback of 5 threads and 15 comments " << overhead(feedback) << "\n";
+  for (const char* tool : {"get_feedback", "wait_for_review"})
+    EXPECT_NE(description(tool).find("at most 150 bytes plus 120 a thread and 90 a comment"), std::string::npos) << tool;
 }
 
 }  // namespace

@@ -3,7 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "roundtable/base/status.h"
 
@@ -13,6 +17,17 @@ struct HubAddress {
   std::string host = "127.0.0.1";
   uint16_t port = 4141;
 };
+
+// The status and Server header of the hub's response to one request without
+// a body (`headers` are added to Host), or nullopt if none came within
+// `timeout`.
+struct HubResponse {
+  int status = 0;
+  std::string server;
+};
+std::optional<HubResponse> hubRequest(const HubAddress& address, std::string_view method, std::string_view target,
+                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                      std::chrono::milliseconds timeout);
 
 // Whether a Roundtable hub answers /healthz at `address` within `timeout`
 // (healthy or not: one that answers 503 holds the data directory all the same).

@@ -1,6 +1,7 @@
 #include "mcp_stdio/stdio_bridge.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 
 #include "mcp/json_rpc.h"
 #include "mcp/server.h"
+#include "mcp_stdio/hub_call.h"
 
 namespace roundtable::mcp_stdio {
 
@@ -54,158 +56,6 @@ bool safeToRetry(const mcp::Incoming& message) {
   std::string tool = message.params.value("name", "");
   return tool == "list_plans" || tool == "read_plan" || tool == "get_feedback" || tool == "wait_for_review";
 }
-
-// One POST to the hub's /mcp and its answer (JSON or an event stream).
-class HubCall : public std::enable_shared_from_this<HubCall> {
- public:
-  struct Result {
-    bool connected = false;      // the request reached the hub
-    bool answered = false;       // a final message or an accepted notification came back
-    int status = 0;              // HTTP status
-    std::string sessionId;       // Mcp-Session-Id of the response
-    std::string error;           // transport failure
-  };
-  using OnMessage = std::function<void(Json)>;
-  using Done = std::function<void(Result)>;
-
-  HubCall(asio::io_context& ioc, const HubAddress& hub, std::string sessionId, std::string protocolVersion,
-          std::string body, OnMessage onMessage, Done done)
-      : stream_(ioc), hub_(hub), withSession_(!sessionId.empty()), onMessage_(std::move(onMessage)), done_(std::move(done)) {
-    request_ = {http::verb::post, "/mcp", 11};
-    request_.set(http::field::host, hub.host + ":" + std::to_string(hub.port));
-    request_.set(http::field::content_type, "application/json");
-    request_.set(http::field::accept, "application/json, text/event-stream");
-    if (!sessionId.empty()) request_.set("Mcp-Session-Id", sessionId);
-    if (!protocolVersion.empty()) request_.set("MCP-Protocol-Version", protocolVersion);
-    request_.body() = std::move(body);
-    request_.prepare_payload();
-    parser_.body_limit(256u << 20);
-    // Beast keeps a reference to the callback: it lives here, beside the parser.
-    onChunkBody_ = [this](uint64_t, beast::string_view data, beast::error_code&) {
-      body_.append(data.data(), data.size());
-      drainEvents();
-      return data.size();
-    };
-  }
-
-  void start() {
-    boost::system::error_code ec;
-    auto ip = asio::ip::make_address(hub_.host, ec);
-    if (ec) return finish("bad hub address " + hub_.host);
-    stream_.expires_after(std::chrono::seconds(10));
-    stream_.async_connect(asio::ip::tcp::endpoint(ip, hub_.port), [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->finish("cannot reach the hub: " + ec.message());
-      self->result_.connected = true;
-      http::async_write(self->stream_, self->request_, [self](beast::error_code ec, size_t) {
-        if (ec) return self->finish("sending to the hub failed: " + ec.message());
-        self->stream_.expires_never();  // answers may take as long as a review
-        self->parser_.on_chunk_body(self->onChunkBody_);
-        http::async_read_header(self->stream_, self->buffer_, self->parser_,
-                                [self](beast::error_code ec, size_t) { self->onHeader(ec); });
-      });
-    });
-  }
-
- private:
-  void onHeader(beast::error_code ec) {
-    if (ec) return finish("the hub closed the connection: " + ec.message());
-    auto& res = parser_.get();
-    result_.status = static_cast<int>(res.result_int());
-    result_.sessionId = std::string(res["Mcp-Session-Id"]);
-    stream_events_ = res[http::field::content_type].starts_with("text/event-stream");
-    readMore();
-  }
-
-  void readMore() {
-    if (parser_.is_done()) return complete();
-    http::async_read_some(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->finish("the hub closed the connection: " + ec.message());
-      self->readMore();
-    });
-  }
-
-  void complete() {
-    // 404 to a request in a session: the hub restarted and forgot it. That
-    // answer is for the bridge (which opens a new session and sends the
-    // request again), not for the agent.
-    if (withSession_ && result_.status == 404) return finish("");
-    std::string& plain = parser_.get().body();  // a body that was not chunked
-    body_ += plain;
-    if (stream_events_) {
-      body_ += "\n\n";
-      drainEvents();
-    } else if (!body_.empty()) {
-      Json message = Json::parse(body_, nullptr, false);
-      if (!message.is_discarded()) deliver(std::move(message));
-    }
-    if (result_.status == 202) result_.answered = true;
-    finish("");
-  }
-
-  // Server-sent events: "data:" lines of each event (ended by a blank line).
-  void drainEvents() {
-    if (!stream_events_) return;
-    for (;;) {
-      size_t end = body_.find("\n\n");
-      size_t crlf = body_.find("\r\n\r\n");
-      size_t sep = 2;
-      if (crlf != std::string::npos && (end == std::string::npos || crlf < end)) {
-        end = crlf;
-        sep = 4;
-      }
-      if (end == std::string::npos) return;
-      std::string event = body_.substr(0, end);
-      body_.erase(0, end + sep);
-      std::string data;
-      size_t pos = 0;
-      while (pos <= event.size()) {
-        size_t nl = event.find('\n', pos);
-        std::string line = event.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.starts_with("data:")) {
-          std::string_view value(line);
-          value.remove_prefix(5);
-          if (value.starts_with(' ')) value.remove_prefix(1);
-          if (!data.empty()) data += '\n';
-          data += value;
-        }
-        if (nl == std::string::npos) break;
-        pos = nl + 1;
-      }
-      if (data.empty()) continue;
-      Json message = Json::parse(data, nullptr, false);
-      if (!message.is_discarded()) deliver(std::move(message));
-    }
-  }
-
-  void deliver(Json message) {
-    if (message.contains("result") || message.contains("error")) result_.answered = true;
-    onMessage_(std::move(message));
-  }
-
-  void finish(std::string error) {
-    if (!done_) return;
-    result_.error = std::move(error);
-    beast::error_code ec;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done(std::move(result_));
-  }
-
-  beast::tcp_stream stream_;
-  HubAddress hub_;
-  bool withSession_;
-  http::request<http::string_body> request_;
-  http::response_parser<http::string_body> parser_;
-  std::function<size_t(uint64_t, beast::string_view, beast::error_code&)> onChunkBody_;
-  beast::flat_buffer buffer_;
-  std::string body_;
-  bool stream_events_ = false;
-  OnMessage onMessage_;
-  Done done_;
-  Result result_;
-};
 
 class Bridge {
  public:
@@ -378,21 +228,7 @@ class Bridge {
     // End the hub session so its calls in flight stop; then leave.
     if (sessionId_.empty()) return work_->reset();
     std::thread([this, sessionId = sessionId_] {
-      asio::io_context ioc;
-      beast::tcp_stream stream(ioc);
-      boost::system::error_code ec;
-      auto ip = asio::ip::make_address(options_.hub.host, ec);
-      if (!ec) {
-        stream.expires_after(std::chrono::seconds(2));
-        http::request<http::empty_body> req{http::verb::delete_, "/mcp", 11};
-        req.set(http::field::host, options_.hub.host + ":" + std::to_string(options_.hub.port));
-        req.set("Mcp-Session-Id", sessionId);
-        stream.async_connect(asio::ip::tcp::endpoint(ip, options_.hub.port), [&](beast::error_code ec) {
-          if (ec) return;
-          http::async_write(stream, req, [&](beast::error_code, size_t) {});
-        });
-        ioc.run();
-      }
+      deleteHubSession(options_.hub, sessionId);
       asio::post(ioc_, [this] {
         work_->reset();
         ioc_.stop();
@@ -430,6 +266,9 @@ void openInBrowser(const std::string& url) {
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, 0);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "plan/plan_doc.h"
+#include "roundtable/crdt/doc.h"
+
 namespace roundtable::plan {
 namespace {
 
@@ -102,6 +105,33 @@ TEST(PlanChange, AnEmptyChangeOnlyTouchesUpdatedAt) {
   PlanMetadata want = approved();
   want.updatedAt = kNow;
   EXPECT_EQ(m, want);
+}
+
+}  // namespace
+}  // namespace roundtable::plan
+
+namespace roundtable::plan {
+namespace {
+
+// create_plan and update_plan count blocks the same way: every block, nested
+// ones (list items under items) included, so an update with the same
+// markdown keeps exactly the blocks create_plan reported.
+TEST(PlanBlockCount, CreateAndUpdateCountAlike) {
+  const std::string md = "# Plan\n\n1. one\n   - a\n   - b\n2. two\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nEnd.\n";
+  crdt::Doc doc;
+  PlanMetadata m = newPlanMetadata("p", "Plan", std::nullopt, std::nullopt, 1);
+  size_t created = 0;
+  ASSERT_TRUE(createPlanContent(doc, m, md, &created).ok());
+  EXPECT_EQ(created, 7u);  // heading, two items, two nested items, the table, the paragraph
+  ContentChange same;
+  ASSERT_TRUE(replacePlanContent(doc, md, &same).ok());
+  EXPECT_EQ(same.kept, created);
+  EXPECT_EQ(same.added, 0u);
+  EXPECT_EQ(same.removed, 0u);
+  ContentChange changed;
+  ASSERT_TRUE(replacePlanContent(doc, md + "\nOne more.\n", &changed).ok());
+  EXPECT_EQ(changed.kept + changed.removed, created);
+  EXPECT_EQ(changed.added, 1u);
 }
 
 }  // namespace

@@ -231,7 +231,7 @@ Status createPlanContent(crdt::Doc& doc, const PlanMetadata& metadata, std::stri
     s = writePlanContent(doc, parsed);
     if (s.ok()) writeMetadata(doc, metadata);
   });
-  if (s.ok() && blocks) *blocks = parsed.size();
+  if (s.ok() && blocks) *blocks = countBlocks(parsed);
   return s;
 }
 

@@ -90,7 +90,7 @@ test('plan list: every plan with its status badge, newest first, live as plans a
 })
 
 test('snapshot link: renders read-only from the URL alone; corrupt data gets a clear message', async () => {
-  const plan = await createPlan('Snapshot me', SAMPLE, { repo: 'acme/web' })
+  const plan = await createPlan('Snapshot me', SAMPLE, { repo: 'acme/web', snapshot: true })
   const r = await newReviewer(browser, { name: 'Sam' })
   await r.page.goto(plan.snapshotUrl)
   await waitEditor(r.page)

@@ -63,7 +63,7 @@ test('1. create_plan over MCP; browser A shows its headings, lists and code bloc
   const res = await mcp.tool('create_plan', { title: 'Cache the pricing API', content: PLAN_MD, repo: 'acme/shop', pr: 812 })
   assert.ok(!res.isError, JSON.stringify(res))
   ;({ planId, url: planUrl } = res.structuredContent)
-  assert.match(planUrl, new RegExp(`/plan/${planId}$`))
+  assert.match(planUrl, new RegExp(`/plan/${planId}#k=[A-Za-z0-9_-]{24}$`), "the page carries the room secret the share link will carry")
 
   await A.page.goto(planUrl)
   await answerIdentity(A, 5)

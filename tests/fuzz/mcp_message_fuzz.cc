@@ -53,7 +53,7 @@ class MemoryBackend : public mcp::PlanBackend {
     if (!s.ok()) return reply({s});
     std::string snapshot = plan::snapshotParameter(*doc);
     docs_[m.id] = std::move(doc);
-    reply({Status::Ok(), {m.id, "http://h/plan/" + m.id, "http://h/plan?d=" + snapshot, blocks}});
+    reply({Status::Ok(), {m.id, "http://h/plan/" + m.id + "#k=s", "http://h/plan/" + m.id + "#k=s", "http://h/plan?d=" + snapshot, blocks}});
   }
   void listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) override {
     std::vector<plan::PlanSummary> out;

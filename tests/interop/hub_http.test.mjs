@@ -131,8 +131,10 @@ test('a public review site: DATA/config.json gives share links, the public relay
   // The agent's link opens the live plan on this hub; the snapshot opens anywhere, so it points at the public site.
   const { mcpSession } = await import('./mcp_harness.mjs')
   const mcp = await mcpSession(site)
-  const { structuredContent: created } = await mcp.tool('create_plan', { title: 'T', content: 'x' })
-  assert.equal(created.url, `http://127.0.0.1:${site.port}/plan/${created.planId}`)
+  const { structuredContent: created } = await mcp.tool('create_plan', { title: 'T', content: 'x', snapshot: true })
+  const secret = created.url.split('#k=')[1]
+  assert.equal(created.url, `http://127.0.0.1:${site.port}/plan/${created.planId}#k=${secret}`)
+  assert.equal(created.shareUrl, `https://review.example.com/plan/${created.planId}#k=${secret}`, 'reviewers elsewhere get the public site, in the same room')
   assert.ok(created.snapshotUrl.startsWith('https://review.example.com/plan?d='), created.snapshotUrl)
 
   // Pages of the review site never get the hub's documents.

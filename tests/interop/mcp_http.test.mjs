@@ -7,7 +7,7 @@
 
 import { test } from 'node:test'
 import { useHarness, assert, waitFor, sleep } from './hub_harness.mjs'
-import { LATEST, mcpPost, mcpSession, openPlan, review, blockIds } from './mcp_harness.mjs'
+import { LATEST, mcpPost, mcpSession, openPlan, review, blockIds, parseSse } from './mcp_harness.mjs'
 
 const h = useHarness()
 const hubP = h.startHub({ flags: ['--mcp-progress-ms', '200', '--unload-grace-ms', '300'] })
@@ -76,11 +76,18 @@ test('DNS rebinding and cross-site requests are refused', async () => {
 test('create, list, read, update and feedback on real documents', async () => {
   const hub = await hubP
   const s = await mcpSession(hub)
-  const created = await s.tool('create_plan', { title: 'Rate limiting', content: PLAN, repo: 'acme/api', pr: 42 })
+  const created = await s.tool('create_plan', { title: 'Rate limiting', content: PLAN, repo: 'acme/api', pr: 42, snapshot: true })
   assert.ok(!created.isError, created.content[0].text)
-  const { planId, url, snapshotUrl } = created.structuredContent
-  assert.equal(url, `${hub.httpUrl}/plan/${planId}`)
+  const { planId, url, shareUrl, snapshotUrl } = created.structuredContent
+  // The page and the share link carry the same room secret (web/src/collab/share.ts reads it from the fragment).
+  const [, secret] = url.match(new RegExp(`^${hub.httpUrl}/plan/${planId}#k=([A-Za-z0-9_-]{24})$`)) ?? []
+  assert.ok(secret, url)
+  assert.equal(shareUrl, `${hub.httpUrl}/plan/${planId}#k=${secret}`)
   assert.match(snapshotUrl, new RegExp(`^${hub.httpUrl}/plan\\?d=[A-Za-z0-9+$-]+$`))
+  const plain = (await s.tool('create_plan', { title: 'Rate limiting', content: PLAN })).structuredContent
+  assert.deepEqual(Object.keys(plain).sort(), ['planId', 'shareUrl', 'url'], 'no snapshot unless asked')
+  assert.ok(JSON.stringify(plain).length < 400, `${JSON.stringify(plain).length} bytes`)
+  assert.notEqual(plain.url.split('#k=')[1], secret, 'a secret of its own for each plan')
 
   // What a browser sees: the metadata and BlockNote's document.
   const browser = await openPlan(hub, planId)
@@ -155,6 +162,35 @@ test('wait_for_review streams progress, and times out as pending_review', async 
   assert.ok(progress.length >= 3, `progress every 200 ms (got ${progress.length})`)
   assert.ok(progress.every(n => n.params.progressToken === 'p-1'))
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i].params.progress > progress[i - 1].params.progress)
+})
+
+test('wait_for_review answers with an event stream at once, before any progress or result', async () => {
+  const hub = await hubP
+  const s = await mcpSession(hub)
+  const { planId } = (await s.tool('create_plan', { title: 'First byte', content: 'text' })).structuredContent
+  const t0 = Date.now()
+  const res = await fetch(`${hub.httpUrl}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': s.session, 'mcp-protocol-version': LATEST },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'fb', method: 'tools/call', params: { name: 'wait_for_review', arguments: { planId, timeoutSeconds: 1.5 } } })
+  })
+  const headersAfter = Date.now() - t0
+  assert.match(res.headers.get('content-type'), /^text\/event-stream/)
+  const reader = res.body.getReader()
+  const first = await reader.read()
+  const firstByteAfter = Date.now() - t0
+  assert.ok(firstByteAfter < 1000, `a first byte before the wait ends (${firstByteAfter} ms; headers ${headersAfter} ms)`)
+  let text = new TextDecoder().decode(first.value)
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    text += new TextDecoder().decode(value)
+  }
+  assert.ok(Date.now() - t0 >= 1400, 'the result came at the timeout')
+  const messages = parseSse(text)
+  assert.equal(messages.length, 1, 'no progress without a progress token: the stream carries the result alone')
+  assert.equal(messages[0].id, 'fb')
+  assert.equal(messages[0].result.structuredContent.status, 'pending_review')
 })
 
 test('wait_for_review wakes when a browser approves, and the index follows', async () => {

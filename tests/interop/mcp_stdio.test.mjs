@@ -53,7 +53,7 @@ test('the review loop through the SDK client', async () => {
   const created = await client.callTool({ name: 'create_plan', arguments: { title: 'Billing migration', content: PLAN, repo: 'acme/billing' } })
   assert.ok(!created.isError, text(created))
   const { planId, url } = created.structuredContent
-  assert.equal(url, `${hub.httpUrl}/plan/${planId}`)
+  assert.match(url, new RegExp(`^${hub.httpUrl}/plan/${planId}#k=[A-Za-z0-9_-]{24}$`))
 
   // The agent waits; progress arrives while nobody has decided.
   const progress = []
