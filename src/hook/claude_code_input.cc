@@ -46,6 +46,8 @@ std::string threadLines(const Review& review) {
     text.append("\n").append(std::to_string(++n)).append(". ");
     if (t.quote.empty()) {
       text.append("(a comment whose text is gone)");
+    } else if (t.outdated) {
+      text.append("Was on \"").append(t.quote).append("\" (outdated: that text is no longer in the plan)");
     } else {
       text.append("On \"").append(t.quote).append("\"");
     }
@@ -115,6 +117,7 @@ Status reviewFromFeedback(const Json& structured, Review* out) {
   review.status = *status;
   review.planId = stringField(structured, "planId").value_or("");
   review.reviewedBy = stringField(structured, "reviewedBy").value_or("");
+  review.decisionNote = stringField(structured, "decisionNote").value_or("");
   auto threads = structured.find("threads");
   if (threads != structured.end() && threads->is_array()) {
     for (const Json& t : *threads) {
@@ -125,6 +128,8 @@ Status reviewFromFeedback(const Json& structured, Review* out) {
       thread.id = stringField(t, "id").value_or("");
       thread.blockId = stringField(t, "blockId").value_or("");
       thread.quote = stringField(t, "quote").value_or("");
+      auto outdated = t.find("outdated");
+      thread.outdated = outdated != t.end() && outdated->is_boolean() && outdated->get<bool>();
       auto comments = t.find("comments");
       if (comments != t.end() && comments->is_array()) {
         for (const Json& c : *comments) {
@@ -176,6 +181,7 @@ std::string changesRequestedMessage(const Review& review, int64_t revision, cons
   std::string text = "The reviewers in Roundtable requested changes to this plan";
   if (!review.reviewedBy.empty()) text += " (decided by " + review.reviewedBy + ")";
   text += "; revision " + std::to_string(revision) + " is not approved.\n";
+  if (!review.decisionNote.empty()) text += "Their note: " + review.decisionNote + "\n";
   if (review.openThreads.empty()) {
     text += "\nThey left no open comment threads; ask the user what to change if it is not clear.\n";
   } else {
@@ -190,10 +196,12 @@ std::string changesRequestedMessage(const Review& review, int64_t revision, cons
 }
 
 std::string approvalNotes(const Review& review) {
-  if (review.openThreads.empty()) return "";
+  if (review.openThreads.empty() && review.decisionNote.empty()) return "";
   std::string text = "## Reviewers' notes\n\nApproved in Roundtable";
   if (!review.reviewedBy.empty()) text += " by " + review.reviewedBy;
-  return text + ", with " + std::to_string(review.openThreads.size()) +
+  if (!review.decisionNote.empty()) text += ", with this note: " + review.decisionNote;
+  if (review.openThreads.empty()) return text + "\n";
+  return text + (review.decisionNote.empty() ? ", with " : "\n\nAnd ") + std::to_string(review.openThreads.size()) +
          " open comment thread(s). Follow them as you implement the plan:\n" + threadLines(review);
 }
 

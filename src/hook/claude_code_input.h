@@ -59,6 +59,7 @@ struct Review {
   std::string planId;
   std::string status;      // approved, changes_requested, pending_review, ...
   std::string reviewedBy;  // may be empty
+  std::string decisionNote;  // the reviewer's note with the decision; may be empty
   std::vector<plan::FeedbackThread> openThreads;  // resolved threads left out
 };
 

@@ -120,6 +120,27 @@ TEST(HookInput, ChangesRequestedMessageHasEveryOpenThread) {
   EXPECT_FALSE(reviewFromFeedback(Json::object(), &review).ok());
 }
 
+TEST(HookInput, TheDecisionNoteAndOutdatedThreadsReachTheModel) {
+  Json feedback = Json::parse(R"({"planId":"p","status":"changes_requested","reviewedBy":"Bob",
+    "decisionNote":"Split the migration out first.","threads":[
+    {"id":"1","blockId":"","quote":"one big migration","resolved":false,"outdated":true,"revision":1,
+     "comments":[{"author":"Bob","body":"Too risky"}]}]})");
+  Review review;
+  ASSERT_TRUE(reviewFromFeedback(feedback, &review).ok());
+  std::string m = changesRequestedMessage(review, 2, "");
+  EXPECT_NE(m.find("Their note: Split the migration out first."), std::string::npos) << m;
+  EXPECT_NE(m.find("Was on \"one big migration\" (outdated: that text is no longer in the plan)"), std::string::npos) << m;
+
+  Review approved;
+  approved.status = "approved";
+  approved.reviewedBy = "Ann";
+  approved.decisionNote = "Keep the old endpoint for a release.";
+  std::string notes = approvalNotes(approved);
+  EXPECT_NE(notes.find("Approved in Roundtable by Ann, with this note: Keep the old endpoint for a release."),
+            std::string::npos)
+      << notes;
+}
+
 TEST(HookInput, ApprovedPlanCarriesOpenThreadsAsNotes) {
   Review review;
   review.status = "approved";

@@ -179,13 +179,22 @@ void PlanService::listPlans(std::string status, mcp::Reply<std::vector<plan::Pla
   });
 }
 
-void PlanService::readPlan(std::string planId, bool includeAnnotations, mcp::Reply<mcp::PlanText> reply) {
-  withPlan<mcp::PlanText>(
-      planId,
-      [includeAnnotations](RoomCore& core, const plan::PlanMetadata& metadata) {
-        return mcp::PlanText{metadata, plan::planMarkdown(core.doc(), includeAnnotations)};
-      },
-      std::move(reply));
+void PlanService::readPlan(std::string planId, std::optional<int64_t> revision, bool includeAnnotations,
+                           mcp::Reply<mcp::PlanText> reply) {
+  if (planId == plan::kIndexDocName) return reply({unknownPlan(planId)});
+  rooms_->acquire(planId)->withCore([planId, revision, includeAnnotations, reply = std::move(reply)](RoomCore* core) {
+    if (!core) {
+      reply({Status::FailedPrecondition("plan '" + planId + "' could not be loaded; try again")});
+    } else if (auto metadata = plan::readMetadata(core->doc()); !metadata) {
+      reply({unknownPlan(planId)});
+    } else {
+      mcp::PlanText text{*metadata, "", revision.value_or(metadata->revision)};
+      Status s = plan::planMarkdownAt(core->doc(), *metadata, text.revision, includeAnnotations, &text.markdown);
+      text.revisions = plan::summarizeRevisions(core->doc(), *metadata);
+      reply({s, std::move(text)});
+    }
+    return RoomEffects{};
+  });
 }
 
 void PlanService::getFeedback(std::string planId, mcp::Reply<mcp::Feedback> reply) {

@@ -33,7 +33,8 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
 
   void createPlan(mcp::NewPlan plan, mcp::Reply<mcp::CreatedPlan> reply) override;
   void listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) override;
-  void readPlan(std::string planId, bool includeAnnotations, mcp::Reply<mcp::PlanText> reply) override;
+  void readPlan(std::string planId, std::optional<int64_t> revision, bool includeAnnotations,
+                mcp::Reply<mcp::PlanText> reply) override;
   void updatePlan(mcp::PlanChange change, mcp::Reply<mcp::UpdatedPlan> reply) override;
   void getFeedback(std::string planId, mcp::Reply<mcp::Feedback> reply) override;
   std::function<void()> waitForReview(std::string planId, int64_t timeoutMs, int64_t tickMs,

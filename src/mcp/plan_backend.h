@@ -14,6 +14,7 @@
 #include "plan/metadata.h"
 #include "plan/plan_doc.h"
 #include "plan/plan_index.h"
+#include "plan/revisions.h"
 #include "roundtable/base/status.h"
 
 namespace roundtable::mcp {
@@ -46,7 +47,9 @@ struct CreatedPlan {
 
 struct PlanText {
   PlanMetadata metadata;
-  std::string markdown;
+  std::string markdown;              // of revision `revision`
+  int64_t revision = 0;              // the revision shown (0: the current one)
+  std::vector<plan::RevisionSummary> revisions;  // kept ones and the current one, oldest first
 };
 
 struct PlanChange {
@@ -81,7 +84,9 @@ class PlanBackend {
   virtual void createPlan(NewPlan plan, Reply<CreatedPlan> reply) = 0;
   // Newest first; `status` empty lists every plan.
   virtual void listPlans(std::string status, Reply<std::vector<PlanSummary>> reply) = 0;
-  virtual void readPlan(std::string planId, bool includeAnnotations, Reply<PlanText> reply) = 0;
+  // `revision`: an earlier kept revision (nullopt: the current one).
+  virtual void readPlan(std::string planId, std::optional<int64_t> revision, bool includeAnnotations,
+                        Reply<PlanText> reply) = 0;
   virtual void updatePlan(PlanChange change, Reply<UpdatedPlan> reply) = 0;
   virtual void getFeedback(std::string planId, Reply<Feedback> reply) = 0;
 

@@ -155,6 +155,9 @@ Json metadataJson(const PlanMetadata& m) {
   if (m.pr) j["pr"] = *m.pr;
   if (m.reviewedAt) j["reviewedAt"] = *m.reviewedAt;
   if (m.reviewedBy) j["reviewedBy"] = *m.reviewedBy;
+  if (m.reviewedRevision) j["reviewedRevision"] = *m.reviewedRevision;
+  if (m.decisionNote) j["decisionNote"] = *m.decisionNote;
+  if (m.revisedAt) j["revisedAt"] = *m.revisedAt;
   return j;
 }
 
@@ -165,36 +168,57 @@ std::string metadataLine(const PlanMetadata& m) {
   if (m.updatedAt > 0) line += " · updated " + isoTime(m.updatedAt);
   if (m.reviewedBy) line += " · reviewed by " + *m.reviewedBy;
   if (m.reviewedAt) line += " at " + isoTime(*m.reviewedAt);
+  if (m.reviewedRevision) line += " (revision " + std::to_string(*m.reviewedRevision) + ")";
+  if (m.decisionNote) line += "\nDecision note: " + *m.decisionNote;
   return line;
 }
 
 ToolResult feedbackResult(const Feedback& f) {
+  const PlanMetadata& m = f.metadata;
   Json threads = Json::array();
-  std::string text = "Plan \"" + f.metadata.title + "\" (" + f.metadata.id + "): " + f.metadata.status;
-  if (f.metadata.reviewedBy) text += " by " + *f.metadata.reviewedBy;
-  if (f.metadata.reviewedAt) text += " at " + isoTime(*f.metadata.reviewedAt);
-  text += "\n";
-  size_t open = 0;
-  for (const FeedbackThread& t : f.threads) open += t.resolved ? 0 : 1;
+  std::string text = "Plan \"" + m.title + "\" (" + m.id + "): " + m.status;
+  if (m.reviewedBy) text += " by " + *m.reviewedBy;
+  if (m.reviewedAt) text += " at " + isoTime(*m.reviewedAt);
+  if (m.reviewedRevision) text += " on revision " + std::to_string(*m.reviewedRevision);
+  text += " (current revision " + std::to_string(m.revision) + ")\n";
+  if (m.decisionNote) text += "Decision note: " + *m.decisionNote + "\n";
+  size_t open = 0, outdated = 0;
+  for (const FeedbackThread& t : f.threads) {
+    open += t.resolved ? 0 : 1;
+    outdated += t.outdated ? 1 : 0;
+  }
   text += std::to_string(f.threads.size()) + " comment thread" + (f.threads.size() == 1 ? "" : "s") + " (" +
-          std::to_string(open) + " open)\n";
+          std::to_string(open) + " open" + (outdated ? ", " + std::to_string(outdated) + " outdated" : "") + ")\n";
+  // The threads on the current text come first (planFeedback's order), then
+  // the outdated ones, under their own heading.
+  bool outdatedHeading = false;
   for (const FeedbackThread& t : f.threads) {
     Json comments = Json::array();
-    text += "\n## Thread " + t.id + (t.resolved ? " (resolved)" : "") + "\n";
-    if (!t.quote.empty()) text += "On: \"" + t.quote + "\"\n";
+    if (t.outdated && !outdatedHeading) {
+      text += "\n# Outdated: their text is no longer in the plan\n";
+      outdatedHeading = true;
+    }
+    text += "\n## Thread " + t.id + (t.resolved ? " (resolved)" : "") +
+            (t.revision ? " · made on revision " + std::to_string(*t.revision) : "") + "\n";
+    if (!t.quote.empty()) text += std::string(t.outdated ? "Was on" : "On") + ": \"" + t.quote + "\"\n";
     for (const FeedbackComment& c : t.comments) {
       comments.push_back({{"author", c.author}, {"body", c.body}, {"createdAt", c.createdAt}});
       text += "- " + c.author + " (" + isoTime(c.createdAt) + "): " + c.body + "\n";
     }
-    threads.push_back({{"id", t.id},
-                       {"blockId", t.blockId},
-                       {"quote", t.quote},
-                       {"resolved", t.resolved},
-                       {"comments", std::move(comments)}});
+    Json thread{{"id", t.id},
+                {"blockId", t.blockId},
+                {"quote", t.quote},
+                {"resolved", t.resolved},
+                {"outdated", t.outdated},
+                {"comments", std::move(comments)}};
+    if (t.revision) thread["revision"] = *t.revision;
+    threads.push_back(std::move(thread));
   }
-  Json structured{{"planId", f.metadata.id}, {"status", f.metadata.status}, {"threads", std::move(threads)}};
-  if (f.metadata.reviewedBy) structured["reviewedBy"] = *f.metadata.reviewedBy;
-  if (f.metadata.reviewedAt) structured["reviewedAt"] = *f.metadata.reviewedAt;
+  Json structured{{"planId", m.id}, {"status", m.status}, {"revision", m.revision}, {"threads", std::move(threads)}};
+  if (m.reviewedBy) structured["reviewedBy"] = *m.reviewedBy;
+  if (m.reviewedAt) structured["reviewedAt"] = *m.reviewedAt;
+  if (m.reviewedRevision) structured["reviewedRevision"] = *m.reviewedRevision;
+  if (m.decisionNote) structured["decisionNote"] = *m.decisionNote;
   return {text, structured, false};
 }
 
@@ -266,7 +290,10 @@ Json metadataSchema() {
                        {"updatedAt", {{"type", "number"}}},
                        {"reviewedAt", {{"type", "number"}}},
                        {"reviewedBy", {{"type", "string"}}},
-                       {"revision", {{"type", "integer"}}}},
+                       {"reviewedRevision", {{"type", "integer"}, {"description", "the revision the decision was made on"}}},
+                       {"decisionNote", stringProp("the reviewer's note with the decision")},
+                       {"revision", {{"type", "integer"}}},
+                       {"revisedAt", {{"type", "number"}, {"description", "when the current revision's content was set"}}}},
                       {"id", "title", "status", "createdAt", "updatedAt", "revision"});
 }
 
@@ -279,14 +306,40 @@ Json feedbackSchema() {
                               {"blockId", stringProp("id of the block the thread is anchored in (empty if its text is gone)")},
                               {"quote", stringProp("the commented text")},
                               {"resolved", {{"type", "boolean"}}},
+                              {"outdated", {{"type", "boolean"}, {"description", "its text is no longer in the plan"}}},
+                              {"revision", {{"type", "integer"}, {"description", "the revision it was made on"}}},
                               {"comments", {{"type", "array"}, {"items", comment}}}},
-                             {"id", "blockId", "quote", "resolved", "comments"});
+                             {"id", "blockId", "quote", "resolved", "outdated", "comments"});
   return objectSchema({{"planId", {{"type", "string"}}},
                        {"status", statusProp("review status; pending_review when wait_for_review timed out")},
+                       {"revision", {{"type", "integer"}, {"description", "the plan's current revision"}}},
                        {"reviewedBy", stringProp("who approved or requested changes")},
                        {"reviewedAt", {{"type", "number"}}},
+                       {"reviewedRevision", {{"type", "integer"}, {"description", "the revision the decision was made on"}}},
+                       {"decisionNote", stringProp("the reviewer's note with the decision")},
                        {"threads", {{"type", "array"}, {"items", thread}}}},
-                      {"planId", "status", "threads"});
+                      {"planId", "status", "revision", "threads"});
+}
+
+Json revisionSchema() {
+  return objectSchema({{"revision", {{"type", "integer"}}},
+                       {"createdAt", {{"type", "number"}, {"description", "when its content was set, ms since the epoch"}}},
+                       {"blocksAdded", {{"type", "integer"}, {"description", "against the revision before (absent when that one is not kept)"}}},
+                       {"blocksRemoved", {{"type", "integer"}}}},
+                      {"revision", "createdAt"});
+}
+
+// "Revisions: 1 (...), 2 (+3 -1 blocks), ...; showing revision 2 of 3".
+std::string revisionsLine(const PlanText& p) {
+  std::string line = "Revisions kept:";
+  for (const plan::RevisionSummary& r : p.revisions) {
+    line += " " + std::to_string(r.revision);
+    if (r.compared) line += " (+" + std::to_string(r.blocksAdded) + " -" + std::to_string(r.blocksRemoved) + ")";
+  }
+  if (p.revision != p.metadata.revision)
+    line += "\nShowing revision " + std::to_string(p.revision) + ", not the current one (" +
+            std::to_string(p.metadata.revision) + ").";
+  return line;
 }
 
 std::string budgetSentence(const ResultBudget& b, const std::string& item, const std::string& beside) {
@@ -427,23 +480,48 @@ std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backen
   tools->push_back(Tool{
       toolDefinition(
           "read_plan", "Read a plan",
-          "The plan as markdown with its metadata. With includeAnnotations, each comment thread follows the block it "
-          "is anchored in, with the quoted text, authors, times, replies and resolved state." +
-              std::string(kTableNote) + budgetSentence(kReadPlanBudget, "", "the markdown, the title and the repository"),
+          "The plan as markdown with its metadata, and the revisions kept (each with the blocks added and removed "
+          "against the one before). With revision, an earlier kept revision instead of the current one. With "
+          "includeAnnotations, each comment thread follows the block it is anchored in, with the quoted text, "
+          "authors, times, replies and resolved state (on the current revision only)." +
+              std::string(kTableNote) +
+              budgetSentence(kReadPlanBudget, "kept revision", "the markdown, the title and the repository"),
           objectSchema({{"planId", stringProp("the plan's id")},
+                        {"revision",
+                         {{"type", "integer"}, {"minimum", 1}, {"description", "an earlier revision to read (default: the current one)"}}},
                         {"includeAnnotations",
                          {{"type", "boolean"}, {"description", "place the comment threads in the text"}, {"default", false}}}},
                        {"planId"}),
-          objectSchema({{"metadata", metadataSchema()}, {"markdown", {{"type", "string"}}}}, {"metadata", "markdown"}),
+          objectSchema({{"metadata", metadataSchema()},
+                        {"revision", {{"type", "integer"}, {"description", "the revision this markdown is"}}},
+                        {"markdown", {{"type", "string"}}},
+                        {"revisions", {{"type", "array"}, {"items", revisionSchema()}}}},
+                       {"metadata", "revision", "markdown", "revisions"}),
           annotations("Read a plan", true, true)),
       [backend](std::shared_ptr<ToolCall> call) {
-        Args args("read_plan", call->arguments(), {"planId", "includeAnnotations"});
+        Args args("read_plan", call->arguments(), {"planId", "revision", "includeAnnotations"});
         auto planId = args.planId();
+        auto revision = args.integer("revision", 1, int64_t{1} << 52);
         auto annotate = args.boolean("includeAnnotations");
         if (!args.ok()) return call->finish(args.error());
-        backend->readPlan(*planId, annotate.value_or(false), answer<PlanText>(call, [](const PlanText& p) {
-          std::string text = "# " + p.metadata.title + "\n\n" + metadataLine(p.metadata) + "\n\n---\n\n" + p.markdown;
-          return ToolResult{text, Json{{"metadata", metadataJson(p.metadata)}, {"markdown", p.markdown}}, false};
+        backend->readPlan(*planId, revision, annotate.value_or(false), answer<PlanText>(call, [](const PlanText& p) {
+          std::string text = "# " + p.metadata.title + "\n\n" + metadataLine(p.metadata) + "\n" + revisionsLine(p) +
+                             "\n\n---\n\n" + p.markdown;
+          Json revisions = Json::array();
+          for (const plan::RevisionSummary& r : p.revisions) {
+            Json j{{"revision", r.revision}, {"createdAt", r.createdAt}};
+            if (r.compared) {
+              j["blocksAdded"] = r.blocksAdded;
+              j["blocksRemoved"] = r.blocksRemoved;
+            }
+            revisions.push_back(std::move(j));
+          }
+          return ToolResult{text,
+                            Json{{"metadata", metadataJson(p.metadata)},
+                                 {"revision", p.revision},
+                                 {"markdown", p.markdown},
+                                 {"revisions", std::move(revisions)}},
+                            false};
         }));
       }});
 

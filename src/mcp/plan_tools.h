@@ -37,9 +37,9 @@ struct ResultBudget {
 };
 inline constexpr ResultBudget kCreatePlanBudget{400};  // the URLs included (snapshotUrl only when asked)
 inline constexpr ResultBudget kListPlansBudget{100, 150};
-inline constexpr ResultBudget kReadPlanBudget{300};
+inline constexpr ResultBudget kReadPlanBudget{400, 80};  // plus each kept revision
 inline constexpr ResultBudget kUpdatePlanBudget{350};
-inline constexpr ResultBudget kFeedbackBudget{150, 120, 90};
+inline constexpr ResultBudget kFeedbackBudget{220, 150, 90};
 
 std::shared_ptr<const ToolSet> makePlanTools(std::shared_ptr<PlanBackend> backend, PlanToolLimits limits = {});
 

@@ -21,7 +21,8 @@ class FakeBackend : public PlanBackend {
     listedStatus = status;
     reply({Status::Ok(), {{"p1", "One", "approved", 1000, 2000}}});
   }
-  void readPlan(std::string planId, bool annotations, Reply<PlanText> reply) override {
+  void readPlan(std::string planId, std::optional<int64_t> revision, bool annotations, Reply<PlanText> reply) override {
+    readRevision = revision;
     if (planId != "p1") return reply({Status::NotFound("no plan with id '" + planId + "'")});
     PlanText text;
     text.metadata = metadata();
@@ -59,6 +60,7 @@ class FakeBackend : public PlanBackend {
   std::vector<NewPlan> created;
   std::vector<PlanChange> changes;
   std::string listedStatus = "unset";
+  std::optional<int64_t> readRevision;
   int64_t waitTimeoutMs = 0;
   Reply<Feedback> pendingWait;
   bool waitCancelled = false;
@@ -267,7 +269,11 @@ class RealisticBackend : public FakeBackend {
     for (int i = 0; i < 20; ++i) plans.push_back({kId, titles[i % 2], "changes_requested", 1796623831484, 1796623839999, repo});
     reply({Status::Ok(), plans});
   }
-  void readPlan(std::string, bool, Reply<PlanText> reply) override { reply({Status::Ok(), {full(), markdown}}); }
+  void readPlan(std::string, std::optional<int64_t>, bool, Reply<PlanText> reply) override {
+    PlanText text{full(), markdown, 12, {}};
+    for (int64_t r = 1; r <= 12; ++r) text.revisions.push_back({r, 1796623831484, 120, 95, r > 1});
+    reply({Status::Ok(), std::move(text)});
+  }
   void updatePlan(PlanChange, Reply<UpdatedPlan> reply) override { reply({Status::Ok(), {full(), 1200, 300, 250}}); }
   void getFeedback(std::string, Reply<Feedback> reply) override { reply({Status::Ok(), threads()}); }
 
@@ -283,13 +289,16 @@ class RealisticBackend : public FakeBackend {
     m.reviewedAt = 1796623839999;
     m.reviewedBy = "Ada Lovelace";
     m.revision = 12;
+    m.revisedAt = 1796623835000;
+    m.reviewedRevision = 12;
+    m.decisionNote = "Fine, but keep the old endpoint for one release.";
     return m;
   }
   static Feedback threads() {
     Feedback f{full(), {}};
     for (int t = 0; t < 5; ++t) {
       FeedbackThread thread{"0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-                            "a quoted phrase", t % 2 == 0, {}};
+                            "a quoted phrase", t % 2 == 0, {}, t == 4, 11};
       for (int c = 0; c < 3; ++c) thread.comments.push_back({"Ada Lovelace", "Why not a sliding window?", 1796623839999});
       f.threads.push_back(thread);
     }
@@ -297,7 +306,8 @@ class RealisticBackend : public FakeBackend {
   }
   // What people wrote, which the budgets leave out.
   static size_t peoplesBytes(const Json& j) {
-    static const std::set<std::string> keys = {"title", "repo", "markdown", "quote", "author", "body", "reviewedBy"};
+    static const std::set<std::string> keys = {"title", "repo",       "markdown",  "quote",
+                                               "author", "body", "reviewedBy", "decisionNote"};
     size_t n = 0;
     if (j.is_object()) {
       for (auto& [k, v] : j.items()) n += keys.count(k) && v.is_string() ? v.get<std::string>().size() : peoplesBytes(v);
@@ -352,8 +362,9 @@ TEST_F(BudgetTest, EveryToolStaysWithinTheBudgetItsDescriptionStates) {
   EXPECT_NE(description("list_plans").find("at most 100 bytes plus 150 a plan"), std::string::npos);
 
   Json read = call("read_plan", {{"planId", RealisticBackend::kId}});
-  EXPECT_LE(overhead(read), kReadPlanBudget.fixed) << overhead(read);
-  EXPECT_NE(description("read_plan").find("at most 300 bytes"), std::string::npos);
+  // Twelve revisions kept (the fake's history).
+  EXPECT_LE(overhead(read), kReadPlanBudget.fixed + 12 * kReadPlanBudget.perItem) << overhead(read);
+  EXPECT_NE(description("read_plan").find("at most 400 bytes plus 80 a kept revision"), std::string::npos);
 
   Json updated = call("update_plan", {{"planId", RealisticBackend::kId}, {"content", "# x"}});
   EXPECT_LE(overhead(updated), kUpdatePlanBudget.fixed) << overhead(updated);
@@ -369,7 +380,7 @@ TEST_F(BudgetTest, EveryToolStaysWithinTheBudgetItsDescriptionStates) {
             << overhead(listed) << ", read_plan " << overhead(read) << ", update_plan " << overhead(updated)
             << ", get_feedback of 5 threads and 15 comments " << overhead(feedback) << "\n";
   for (const char* tool : {"get_feedback", "wait_for_review"})
-    EXPECT_NE(description(tool).find("at most 150 bytes plus 120 a thread and 90 a comment"), std::string::npos) << tool;
+    EXPECT_NE(description(tool).find("at most 220 bytes plus 150 a thread and 90 a comment"), std::string::npos) << tool;
 }
 
 }  // namespace

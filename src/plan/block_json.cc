@@ -15,18 +15,36 @@ Value runToJSON(const TextRun& r) {
   return Value(std::move(o));
 }
 
+// Runs that differ only in their comment threads are one text in BlockNote's
+// JSON (contentNodeToInlineContent merges texts with the same styles; the
+// comment mark is not a style), so they are written as one.
+std::vector<TextRun> mergedRuns(const std::vector<TextRun>& runs) {
+  std::vector<TextRun> out;
+  for (const TextRun& r : runs) {
+    if (!out.empty() && out.back().styles == r.styles) {
+      out.back().text += r.text;
+    } else {
+      out.push_back({r.text, r.styles, {}});
+    }
+  }
+  return out;
+}
+
 Value inlineToJSON(const std::vector<Inline>& content) {
   Value::Array out;
   out.reserve(content.size());
-  for (const Inline& in : content) {
-    if (in.kind == Inline::Kind::kText) {
-      out.push_back(runToJSON(in.run));
+  for (size_t i = 0; i < content.size();) {
+    if (content[i].kind == Inline::Kind::kText) {
+      std::vector<TextRun> texts;
+      for (; i < content.size() && content[i].kind == Inline::Kind::kText; ++i) texts.push_back(content[i].run);
+      for (const TextRun& r : mergedRuns(texts)) out.push_back(runToJSON(r));
       continue;
     }
+    const Inline& link = content[i++];
     Value::Array runs;
-    for (const TextRun& r : in.runs) runs.push_back(runToJSON(r));
+    for (const TextRun& r : mergedRuns(link.runs)) runs.push_back(runToJSON(r));
     Value::Object o;
-    o.set("type", "link").set("href", in.href).set("content", Value::array(std::move(runs)));
+    o.set("type", "link").set("href", link.href).set("content", Value::array(std::move(runs)));
     out.push_back(Value(std::move(o)));
   }
   return Value::array(std::move(out));

@@ -281,6 +281,24 @@ std::string planMarkdown(crdt::Doc& doc, bool includeAnnotations) {
   return toMarkdown(blocks, {includeAnnotations, &threads});
 }
 
+Status planMarkdownAt(crdt::Doc& doc, const PlanMetadata& metadata, int64_t revision, bool includeAnnotations,
+                      std::string* out) {
+  if (revision == metadata.revision) {
+    *out = planMarkdown(doc, includeAnnotations);
+    return Status::Ok();
+  }
+  if (auto blocks = revisionBlocks(doc, metadata, revision)) {
+    *out = toMarkdown(*blocks);
+    return Status::Ok();
+  }
+  RevisionHistory history = readRevisions(doc);
+  std::string kept = history.kept.empty() ? std::to_string(metadata.revision)
+                                          : std::to_string(history.kept.front().revision) + " to " +
+                                                std::to_string(metadata.revision);
+  return Status::NotFound("revision " + std::to_string(revision) + " of plan '" + metadata.id +
+                          "' is not kept (kept: " + kept + ")");
+}
+
 std::vector<FeedbackThread> planFeedback(crdt::Doc& doc) {
   crdt::XmlFragment fragment = doc.getXmlFragment(kDocumentKey);
   std::vector<Block> blocks = fragment.valid() ? readDocument(fragment) : std::vector<Block>{};

@@ -40,6 +40,12 @@ Status replacePlanContent(crdt::Doc& doc, std::vector<Block> wanted, ContentChan
 // The plan's blocks as markdown; with annotations, each comment thread after
 // the block it is anchored in.
 std::string planMarkdown(crdt::Doc& doc, bool includeAnnotations);
+// Revision `revision` of the plan as markdown: the current one as
+// planMarkdown gives it, an earlier kept one without annotations (its
+// threads are read on the current text). NotFound, saying which revisions
+// are kept, for any other.
+Status planMarkdownAt(crdt::Doc& doc, const PlanMetadata& metadata, int64_t revision, bool includeAnnotations,
+                      std::string* out);
 
 struct FeedbackComment {
   std::string author, body;  // author: the display name from `users`

@@ -1,6 +1,8 @@
 #include "plan/revisions.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "lib0/json.h"
 #include "plan/block_json.h"
@@ -49,6 +51,23 @@ Value markerThrough(int64_t revision) {
   marker.set("dropped", true);
   marker.set("through", revision);
   return Value(std::move(marker));
+}
+
+// Each block of the tree (children apart) as its JSON, sorted: what two
+// revisions share is their multiset intersection.
+std::vector<std::string> flatten(const std::vector<Block>& blocks) {
+  std::vector<std::string> out;
+  auto walk = [&](auto&& self, const std::vector<Block>& level) -> void {
+    for (const Block& b : level) {
+      Block alone = b;
+      alone.children.clear();
+      out.push_back(lib0::toJSON(blockToJSON(alone)));
+      self(self, b.children);
+    }
+  };
+  walk(walk, blocks);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -127,6 +146,39 @@ std::optional<std::vector<Block>> revisionBlocks(crdt::Doc& doc, const PlanMetad
     return blocks;
   }
   return std::nullopt;
+}
+
+std::vector<RevisionSummary> summarizeRevisions(crdt::Doc& doc, const PlanMetadata& current) {
+  RevisionHistory history = readRevisions(doc);
+  std::vector<RevisionSummary> out;
+  std::optional<std::vector<std::string>> previous;  // the blocks of the revision before, if kept
+  int64_t previousNumber = 0;
+  auto add = [&](int64_t revision, double createdAt, const std::vector<Block>& blocks) {
+    RevisionSummary s{revision, createdAt};
+    std::vector<std::string> mine = flatten(blocks);
+    if (previous && previousNumber == revision - 1) {
+      std::vector<std::string> shared;
+      std::set_intersection(previous->begin(), previous->end(), mine.begin(), mine.end(), std::back_inserter(shared));
+      s.blocksAdded = mine.size() - shared.size();
+      s.blocksRemoved = previous->size() - shared.size();
+      s.compared = true;
+    }
+    out.push_back(s);
+    previous = std::move(mine);
+    previousNumber = revision;
+  };
+  for (const KeptRevision& r : history.kept) {
+    std::vector<Block> blocks;
+    if (!blocksFromJSON(r.blocks, &blocks).ok()) {
+      previous.reset();
+      continue;
+    }
+    add(r.revision, r.createdAt, blocks);
+  }
+  crdt::XmlFragment fragment = doc.getXmlFragment(kDocumentKey);
+  add(current.revision, current.revisedAt.value_or(current.revision <= 1 ? current.createdAt : current.updatedAt),
+      fragment.valid() ? readDocument(fragment) : std::vector<Block>{});
+  return out;
 }
 
 }  // namespace roundtable::plan

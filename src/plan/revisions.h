@@ -59,6 +59,21 @@ void keepRevision(crdt::Doc& doc, const PlanMetadata& current, double nowMs, Rev
 // kept) has none; records of another shape are skipped.
 RevisionHistory readRevisions(crdt::Doc& doc);
 
+// One revision as the tools list it.
+struct RevisionSummary {
+  int64_t revision = 0;
+  double createdAt = 0;  // when its content was set
+  // Blocks (nested ones included, as update_plan counts them) added and
+  // removed against the revision before it; a changed block is one of each.
+  // Not known for the oldest kept revision (its predecessor is gone):
+  // `compared` is then false and both are 0.
+  size_t blocksAdded = 0, blocksRemoved = 0;
+  bool compared = false;
+};
+
+// Every kept revision and the current one, oldest first.
+std::vector<RevisionSummary> summarizeRevisions(crdt::Doc& doc, const PlanMetadata& current);
+
 // The blocks of revision `revision` of the plan: the current one from its
 // `document`, an earlier one from its record. nullopt if it is not kept (or
 // never existed).

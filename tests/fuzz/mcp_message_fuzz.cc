@@ -61,10 +61,14 @@ class MemoryBackend : public mcp::PlanBackend {
       if (auto m = plan::readMetadata(*doc); m && (status.empty() || m->status == status)) out.push_back(plan::summaryOf(*m));
     reply({Status::Ok(), out});
   }
-  void readPlan(std::string id, bool annotations, mcp::Reply<mcp::PlanText> reply) override {
+  void readPlan(std::string id, std::optional<int64_t> revision, bool annotations,
+                mcp::Reply<mcp::PlanText> reply) override {
     crdt::Doc* doc = find(id);
     if (!doc) return reply({Status::NotFound("no plan " + id)});
-    reply({Status::Ok(), {*plan::readMetadata(*doc), plan::planMarkdown(*doc, annotations)}});
+    plan::PlanMetadata m = *plan::readMetadata(*doc);
+    mcp::PlanText text{m, "", revision.value_or(m.revision), plan::summarizeRevisions(*doc, m)};
+    Status s = plan::planMarkdownAt(*doc, m, text.revision, annotations, &text.markdown);
+    reply({s, std::move(text)});
   }
   void updatePlan(mcp::PlanChange c, mcp::Reply<mcp::UpdatedPlan> reply) override {
     crdt::Doc* doc = find(c.planId);

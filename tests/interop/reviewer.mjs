@@ -8,6 +8,7 @@ import { BlockNoteEditor } from '@blocknote/core'
 import { withCollaboration, YjsThreadStore } from '@blocknote/core/yjs'
 import { CommentsExtension, DefaultThreadStoreAuth } from '@blocknote/core/comments'
 import { ServerBlockNoteEditor } from '@blocknote/server-util'
+import * as Y from 'yjs'
 
 let server
 const serverEditor = () => (server ??= ServerBlockNoteEditor.create())
@@ -22,10 +23,10 @@ export const commentBody = text => [{
 
 /**
  * Selects `quote` (the first text block holding it) and creates a thread on it
- * with `text` as its first comment, as user {id, name, color}. Returns the
- * thread id.
+ * with `text` as its first comment, as user {id, name, color}, with the
+ * thread `metadata` given (the web app gives {revision}). Returns the thread id.
  */
-export async function commentOn (doc, { user, quote, text }) {
+export async function commentOn (doc, { user, quote, text, metadata }) {
   doc.getMap('users').set(user.id, { name: user.name, color: user.color })
   const store = new YjsThreadStore(user.id, doc.getMap('threads'), new DefaultThreadStoreAuth(user.id, 'editor'))
   let threadId
@@ -51,7 +52,7 @@ export async function commentOn (doc, { user, quote, text }) {
     if (!range) throw new Error(`no text block holds "${quote}"`)
     tt.commands.setTextSelection(range)
     const before = new Set(doc.getMap('threads').keys())
-    await editor.getExtension(CommentsExtension).createThread({ initialComment: { body: commentBody(text) } })
+    await editor.getExtension(CommentsExtension).createThread({ initialComment: { body: commentBody(text) }, metadata })
     threadId = [...doc.getMap('threads').keys()].find(k => !before.has(k))
     editor.unmount()
   })
@@ -63,4 +64,28 @@ export async function reply (doc, { user, threadId, text }) {
   doc.getMap('users').set(user.id, { name: user.name, color: user.color })
   const store = new YjsThreadStore(user.id, doc.getMap('threads'), new DefaultThreadStoreAuth(user.id, 'editor'))
   await store.addComment({ threadId, comment: { body: commentBody(text) } })
+}
+
+/**
+ * The blocks the web app's editor (with the comments extension, which knows
+ * the comment marks) reads from `doc`'s `document`: BlockNote's editor.document,
+ * read from a copy so that nothing it repairs reaches `doc`.
+ */
+export async function editorBlocks (doc) {
+  const copy = new Y.Doc()
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+  const store = new YjsThreadStore('reader', copy.getMap('threads'), new DefaultThreadStoreAuth('reader', 'editor'))
+  let blocks
+  await serverEditor()._withJSDOM(async () => {
+    const editor = BlockNoteEditor.create(withCollaboration({
+      collaboration: { fragment: copy.getXmlFragment('document'), user: { name: 'reader', color: '#000000' }, provider: undefined },
+      extensions: [CommentsExtension({ threadStore: store, resolveUsers: async ids => ids.map(id => ({ id, username: id, avatarUrl: '' })) })]
+    }))
+    const div = document.createElement('div')
+    document.body.appendChild(div)
+    editor.mount(div)
+    blocks = JSON.parse(JSON.stringify(editor.document))
+    editor.unmount()
+  })
+  return blocks
 }
