@@ -7,7 +7,7 @@
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"
-#include "crdt/update/coder_v1.h"
+#include "crdt/update/update_coder.h"
 
 namespace roundtable::crdt {
 
@@ -246,7 +246,7 @@ void Item::gc(StructStore& store, bool parentGCd, Transaction* txn) {
   }
 }
 
-void Item::write(UpdateEncoderV1& enc, Clock offset) const {
+void Item::write(UpdateEncoder& enc, Clock offset) const {
   ID originId;
   const ID* o = nullptr;
   if (offset > 0) {
