@@ -18,6 +18,9 @@
 //   {"cmd":"svFromUpdate","format":"v2","update":..}     -> sv
 //   {"cmd":"meta","format":"v2","update":..}             -> from, to: [[client, clock], ...]
 //   {"cmd":"convert","to":"v2","update":..}              -> update (from the other format)
+// And an editing trace replayed into a fresh doc's text "text", one
+// transaction per entry, each patch [pos, delete, insert] (the B4 trace):
+//   {"cmd":"replay","client":4000000000,"txns":[[[pos,del,"ins"],...],...]} -> state, stateV2
 // Responses: {"ok":true,...} or {"ok":false,"error":"..."}.
 //
 // An op addresses its target with "root" (name), "kind" (map, array, text,
@@ -423,6 +426,24 @@ Value handle(const Value& req) {
     must(str(req, "to") == "v2" ? crdt::convertUpdateFormatV1ToV2(bytes("update"), &out)
                                 : crdt::convertUpdateFormatV2ToV1(bytes("update"), &out));
     res.set("update", base64Encode(out));
+    return Value(std::move(res));
+  }
+  if (cmd == "replay") {
+    crdt::Doc doc(crdt::DocOptions{.clientId = static_cast<crdt::ClientId>(num(req, "client"))});
+    crdt::Text text = doc.getText("text");
+    for (const Value& txn : field(req, "txns").asArray()) {
+      doc.transact([&](crdt::Transaction&) {
+        for (const Value& patch : txn.asArray()) {
+          const auto& p = patch.asArray();
+          const size_t pos = static_cast<size_t>(p.at(0).asNumber());
+          const size_t del = static_cast<size_t>(p.at(1).asNumber());
+          if (del > 0) check(text.erase(pos, del), "replay delete");
+          if (!p.at(2).asString().empty()) check(text.insert(pos, p.at(2).asString()), "replay insert");
+        }
+      });
+    }
+    res.set("state", base64Encode(doc.encodeStateAsUpdate()));
+    res.set("stateV2", base64Encode(doc.encodeStateAsUpdateV2()));
     return Value(std::move(res));
   }
   auto it = docs.find(str(req, "doc"));
