@@ -433,7 +433,7 @@ async function simulate (seed, opsPerRun, driver, log) {
   const stats = { events: 0, checkpoints: 0, cleanupUpdates: 0, converted: 0, updateFns: 0 }
   // A C++ doc's v1 and v2 update of one transaction hold the same structs and
   // delete set, as yjs reads them. (yjs's conversions drop the parent-key bit
-  // of an item written with an origin, trap 8 of docs/crdt.md's list, so
+  // of an item written with an origin (docs/crdt.md, the v2 update), so
   // both sides are compared after passing through yjs's converters.)
   const checkOther = (p, updates, other) => {
     assert.equal(other.length, updates.length, `${where()} ${p.name}: updates in both formats`)
