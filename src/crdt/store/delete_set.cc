@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crdt/store/struct_store.h"
-#include "crdt/update/update_coder.h"
+#include "crdt/update/with_encoder.h"
 
 namespace roundtable::crdt {
 
@@ -64,21 +64,23 @@ bool DeleteSet::isDeleted(ID id) const {
   return false;
 }
 
-void DeleteSet::write(UpdateEncoder& enc) const {
-  enc.rest.writeVarUint(clients.size());
-  std::vector<const std::pair<ClientId, std::vector<DeleteItem>>*> sorted;
-  sorted.reserve(clients.size());
-  for (auto& c : clients) sorted.push_back(&c);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first > b->first; });
-  for (auto* entry : sorted) {
-    enc.resetDsCurVal();
-    enc.rest.writeVarUint(entry->first);
-    enc.rest.writeVarUint(entry->second.size());
-    for (const DeleteItem& item : entry->second) {
-      enc.writeDsClock(item.clock);
-      enc.writeDsLen(item.len);
+void DeleteSet::write(UpdateEncoder& encoder) const {
+  withEncoder(encoder, [&](auto& enc) {
+    enc.rest.writeVarUint(clients.size());
+    std::vector<const std::pair<ClientId, std::vector<DeleteItem>>*> sorted;
+    sorted.reserve(clients.size());
+    for (auto& c : clients) sorted.push_back(&c);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first > b->first; });
+    for (auto* entry : sorted) {
+      enc.resetDsCurVal();
+      enc.rest.writeVarUint(entry->first);
+      enc.rest.writeVarUint(entry->second.size());
+      for (const DeleteItem& item : entry->second) {
+        enc.writeDsClock(item.clock);
+        enc.writeDsLen(item.len);
+      }
     }
-  }
+  });
 }
 
 DeleteSet DeleteSet::read(UpdateDecoder& dec) {

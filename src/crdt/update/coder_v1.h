@@ -12,6 +12,7 @@ namespace roundtable::crdt {
 
 class UpdateEncoderV1 final : public UpdateEncoder {
  public:
+  UpdateEncoderV1() : UpdateEncoder(UpdateFormat::kV1) {}
   void resetDsCurVal() override {}
   void writeDsClock(Clock c) override { rest.writeVarUint(c); }
   void writeDsLen(Clock l) override { rest.writeVarUint(l); }

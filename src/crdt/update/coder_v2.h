@@ -21,6 +21,7 @@ namespace roundtable::crdt {
 
 class UpdateEncoderV2 final : public UpdateEncoder {
  public:
+  UpdateEncoderV2() : UpdateEncoder(UpdateFormat::kV2) {}
   void resetDsCurVal() override { dsCurrVal_ = 0; }
   void writeDsClock(Clock c) override {
     rest.writeVarUint(c - dsCurrVal_);

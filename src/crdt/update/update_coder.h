@@ -28,8 +28,12 @@ enum class UpdateFormat : uint8_t { kV1, kV2 };
 
 class UpdateEncoder {
  public:
+  explicit UpdateEncoder(UpdateFormat format) : format_(format) {}
   virtual ~UpdateEncoder() = default;
   lib0::Encoder rest;
+  // Which implementation this is: hot writers (items, delete sets) switch on
+  // it once and call the final class directly (with_encoder.h).
+  UpdateFormat format() const { return format_; }
 
   // Delete sets: v2 writes clocks as differences within one client.
   virtual void resetDsCurVal() = 0;
@@ -54,6 +58,9 @@ class UpdateEncoder {
 
   // The whole update. Call once; the encoder is spent afterwards.
   virtual std::vector<uint8_t> finish() = 0;
+
+ private:
+  UpdateFormat format_;
 };
 
 class UpdateDecoder {
@@ -94,6 +101,7 @@ class UpdateDecoder {
 };
 
 std::unique_ptr<UpdateEncoder> makeUpdateEncoder(UpdateFormat format);
+
 // Throws lib0::DecodeError if a v2 update's column header is malformed.
 std::unique_ptr<UpdateDecoder> makeUpdateDecoder(UpdateFormat format, std::span<const uint8_t> update);
 
