@@ -199,6 +199,61 @@ TEST(MalformedV2, RunsClaimingHugeLengthsAllocateNothing) {
   EXPECT_FALSE(doc.applyUpdateV2(v2Update({{}, {}, {}, {}, {}, bytesOf([](lib0::Encoder& e) { e.writeVarString(""); }), {}, {}, {}}, dsRest)).ok());
 }
 
+// Found by roundtable_update_v2_fuzz: a client listed twice in a delete set
+// gives that client's ranges out of order; as pending deletes they must
+// still encode in v2 (the merge sorts them).
+TEST(MalformedV2, PendingDeletesOutOfOrderStillEncode) {
+  const auto rest = bytesOf([](lib0::Encoder& e) {
+    e.writeVarUint(0);  // no structs
+    e.writeVarUint(2);  // two delete-set entries, both client 6
+    for (uint64_t clock : {10, 2}) {
+      e.writeVarUint(6);
+      e.writeVarUint(1);
+      e.writeVarUint(clock);
+      e.writeVarUint(0);  // length 1
+    }
+  });
+  const auto emptyStrings = bytesOf([](lib0::Encoder& e) { e.writeVarString(""); });
+  const auto update = v2Update({{}, {}, {}, {}, {}, emptyStrings, {}, {}, {}}, rest);
+  Doc doc;
+  ASSERT_TRUE(doc.applyUpdateV2(update).ok());
+  std::vector<uint8_t> state;
+  ASSERT_TRUE(doc.encodeStateAsUpdateV2({}, &state).ok());
+  Doc other;
+  ASSERT_TRUE(other.applyUpdateV2(state).ok());
+  EXPECT_EQ(other.encodeStateAsUpdateV2(), state);
+  EXPECT_GT(other.pendingBytes(), 0u);
+  // Written as they are, the ranges cannot be v2 (yjs writes garbage there).
+  std::vector<uint8_t> v1, out;
+  ASSERT_TRUE(convertUpdateFormatV2ToV1(update, &v1).ok());
+  EXPECT_EQ(convertUpdateFormatV1ToV2(v1, &out).code(), StatusCode::kInvalidArgument);
+}
+
+// Found by roundtable_update_v2_fuzz: v2 reads embeds and format values with
+// readAny, which can give what JSON cannot hold; such an item is refused, so
+// every document can still be written in v1.
+TEST(MalformedV2, EmbedThatJSONCannotHoldIsRefused) {
+  for (uint8_t any : {uint8_t{127}, uint8_t{122}}) {  // undefined; a bigint follows
+    const auto rest = bytesOf([any](lib0::Encoder& e) {
+      e.writeVarUint(1);  // one client
+      e.writeVarUint(1);  // one struct
+      e.writeVarUint(0);  // clock 0
+      e.writeUint8(any);
+      if (any == 122) e.writeBigInt64(7);
+      e.writeVarUint(0);  // no deletes
+    });
+    const auto strings = bytesOf([](lib0::Encoder& e) {
+      e.writeVarString("text");
+      e.writeVarIntParts(4, false);
+    });
+    const std::vector<uint8_t> clients = {5}, infos = {5}, parentInfos = {1};
+    Doc doc;
+    Status s = doc.applyUpdateV2(v2Update({{}, clients, {}, {}, infos, strings, parentInfos, {}, {}}, rest));
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.message();
+    EXPECT_TRUE(doc.stateVector().empty());
+  }
+}
+
 TEST(MalformedV2, ZeroLengthDeleteRangeCannotBecomeV2) {
   // v1 allows a delete range of length 0; v2 writes length - 1 (yjs throws).
   const std::vector<uint8_t> v1 = {0, 1, 5, 1, 3, 0};

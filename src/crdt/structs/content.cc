@@ -248,6 +248,31 @@ void ContentDoc::getContent(std::vector<Out>& out) const {
 }
 
 // --- reading ---
+namespace {
+bool hasBigInt(const Value& v) {
+  if (v.kind() == Value::Kind::BigInt) return true;
+  if (v.isArray()) {
+    for (const Value& e : v.asArray())
+      if (hasBigInt(e)) return true;
+  }
+  if (v.isObject()) {
+    for (const auto& entry : v.asObject())
+      if (hasBigInt(entry.second)) return true;
+  }
+  return false;
+}
+
+// A format value or embed: v2 reads it with readAny, which can give what
+// JSON.stringify cannot write (undefined, a bigint). yjs keeps such a value
+// and then throws whenever it writes the document in v1; it is refused here,
+// so that every document can be written in both formats.
+Value readJSONValue(UpdateDecoder& dec) {
+  Value v = dec.readJSON();
+  if (v.isUndefined() || hasBigInt(v)) throw lib0::DecodeError("a format value or embed that JSON cannot hold");
+  return v;
+}
+}  // namespace
+
 std::unique_ptr<Content> readItemContent(UpdateDecoder& dec, uint8_t info) {
   switch (info & 0x1F) {
     case 1:
@@ -272,10 +297,10 @@ std::unique_ptr<Content> readItemContent(UpdateDecoder& dec, uint8_t info) {
     case 4:
       return ContentString::fromWtf8(dec.readString());
     case 5:
-      return std::make_unique<ContentEmbed>(dec.readJSON());
+      return std::make_unique<ContentEmbed>(readJSONValue(dec));
     case 6: {
       std::string key = dec.readKey();
-      return std::make_unique<ContentFormat>(std::move(key), dec.readJSON());
+      return std::make_unique<ContentFormat>(std::move(key), readJSONValue(dec));
     }
     case 7:
       return std::make_unique<ContentType>(readTypeRef(dec));

@@ -185,7 +185,9 @@ std::optional<std::vector<uint8_t>> applyDeleteSet(const DeleteSet& ds, Transact
             break;
           }
         }
-      } else {
+      } else if (clockEnd > clock) {
+        // (A range of length 0 deletes nothing; yjs would keep it and then
+        // fail to write its pending deletes in v2.)
         unapplied.add(client, clock, clockEnd - clock);
       }
     }

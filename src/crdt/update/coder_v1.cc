@@ -1,5 +1,7 @@
 #include "crdt/update/coder_v1.h"
 
+#include <stdexcept>
+
 #include "crdt/update/coder_v2.h"
 #include "lib0/any.h"
 #include "lib0/json.h"
@@ -22,7 +24,15 @@ Clock UpdateDecoder::readRestClock() {
   return c;
 }
 
-void UpdateEncoderV1::writeJSON(const lib0::Value& v) { rest.writeVarString(lib0::toJSON(v)); }
+void UpdateEncoderV1::writeJSON(const lib0::Value& v) {
+  // JSON.stringify throws on a bigint (and yjs with it). Decoders refuse
+  // such values, so only a value given through the API can get here.
+  try {
+    rest.writeVarString(lib0::toJSON(v));
+  } catch (const std::invalid_argument& e) {
+    throw lib0::DecodeError(e.what());
+  }
+}
 
 lib0::Value UpdateDecoderV1::readJSON() { return lib0::parseJSON(rest.readVarString()); }
 

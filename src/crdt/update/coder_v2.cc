@@ -2,6 +2,13 @@
 
 namespace roundtable::crdt {
 
+void UpdateEncoderV2::writeDsClock(Clock c) {
+  // yjs writes a negative difference as a garbage byte; refuse instead.
+  if (c < dsCurrVal_) throw lib0::DecodeError("delete ranges out of order cannot be written in format v2");
+  rest.writeVarUint(c - dsCurrVal_);
+  dsCurrVal_ = c;
+}
+
 void UpdateEncoderV2::writeDsLen(Clock len) {
   if (len == 0) throw lib0::DecodeError("a delete range of length 0 cannot be written in format v2");
   rest.writeVarUint(len - 1);

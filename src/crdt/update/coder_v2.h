@@ -23,10 +23,8 @@ class UpdateEncoderV2 final : public UpdateEncoder {
  public:
   UpdateEncoderV2() : UpdateEncoder(UpdateFormat::kV2) {}
   void resetDsCurVal() override { dsCurrVal_ = 0; }
-  void writeDsClock(Clock c) override {
-    rest.writeVarUint(c - dsCurrVal_);
-    dsCurrVal_ = c;
-  }
+  // Clocks must not go back within a client: v2 writes differences.
+  void writeDsClock(Clock c) override;
   void writeDsLen(Clock len) override;
   void writeLeftID(ID id) override {
     clients_.write(id.client);

@@ -76,23 +76,26 @@ std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv) {
 
 std::vector<uint8_t> encodeStateAsUpdate(DocImpl& doc, std::span<const uint8_t> encodedTargetSv, UpdateFormat format) {
   const StateVector target = decodeStateVector(encodedTargetSv);
-  std::unique_ptr<UpdateEncoder> enc = makeUpdateEncoder(format);
+  const bool pending = doc.store.pendingDs || doc.store.pendingStructs;
+  // Pending data is kept as v1 updates, so with pending data the merge runs
+  // in v1 and its result is converted: the same structs and delete set that
+  // yjs's mergeUpdatesV2 of its v2 pieces writes (a merge reads items with
+  // origins without their parent key, either way).
+  std::unique_ptr<UpdateEncoder> enc = makeUpdateEncoder(pending ? UpdateFormat::kV1 : format);
   writeClientsStructs(*enc, doc.store, target);
   DeleteSet::fromStore(doc.store).write(*enc);
+  if (!pending) return enc->finish();
   std::vector<std::vector<uint8_t>> updates;
   updates.push_back(enc->finish());
-  // Pending data is kept as v1 updates; yjs keeps it as v2 and converts it.
-  // The structs are the same either way.
   if (doc.store.pendingDs) updates.push_back(*doc.store.pendingDs);
   if (doc.store.pendingStructs) {
     static const uint8_t kEmptySv[] = {0};
     std::span<const uint8_t> sv = encodedTargetSv.empty() ? std::span<const uint8_t>(kEmptySv) : encodedTargetSv;
     updates.push_back(diffUpdate(doc.store.pendingStructs->update, sv, UpdateFormat::kV1));
   }
-  if (updates.size() == 1) return std::move(updates[0]);
-  if (format == UpdateFormat::kV1) return mergeUpdates(updates, UpdateFormat::kV1);
-  for (size_t i = 1; i < updates.size(); i++) updates[i] = convertUpdateFormat(updates[i], UpdateFormat::kV1, UpdateFormat::kV2);
-  return mergeUpdates(updates, UpdateFormat::kV2);
+  std::vector<uint8_t> merged = mergeUpdates(updates, UpdateFormat::kV1);
+  if (format == UpdateFormat::kV1) return merged;
+  return convertUpdateFormat(merged, UpdateFormat::kV1, UpdateFormat::kV2);
 }
 
 bool writeUpdateMessageFromTransaction(UpdateEncoder& enc, Transaction& txn) {
