@@ -9,13 +9,6 @@ namespace roundtable::lib0 {
 
 namespace {
 
-// lib0 writeVarInt for an integer held exactly (sign and magnitude).
-void writeVarIntExact(Encoder& enc, int64_t v, bool negativeZero = false) {
-  const bool negative = v < 0 || negativeZero;
-  const uint64_t mag = v < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  enc.writeVarIntParts(mag, negative);
-}
-
 // JavaScript's string concatenation on WTF-8: a trailing lone high surrogate
 // and a leading lone low surrogate become one 4-byte character.
 void appendJoined(std::string& out, std::string_view s) {
@@ -33,67 +26,20 @@ void appendJoined(std::string& out, std::string_view s) {
   out.append(s);
 }
 
+// UTF-16 length of WTF-8: one unit per lead byte, two for 4-byte sequences
+// (branch-free, so that the compiler vectorizes it).
 size_t wtf16Length(std::string_view s) {
   size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) n += c >= 0xF0 ? 2 : 1;
-  }
+  for (unsigned char c : s) n += static_cast<size_t>((c & 0xC0) != 0x80) + static_cast<size_t>(c >= 0xF0);
   return n;
 }
 
 }  // namespace
 
-void RleEncoder::write(uint8_t v) {
-  if (hasValue_ && s_ == v) {
-    count_++;
-    return;
-  }
-  if (count_ > 0) enc_.writeVarUint(count_ - 1);
-  count_ = 1;
-  enc_.writeUint8(v);
-  s_ = v;
-  hasValue_ = true;
-}
-
-void UintOptRleEncoder::write(uint64_t v) {
-  if (s_ == v) {
-    count_++;
-  } else {
-    flush();
-    count_ = 1;
-    s_ = v;
-  }
-}
-
-void UintOptRleEncoder::flush() {
-  if (count_ == 0) return;
-  // One value: as itself; a run: negated (0 becomes -0), then the count - 2.
-  enc_.writeVarIntParts(s_, count_ > 1);
-  if (count_ > 1) enc_.writeVarUint(count_ - 2);
-}
-
 std::vector<uint8_t> UintOptRleEncoder::take() {
   flush();
   count_ = 0;
   return enc_.take();
-}
-
-void IntDiffOptRleEncoder::write(int64_t v) {
-  if (diff_ == v - s_) {
-    s_ = v;
-    count_++;
-  } else {
-    flush();
-    count_ = 1;
-    diff_ = v - s_;
-    s_ = v;
-  }
-}
-
-void IntDiffOptRleEncoder::flush() {
-  if (count_ == 0) return;
-  writeVarIntExact(enc_, diff_ * 2 + (count_ == 1 ? 0 : 1));
-  if (count_ > 1) enc_.writeVarUint(count_ - 2);
 }
 
 std::vector<uint8_t> IntDiffOptRleEncoder::take() {

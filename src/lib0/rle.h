@@ -30,7 +30,17 @@ namespace roundtable::lib0 {
 // varUint. The last run's length is never written: its value repeats forever.
 class RleEncoder {
  public:
-  void write(uint8_t v);
+  void write(uint8_t v) {
+    if (hasValue_ && s_ == v) {
+      count_++;
+      return;
+    }
+    if (count_ > 0) enc_.writeVarUint(count_ - 1);
+    count_ = 1;
+    enc_.writeUint8(v);
+    s_ = v;
+    hasValue_ = true;
+  }
   std::vector<uint8_t> take() { return enc_.take(); }
 
  private:
@@ -44,12 +54,25 @@ class RleEncoder {
 // written as itself; a run as the negated value and the run length minus two.
 class UintOptRleEncoder {
  public:
-  void write(uint64_t v);
+  void write(uint64_t v) {
+    if (s_ == v) {
+      count_++;
+    } else {
+      flush();
+      count_ = 1;
+      s_ = v;
+    }
+  }
   // Flushes the last run; call once.
   std::vector<uint8_t> take();
 
  private:
-  void flush();
+  void flush() {
+    if (count_ == 0) return;
+    // One value: as itself; a run: negated (0 becomes -0), then the count - 2.
+    enc_.writeVarIntParts(s_, count_ > 1);
+    if (count_ > 1) enc_.writeVarUint(count_ - 2);
+  }
   Encoder enc_;
   uint64_t s_ = 0;
   uint64_t count_ = 0;
@@ -59,11 +82,26 @@ class UintOptRleEncoder {
 // difference times two, plus one if a run length (minus two) follows.
 class IntDiffOptRleEncoder {
  public:
-  void write(int64_t v);
+  void write(int64_t v) {
+    if (diff_ == v - s_) {
+      s_ = v;
+      count_++;
+    } else {
+      flush();
+      count_ = 1;
+      diff_ = v - s_;
+      s_ = v;
+    }
+  }
   std::vector<uint8_t> take();
 
  private:
-  void flush();
+  void flush() {
+    if (count_ == 0) return;
+    const int64_t d = diff_ * 2 + (count_ == 1 ? 0 : 1);
+    enc_.writeVarIntParts(d < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(d) : static_cast<uint64_t>(d), d < 0);
+    if (count_ > 1) enc_.writeVarUint(count_ - 2);
+  }
   Encoder enc_;
   int64_t s_ = 0;
   int64_t diff_ = 0;
