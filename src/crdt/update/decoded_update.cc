@@ -15,7 +15,7 @@ void DecodedUpdate::releaseUnowned() {
   clients.clear();
 }
 
-DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool) {
+DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool, bool byClient) {
   DecodedUpdate out;
   uint64_t numOfStateUpdates = dec.rest.readVarUint();
   // Each client entry takes at least two bytes of the rest: a bound before any allocation.
@@ -28,7 +28,8 @@ DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool) {
     ClientId client = dec.readClient();
     Clock clock = dec.readRestClock();
     ClientStructRefs refs{client, {}, 0};
-    refs.refs.reserve(numberOfStructs);
+    if (byClient) refs.refs.reserve(numberOfStructs);
+    out.all.reserve(out.all.size() + numberOfStructs);
     for (uint64_t k = 0; k < numberOfStructs; k++) {
       uint8_t info = dec.readInfo();
       Struct* s;
@@ -83,12 +84,13 @@ DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool) {
         }
       }
       out.all.push_back(s);
-      refs.refs.push_back(s);
+      if (byClient) refs.refs.push_back(s);
       // yjs never writes empty structs; one would break the store's clock index.
       if (s->length == 0) throw lib0::DecodeError("struct of length 0");
       if (s->length > kMaxClock - clock) throw lib0::DecodeError("struct clock beyond 2^53");
       clock += s->length;
     }
+    if (!byClient) continue;
     bool replaced = false;
     for (auto& existing : out.clients) {
       if (existing.client == client) {

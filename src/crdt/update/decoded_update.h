@@ -56,8 +56,9 @@ inline DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool&
 }
 
 // Reads the structs part only (the decoder is left at the delete set). At
-// most dec.structBudget() structs, or DecodeError.
-DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool);
+// most dec.structBudget() structs, or DecodeError. Without `byClient`, only
+// `all` is filled (what merging and converting read).
+DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool, bool byClient = true);
 
 // Writes one struct (GC, Skip or Item) with an offset into its clock range.
 void writeStruct(UpdateEncoder& enc, const Struct* s, Clock offset);

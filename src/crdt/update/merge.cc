@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
+#include <deque>
 
 #include "crdt/doc_impl.h"
 #include "crdt/string_pool.h"
@@ -22,8 +22,10 @@ namespace {
 class StructReader {
  public:
   StructReader(std::span<const uint8_t> update, UpdateFormat format, StringPool& pool, bool filterSkips)
-      : dec_(makeUpdateDecoder(format, update)), decoded_(decodeStructs(*dec_, pool)), filterSkips_(filterSkips) {
-    order_ = decoded_.all;
+      : dec_(makeUpdateDecoder(format, update)),
+        decoded_(decodeStructs(*dec_, pool, false)),
+        end_(decoded_.all.size()),
+        filterSkips_(filterSkips) {
     advance();
   }
   Struct* curr = nullptr;
@@ -41,12 +43,12 @@ class StructReader {
  private:
   void advance() {
     do {
-      curr = pos_ < order_.size() ? order_[pos_++] : nullptr;
+      curr = pos_ < end_ ? decoded_.all[pos_++] : nullptr;
     } while (filterSkips_ && curr && curr->isSkip());
   }
   std::unique_ptr<UpdateDecoder> dec_;
   DecodedUpdate decoded_;
-  std::vector<Struct*> order_;
+  size_t end_;  // the decoded structs; slices owned later follow them
   size_t pos_ = 0;
   bool filterSkips_;
 };
@@ -125,16 +127,23 @@ bool mergeLazy(Struct* left, Struct* right) {
 
 // yjs sorts its readers by their current struct before every step: higher
 // clients first, then lower clocks, then non-Skips first; Array.sort is
-// stable. Only the first reader moves in a step, so the order is kept in a
-// set, and a reader that moved goes back before the readers it ties with
-// (where the stable sort leaves it) - the same order in O(log n) a step.
-struct ReaderOrder {
-  bool operator()(const StructReader* a, const StructReader* b) const {
-    const Struct* x = a->curr;
-    const Struct* y = b->curr;
-    if (x->id.client != y->id.client) return x->id.client > y->id.client;
-    if (x->id.clock != y->id.clock) return x->id.clock < y->id.clock;
-    return !x->isSkip() && y->isSkip();
+// stable. Only the first reader moves in a step, and the stable sort puts it
+// back before the readers it ties with. A heap keeps the same order in
+// O(log n) a step: ties are broken by `rank`, the update's index for the
+// first sort, and for a reader put back a number below every rank given so
+// far (the most recent first).
+struct QueuedReader {
+  StructReader* reader;
+  int64_t rank;
+};
+struct LaterInOrder {
+  bool operator()(const QueuedReader& a, const QueuedReader& b) const {
+    const Struct* x = a.reader->curr;
+    const Struct* y = b.reader->curr;
+    if (x->id.client != y->id.client) return x->id.client < y->id.client;
+    if (x->id.clock != y->id.clock) return x->id.clock > y->id.clock;
+    if (x->isSkip() != y->isSkip()) return x->isSkip();
+    return a.rank > b.rank;
   }
 };
 
@@ -143,13 +152,15 @@ struct ReaderOrder {
 std::vector<uint8_t> mergeUpdates(const std::vector<std::vector<uint8_t>>& updates, UpdateFormat format) {
   if (updates.size() == 1) return updates[0];
   StringPool pool;
-  std::vector<std::unique_ptr<StructReader>> readers;
-  readers.reserve(updates.size());
-  for (const auto& u : updates) readers.push_back(std::make_unique<StructReader>(u, format, pool, true));
-  std::multiset<StructReader*, ReaderOrder> lazy;
-  // Inserting in update order keeps ties in update order, as the first sort does.
-  for (auto& r : readers)
-    if (r->curr) lazy.insert(lazy.end(), r.get());
+  std::deque<StructReader> readers;
+  std::vector<QueuedReader> heap;
+  heap.reserve(updates.size());
+  for (const auto& u : updates) {
+    readers.emplace_back(u, format, pool, true);
+    if (readers.back().curr) heap.push_back({&readers.back(), static_cast<int64_t>(heap.size())});
+  }
+  std::make_heap(heap.begin(), heap.end(), LaterInOrder{});
+  int64_t nextRank = -1;
 
   struct CurrWrite {
     Struct* s;
@@ -159,13 +170,16 @@ std::vector<uint8_t> mergeUpdates(const std::vector<std::vector<uint8_t>>& updat
   StructWriter writer(format);
   std::vector<std::unique_ptr<Struct>> created;  // Skips made while merging
 
-  while (!lazy.empty()) {
-    StructReader* currDecoder = *lazy.begin();
-    lazy.erase(lazy.begin());
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), LaterInOrder{});
+    StructReader* currDecoder = heap.back().reader;
+    heap.pop_back();
     const ClientId firstClient = currDecoder->curr->id.client;
     // Puts the reader back where the next sort would place it.
     auto requeue = [&] {
-      if (currDecoder->curr) lazy.insert(lazy.lower_bound(currDecoder), currDecoder);
+      if (!currDecoder->curr) return;
+      heap.push_back({currDecoder, nextRank--});
+      std::push_heap(heap.begin(), heap.end(), LaterInOrder{});
     };
     if (currWrite) {
       Struct* curr = currDecoder->curr;
@@ -228,7 +242,7 @@ std::vector<uint8_t> mergeUpdates(const std::vector<std::vector<uint8_t>>& updat
   if (currWrite) writer.write(currWrite->s, currWrite->offset);
   UpdateEncoder& out = writer.finishStructs();
   std::vector<DeleteSet> sets;
-  for (auto& r : readers) sets.push_back(DeleteSet::read(r->decoder()));
+  for (auto& r : readers) sets.push_back(DeleteSet::read(r.decoder()));
   DeleteSet::merge(sets).write(out);
   return out.finish();
 }
