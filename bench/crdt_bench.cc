@@ -9,6 +9,15 @@
 //                    onUpdate callback counting the v1 update bytes
 //   apply_b4_update  applyUpdate(b4-update.bin) to an empty Doc
 //   encode_b4_state  encodeStateAsUpdate() of the finished B4 document
+//   encode_b4_state_v2  encodeStateAsUpdateV2() of the finished B4 document
+//   apply_b4_state_v2   applyUpdateV2 of that v2 state (159,929 bytes) to an empty Doc
+//   merge_b4_updates    the replay's 259,778 v1 updates merged without a document
+//                       as a log is compacted: each 1,000 consecutive updates
+//                       with mergeUpdates, then the 260 results in one more
+//                       (yjs's mergeUpdates re-sorts its readers at every step,
+//                       so one merge of all 259,778 would take it about half an
+//                       hour; this binary also reports that one merge, C++ only,
+//                       as merge_b4_updates_whole)
 // Memory: this binary replaces the global operator new/delete and counts the
 // bytes malloc handed out (malloc_usable_size); `b4_doc_bytes` is what the
 // finished B4 document keeps live, `b4_peak_bytes` the peak above the
@@ -17,6 +26,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <span>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -324,6 +334,80 @@ int main(int argc, char** argv) {
       size = u.size();
     }
     addCase("encode_b4_state", t, ", \"bytes\": " + std::to_string(size));
+  }
+
+  // --- format v2 of the finished B4 doc --------------------------------------
+  std::vector<uint8_t> b4V2 = b4->encodeStateAsUpdateV2();
+  if (enabled("encode_b4_state_v2")) {
+    Timing t;
+    size_t size = 0;
+    for (int i = 0; i <= runs; i++) {
+      auto t0 = Clk::now();
+      std::vector<uint8_t> u = b4->encodeStateAsUpdateV2();
+      auto t1 = Clk::now();
+      if (i > 0) t.samples.push_back(ms(t1 - t0));
+      size = u.size();
+    }
+    addCase("encode_b4_state_v2", t, ", \"bytes\": " + std::to_string(size));
+  }
+  if (enabled("apply_b4_state_v2")) {
+    Timing t;
+    for (int i = 0; i <= runs; i++) {
+      auto t0 = Clk::now();
+      auto doc = std::make_unique<Doc>();
+      if (!doc->applyUpdateV2(b4V2).ok()) die("applyUpdateV2(B4 state) failed");
+      auto t1 = Clk::now();
+      if (i > 0) t.samples.push_back(ms(t1 - t0));
+      if (fullTrace && doc->getText("text").toString() != trace.endContent) die("apply v2: wrong final text");
+      doc.reset();
+    }
+    addCase("apply_b4_state_v2", t, ", \"input_bytes\": " + std::to_string(b4V2.size()));
+  }
+
+  // --- merging the replay's updates without a document ----------------------
+  if (enabled("merge_b4_updates")) {
+    std::vector<std::vector<uint8_t>> updates;
+    {
+      Doc doc(b4Options);
+      Text text = doc.getText("text");
+      doc.onUpdate([&](std::span<const uint8_t> u, const void*) { updates.emplace_back(u.begin(), u.end()); });
+      for (const Txn& txn : trace.txns) {
+        doc.transact([&](Transaction&) {
+          for (const Patch& p : txn) {
+            if (p.del > 0 && !text.erase(p.pos, p.del).ok()) die("erase failed");
+            if (!p.ins.empty() && !text.insert(p.pos, p.ins).ok()) die("insert failed");
+          }
+        });
+      }
+    }
+    constexpr size_t kChunk = 1000;
+    Timing t;
+    size_t size = 0;
+    for (int i = 0; i <= runs; i++) {
+      auto t0 = Clk::now();
+      std::vector<std::vector<uint8_t>> chunks;
+      for (size_t k = 0; k < updates.size(); k += kChunk) {
+        std::vector<std::vector<uint8_t>> part(updates.begin() + k, updates.begin() + std::min(updates.size(), k + kChunk));
+        chunks.emplace_back();
+        if (!roundtable::crdt::mergeUpdates(part, &chunks.back()).ok()) die("mergeUpdates failed");
+      }
+      std::vector<uint8_t> merged;
+      if (!roundtable::crdt::mergeUpdates(chunks, &merged).ok()) die("mergeUpdates failed");
+      auto t1 = Clk::now();
+      if (i > 0) t.samples.push_back(ms(t1 - t0));
+      size = merged.size();
+    }
+    addCase("merge_b4_updates", t, ", \"updates\": " + std::to_string(updates.size()) + ", \"bytes\": " + std::to_string(size));
+    Timing whole;
+    for (int i = 0; i <= runs; i++) {
+      auto t0 = Clk::now();
+      std::vector<uint8_t> merged;
+      if (!roundtable::crdt::mergeUpdates(updates, &merged).ok()) die("mergeUpdates failed");
+      auto t1 = Clk::now();
+      if (i > 0) whole.samples.push_back(ms(t1 - t0));
+      size = merged.size();
+    }
+    addCase("merge_b4_updates_whole", whole, ", \"updates\": " + std::to_string(updates.size()) + ", \"bytes\": " + std::to_string(size));
   }
 
   out += "\n  },\n  \"memory\": {\"b4_doc_bytes\": " + std::to_string(docBytes) +

@@ -147,6 +147,68 @@ if (enabled('encode_b4_state')) {
   cases.encode_b4_state = { ...timing(samples), bytes: size }
 }
 
+const b4V2 = Y.encodeStateAsUpdateV2(b4)
+if (enabled('encode_b4_state_v2')) {
+  const samples = []
+  let size = 0
+  for (let i = 0; i <= runs; i++) {
+    const t0 = now()
+    const u = Y.encodeStateAsUpdateV2(b4)
+    const t1 = now()
+    if (i > 0) samples.push(t1 - t0)
+    size = u.length
+  }
+  cases.encode_b4_state_v2 = { ...timing(samples), bytes: size }
+}
+
+if (enabled('apply_b4_state_v2')) {
+  const samples = []
+  for (let i = 0; i <= runs; i++) {
+    global.gc()
+    const t0 = now()
+    const doc = new Y.Doc()
+    Y.applyUpdateV2(doc, b4V2)
+    const t1 = now()
+    if (i > 0) samples.push(t1 - t0)
+    if (fullTrace) check(doc.getText('text').toString() === endContent, 'apply v2: wrong final text')
+    doc.destroy()
+  }
+  cases.apply_b4_state_v2 = { ...timing(samples), input_bytes: b4V2.length }
+}
+
+// The replay's updates merged as a log is compacted: each 1,000 consecutive
+// updates, then the results (mergeUpdates re-sorts its readers at every step:
+// one merge of all of them would take about half an hour). At most 2 timed
+// runs: one run takes seconds.
+if (enabled('merge_b4_updates')) {
+  const updates = []
+  const doc = newB4Doc()
+  doc.on('update', u => updates.push(u))
+  const text = doc.getText('text')
+  for (const patches of txns) {
+    doc.transact(() => {
+      for (const [pos, del, ins] of patches) {
+        if (del > 0) text.delete(pos, del)
+        if (ins !== '') text.insert(pos, ins)
+      }
+    })
+  }
+  const samples = []
+  let size = 0
+  const mergeRuns = Math.min(runs, 2)
+  for (let i = 0; i <= mergeRuns; i++) {
+    global.gc()
+    const t0 = now()
+    const chunks = []
+    for (let k = 0; k < updates.length; k += 1000) chunks.push(Y.mergeUpdates(updates.slice(k, k + 1000)))
+    const merged = Y.mergeUpdates(chunks)
+    const t1 = now()
+    if (i > 0) samples.push(t1 - t0)
+    size = merged.length
+  }
+  cases.merge_b4_updates = { ...timing(samples), updates: updates.length, bytes: size }
+}
+
 process.stdout.write(JSON.stringify({
   impl: 'yjs',
   version: yjsVersion,

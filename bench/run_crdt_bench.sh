@@ -43,7 +43,10 @@ const rows = []
 const cases = [
   ['b4_replay', `B4 replay (${cpp.txns.toLocaleString('en-US')} txns, onUpdate)`, 20],
   ['apply_b4_update', 'apply b4-update.bin to empty doc', 10],
-  ['encode_b4_state', 'encodeStateAsUpdate(B4 doc)', null]
+  ['encode_b4_state', 'encodeStateAsUpdate(B4 doc)', null],
+  ['apply_b4_state_v2', 'applyUpdateV2 of the B4 v2 state to empty doc', 10],
+  ['encode_b4_state_v2', 'encodeStateAsUpdateV2(B4 doc)', 10],
+  ['merge_b4_updates', `mergeUpdates of the B4 updates (per 1,000, then the results)`, 10]
 ]
 let fail = false
 for (const [key, label, target] of cases) {
@@ -72,6 +75,9 @@ if (yjs.cases.b4_replay && cpp.cases.b4_replay) {
   same(yjs.cases.b4_replay.update_bytes, cpp.cases.b4_replay.update_bytes, 'B4 update bytes')
 }
 if (yjs.cases.encode_b4_state && cpp.cases.encode_b4_state) same(yjs.cases.encode_b4_state.bytes, cpp.cases.encode_b4_state.bytes, 'encoded state size')
+if (yjs.cases.encode_b4_state_v2 && cpp.cases.encode_b4_state_v2) same(yjs.cases.encode_b4_state_v2.bytes, cpp.cases.encode_b4_state_v2.bytes, 'encoded v2 state size')
+if (yjs.cases.merge_b4_updates && cpp.cases.merge_b4_updates) same(yjs.cases.merge_b4_updates.bytes, cpp.cases.merge_b4_updates.bytes, 'merged update size')
+if (cpp.cases.merge_b4_updates_whole) console.log(`C++ only: one mergeUpdates of all ${cpp.cases.merge_b4_updates_whole.updates} updates: ${ms(cpp.cases.merge_b4_updates_whole.best_ms)} (median ${ms(cpp.cases.merge_b4_updates_whole.median_ms)}), ${cpp.cases.merge_b4_updates_whole.bytes} bytes\n`)
 
 console.log(`yjs ${yjs.version} on Node ${yjs.node}; best of ${yjs.runs} runs after a warm-up; ${yjs.txns} trace txns\n`)
 console.log('| case | yjs | C++ | ratio (yjs / C++) | target |')

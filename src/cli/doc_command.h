@@ -1,4 +1,4 @@
-// `roundtable doc`: inspect and convert Yjs v1 updates.
+// `roundtable doc`: inspect, merge, diff and convert Yjs updates (v1 and v2).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -265,9 +265,10 @@ std::vector<std::string> Doc::rootNames() const {
 bool Doc::hasRoot(std::string_view name) const { return impl_->findRoot(name) != nullptr; }
 void Doc::transact(const std::function<void(Transaction&)>& f, const void* origin) { impl_->transact(f, origin, true); }
 
-Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {
+namespace {
+Status applyUpdateIn(DocImpl& impl, std::span<const uint8_t> update, const void* origin, UpdateFormat format) {
   try {
-    applyUpdateV1(*impl_, update, origin);
+    applyUpdate(impl, update, origin, format);
     return Status::Ok();
   } catch (const lib0::DecodeError& e) {
     return Status::InvalidArgument(std::string("malformed update: ") + e.what());
@@ -276,6 +277,15 @@ Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {
     // too). The document may hold part of it: callers should reload it.
     return Status::Internal(std::string("update could not be integrated: ") + e.what());
   }
+}
+}  // namespace
+
+Status Doc::applyUpdate(std::span<const uint8_t> update, const void* origin) {
+  return applyUpdateIn(*impl_, update, origin, UpdateFormat::kV1);
+}
+
+Status Doc::applyUpdateV2(std::span<const uint8_t> update, const void* origin) {
+  return applyUpdateIn(*impl_, update, origin, UpdateFormat::kV2);
 }
 
 std::vector<uint8_t> Doc::encodeStateAsUpdate(std::span<const uint8_t> sv) const {
@@ -286,7 +296,18 @@ std::vector<uint8_t> Doc::encodeStateAsUpdate(std::span<const uint8_t> sv) const
 }
 
 Status Doc::encodeStateAsUpdate(std::span<const uint8_t> sv, std::vector<uint8_t>* out) const {
-  return guardDecode("state vector", [&] { *out = encodeStateAsUpdateV1(*impl_, sv); });
+  return guardDecode("state vector", [&] { *out = crdt::encodeStateAsUpdate(*impl_, sv, UpdateFormat::kV1); });
+}
+
+std::vector<uint8_t> Doc::encodeStateAsUpdateV2(std::span<const uint8_t> sv) const {
+  std::vector<uint8_t> out;
+  Status s = encodeStateAsUpdateV2(sv, &out);
+  (void)s;
+  return out;
+}
+
+Status Doc::encodeStateAsUpdateV2(std::span<const uint8_t> sv, std::vector<uint8_t>* out) const {
+  return guardDecode("input", [&] { *out = crdt::encodeStateAsUpdate(*impl_, sv, UpdateFormat::kV2); });
 }
 
 std::vector<uint8_t> Doc::encodeStateVector() const { return crdt::encodeStateVector(impl_->store.getStateVector()); }
@@ -323,19 +344,56 @@ ObserverId Doc::onUpdate(UpdateCallback fn) {
   impl_->updateCallbacks.emplace_back(id, [fn = std::move(fn)](std::span<const uint8_t> u, const void* origin, Transaction&) { fn(u, origin); });
   return id;
 }
+ObserverId Doc::onUpdateV2(UpdateCallback fn) {
+  ObserverId id = impl_->nextObserverId++;
+  impl_->updateV2Callbacks.emplace_back(id, [fn = std::move(fn)](std::span<const uint8_t> u, const void* origin, Transaction&) { fn(u, origin); });
+  return id;
+}
 void Doc::off(ObserverId id) {
   std::erase_if(impl_->updateCallbacks, [&](auto& p) { return p.first == id; });
+  std::erase_if(impl_->updateV2Callbacks, [&](auto& p) { return p.first == id; });
   std::erase_if(impl_->afterTransactionCallbacks, [&](auto& p) { return p.first == id; });
 }
 
+// --- updates.h ---
 Status mergeUpdates(const std::vector<std::vector<uint8_t>>& updates, std::vector<uint8_t>* out) {
-  return guardDecode("update", [&] { *out = mergeUpdatesV1(updates); });
+  return guardDecode("update", [&] { *out = crdt::mergeUpdates(updates, UpdateFormat::kV1); });
+}
+Status mergeUpdatesV2(const std::vector<std::vector<uint8_t>>& updates, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::mergeUpdates(updates, UpdateFormat::kV2); });
 }
 Status diffUpdate(std::span<const uint8_t> update, std::span<const uint8_t> sv, std::vector<uint8_t>* out) {
-  return guardDecode("update", [&] { *out = diffUpdateV1(update, sv); });
+  return guardDecode("update", [&] { *out = crdt::diffUpdate(update, sv, UpdateFormat::kV1); });
+}
+Status diffUpdateV2(std::span<const uint8_t> update, std::span<const uint8_t> sv, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::diffUpdate(update, sv, UpdateFormat::kV2); });
+}
+Status encodeStateVectorFromUpdate(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::encodeStateVectorFromUpdate(update, UpdateFormat::kV1); });
+}
+Status encodeStateVectorFromUpdateV2(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::encodeStateVectorFromUpdate(update, UpdateFormat::kV2); });
 }
 Status stateVectorFromUpdate(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
-  return guardDecode("update", [&] { *out = encodeStateVectorFromUpdateV1(update); });
+  return encodeStateVectorFromUpdate(update, out);
+}
+Status parseUpdateMeta(std::span<const uint8_t> update, UpdateMeta* out) {
+  UpdateMeta meta;
+  Status s = guardDecode("update", [&] { crdt::parseUpdateMeta(update, UpdateFormat::kV1, &meta.from, &meta.to); });
+  if (s.ok()) *out = std::move(meta);
+  return s;
+}
+Status parseUpdateMetaV2(std::span<const uint8_t> update, UpdateMeta* out) {
+  UpdateMeta meta;
+  Status s = guardDecode("update", [&] { crdt::parseUpdateMeta(update, UpdateFormat::kV2, &meta.from, &meta.to); });
+  if (s.ok()) *out = std::move(meta);
+  return s;
+}
+Status convertUpdateFormatV1ToV2(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::convertUpdateFormat(update, UpdateFormat::kV1, UpdateFormat::kV2); });
+}
+Status convertUpdateFormatV2ToV1(std::span<const uint8_t> update, std::vector<uint8_t>* out) {
+  return guardDecode("update", [&] { *out = crdt::convertUpdateFormat(update, UpdateFormat::kV2, UpdateFormat::kV1); });
 }
 
 }  // namespace roundtable::crdt

@@ -10,6 +10,7 @@
 #include "crdt/types/event.h"
 #include "crdt/types/text.h"
 #include "crdt/update/coder_v1.h"
+#include "crdt/update/coder_v2.h"
 
 namespace roundtable::crdt {
 
@@ -186,6 +187,14 @@ void cleanupTransaction(DocImpl& doc, Transaction& txn) {
     if (writeUpdateMessageFromTransaction(enc, txn)) {
       std::vector<uint8_t> update = enc.take();
       auto callbacks = doc.updateCallbacks;
+      for (auto& [id, fn] : callbacks) fn(update, txn.origin, txn);
+    }
+  }
+  if (!doc.updateV2Callbacks.empty()) {
+    UpdateEncoderV2 enc;
+    if (writeUpdateMessageFromTransaction(enc, txn)) {
+      std::vector<uint8_t> update = enc.finish();
+      auto callbacks = doc.updateV2Callbacks;
       for (auto& [id, fn] : callbacks) fn(update, txn.origin, txn);
     }
   }

@@ -15,6 +15,7 @@
 #include "crdt/string_pool.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"
+#include "crdt/update/update_coder.h"
 
 namespace roundtable::crdt {
 
@@ -46,7 +47,8 @@ class DocImpl {
   std::vector<std::unique_ptr<Transaction>> cleanups;
 
   uint64_t nextObserverId = 1;
-  std::vector<std::pair<ObserverId, UpdateCallback>> updateCallbacks;
+  std::vector<std::pair<ObserverId, UpdateCallback>> updateCallbacks;    // v1 updates
+  std::vector<std::pair<ObserverId, UpdateCallback>> updateV2Callbacks;  // v2, called after the v1 ones
   std::vector<std::pair<ObserverId, TransactionCallback>> afterTransactionCallbacks;
 
   // Search marker timestamps (yjs globalSearchMarkerTimestamp, per document here).
@@ -62,16 +64,17 @@ class DocImpl {
 };
 
 // Internal entry points of update application and encoding (update/*.cc).
-// applyUpdateV1 throws lib0::DecodeError before changing anything if the
+// applyUpdate throws lib0::DecodeError before changing anything if the
 // update is malformed.
-void applyUpdateV1(DocImpl& doc, std::span<const uint8_t> update, const void* origin);
+void applyUpdate(DocImpl& doc, std::span<const uint8_t> update, const void* origin, UpdateFormat format);
+// Applies pending structs again (kept as a v1 update) inside `txn`.
 void readUpdateV1Into(Transaction& txn, std::span<const uint8_t> update);
-std::vector<uint8_t> encodeStateAsUpdateV1(DocImpl& doc, std::span<const uint8_t> encodedTargetSv);
-void writeClientsStructs(UpdateEncoderV1& enc, StructStore& store, const StateVector& sv);
+std::vector<uint8_t> encodeStateAsUpdate(DocImpl& doc, std::span<const uint8_t> encodedTargetSv, UpdateFormat format);
+void writeClientsStructs(UpdateEncoder& enc, StructStore& store, const StateVector& sv);
 StateVector decodeStateVector(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encodeStateVector(const StateVector& sv);  // clients descending, as yjs writes
 std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv);
-bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn);
+bool writeUpdateMessageFromTransaction(UpdateEncoder& enc, Transaction& txn);
 
 // A fresh random client id (yjs generateNewClientId).
 ClientId generateClientId();

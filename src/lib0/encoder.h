@@ -40,6 +40,16 @@ class Encoder {
   // zero is written as 0x40. Precondition: `v` is integral with |v| <= 2^53;
   // a fractional part is truncated, NaN is written as 0.
   void writeVarInt(double v);
+  // lib0 varInt of an integer given as sign and magnitude (exact for every
+  // magnitude below 2^64; `negative` with magnitude 0 writes -0 as 0x40).
+  void writeVarIntParts(uint64_t magnitude, bool negative) {
+    buf_.push_back(static_cast<uint8_t>((magnitude > 0x3F ? 0x80 : 0) | (negative ? 0x40 : 0) | (magnitude & 0x3F)));
+    magnitude >>= 6;
+    while (magnitude > 0) {
+      buf_.push_back(static_cast<uint8_t>((magnitude > 0x7F ? 0x80 : 0) | (magnitude & 0x7F)));
+      magnitude >>= 7;
+    }
+  }
 
   // lib0 varString: varUint byte length, then the UTF-8 bytes. The input is
   // WTF-8; every lone surrogate (ED A0..BF xx) and any invalid byte is written

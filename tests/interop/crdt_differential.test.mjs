@@ -13,9 +13,18 @@
 // Byte identity: an observer pair per run, one C++ doc and one yjs doc with
 // the SAME client id, never edits and never sends, and receives exactly the
 // same update sequence (order and duplicates included). At checkpoints and at
-// the end both must give byte-identical encodeStateAsUpdate, equal JSON (same
-// key order) and the same observed events (path, delta, keys per deep-observer
-// call).
+// the end both must give byte-identical encodeStateAsUpdate and
+// encodeStateAsUpdateV2, byte-identical updates of their own (formatting
+// cleanups), equal JSON (same key order) and the same observed events (path,
+// delta, keys per deep-observer call).
+//
+// Update formats: a run exchanges v1 or v2 updates (odd seeds v2; FORMAT=v1
+// or FORMAT=v2 forces one), so yjs and C++ read each other's in both. Every
+// update a C++ doc emits comes in both formats, and yjs must read the same
+// structs and delete set from the two. At each checkpoint the functions on updates without a
+// document (merge of every update so far and of a random sample with
+// duplicates, diff against two state vectors, the state vector and the meta of
+// an update, conversion to the other format) must give yjs's bytes.
 //
 //   cd tests/interop && npm ci && node --test
 //   SEED=1234 node --test crdt_differential.test.mjs     # replay one run
@@ -170,14 +179,15 @@ function runYOp (doc, op) {
 
 // --- peers: the same async interface over yjs and the driver ---
 class YPeer {
-  constructor (name, client, gc) {
+  constructor (name, client, gc, format) {
     this.name = name
     this.impl = 'yjs'
+    this.format = format
     this.doc = new Y.Doc({ gc })
     this.doc.clientID = client
     this.updates = []
     this.events = []
-    this.doc.on('update', (u, origin) => { if (origin !== REMOTE) this.updates.push(u) })
+    this.doc.on(format === 'v2' ? 'updateV2' : 'update', (u, origin) => { if (origin !== REMOTE) this.updates.push(u) })
     for (const [rname, kind] of ROOTS) {
       getRoot(this.doc, rname, kind).observeDeep((events) => {
         this.events.push({ root: rname, events: events.map((e) => ({ path: e.path, delta: deltaJSON(e.delta), keys: keysJSON(e.keys) })) })
@@ -186,7 +196,7 @@ class YPeer {
   }
 
   async transact (ops) { this.doc.transact(() => { for (const op of ops) runYOp(this.doc, op) }) }
-  async apply (u) { Y.applyUpdate(this.doc, u, REMOTE) }
+  async apply (u) { if (this.format === 'v2') Y.applyUpdateV2(this.doc, u, REMOTE); else Y.applyUpdate(this.doc, u, REMOTE) }
   async describe () {
     const tree = {}
     for (const [rname, kind] of ROOTS) tree[rname] = describe(getRoot(this.doc, rname, kind))
@@ -194,7 +204,7 @@ class YPeer {
   }
 
   async drain () {
-    const out = { updates: this.updates, events: this.events }
+    const out = { updates: this.updates, other: [], events: this.events }
     this.updates = []; this.events = []
     return out
   }
@@ -207,16 +217,20 @@ class YPeer {
     }
     const sv = [...Y.decodeStateVector(Y.encodeStateVector(this.doc)).entries()].sort((a, b) => a[0] - b[0])
     const state = Y.encodeStateAsUpdate(this.doc)
-    return { json, sv, state, ...(await this.drain()) }
+    const stateV2 = Y.encodeStateAsUpdateV2(this.doc)
+    return { json, sv, state, stateV2, ...(await this.drain()) }
   }
 }
 
+const fromB64 = (b) => new Uint8Array(Buffer.from(b, 'base64'))
+
 class CppPeer {
-  constructor (driver, name, client, gc) {
+  constructor (driver, name, client, gc, format) {
     this.driver = driver
     this.name = name
     this.impl = 'c++'
-    this.ready = driver.call({ cmd: 'create', doc: name, client, gc, roots: ROOTS, events: true })
+    this.format = format
+    this.ready = driver.call({ cmd: 'create', doc: name, client, gc, roots: ROOTS, events: true, format })
   }
 
   async transact (ops) {
@@ -224,11 +238,11 @@ class CppPeer {
     if (res.opError) throw new Error(`C++ op failed: ${res.opError} in ${JSON.stringify(ops)}`)
   }
 
-  async apply (u) { await this.driver.call({ cmd: 'apply', doc: this.name, update: Buffer.from(u).toString('base64') }) }
+  async apply (u) { await this.driver.call({ cmd: 'apply', doc: this.name, update: Buffer.from(u).toString('base64'), format: this.format }) }
   async describe () { return (await this.driver.call({ cmd: 'describe', doc: this.name })).tree }
   async drain () {
     const r = await this.driver.call({ cmd: 'drain', doc: this.name })
-    return { updates: r.updates.map((b) => new Uint8Array(Buffer.from(b, 'base64'))), events: r.events }
+    return { updates: r.updates.map(fromB64), other: r.other.map(fromB64), events: r.events }
   }
 
   async report () {
@@ -237,8 +251,10 @@ class CppPeer {
     return {
       json: r.json,
       sv,
-      state: new Uint8Array(Buffer.from(r.state, 'base64')),
-      updates: r.updates.map((b) => new Uint8Array(Buffer.from(b, 'base64'))),
+      state: fromB64(r.state),
+      stateV2: fromB64(r.stateV2),
+      updates: r.updates.map(fromB64),
+      other: r.other.map(fromB64),
       events: r.events
     }
   }
@@ -385,15 +401,17 @@ async function simulate (seed, opsPerRun, driver, log) {
   const peers = []
   // Most runs garbage-collect as yjs does by default; some keep deleted content.
   const gc = !rng.chance(0.25)
+  const format = process.env.FORMAT ?? (seed % 2 ? 'v2' : 'v1')
+  const V2 = format === 'v2'
   const nY = 1 + rng.int(3)
   const nC = 1 + rng.int(3)
-  for (let i = 0; i < nY; i++) peers.push(new YPeer(`s${seed}-y${i}`, client(), gc))
-  for (let i = 0; i < nC; i++) peers.push(new CppPeer(driver, `s${seed}-c${i}`, client(), gc))
+  for (let i = 0; i < nY; i++) peers.push(new YPeer(`s${seed}-y${i}`, client(), gc, format))
+  for (let i = 0; i < nC; i++) peers.push(new CppPeer(driver, `s${seed}-c${i}`, client(), gc, format))
   rng.next() // shuffle editors so indices mix implementations
   for (let i = peers.length - 1; i > 0; i--) { const j = rng.int(i + 1); [peers[i], peers[j]] = [peers[j], peers[i]] }
   const obsClient = client()
-  const obsC = new CppPeer(driver, `s${seed}-obsC`, obsClient, gc)
-  const obsY = new YPeer(`s${seed}-obsY`, obsClient, gc)
+  const obsC = new CppPeer(driver, `s${seed}-obsC`, obsClient, gc, format)
+  const obsY = new YPeer(`s${seed}-obsY`, obsClient, gc, format)
   for (const p of [...peers, obsC]) await p.ready
 
   // Receivers: each editor, and the observer pair as one receiver (same sequence).
@@ -403,17 +421,36 @@ async function simulate (seed, opsPerRun, driver, log) {
   let step = 0
   const where = () => `seed=${seed} step=${step}`
 
+  const allUpdates = [] // every update sent, once, in the run's format
   const broadcast = (sender, updates) => {
-    for (const u of updates) for (const r of receivers) if (r.from !== sender) r.queue.push(u)
+    for (const u of updates) {
+      allUpdates.push(u)
+      for (const r of receivers) if (r.from !== sender) r.queue.push(u)
+    }
   }
   const obsEvents = { c: [], y: [] }
-  const stats = { events: 0, checkpoints: 0, cleanupUpdates: 0 }
+  const obsUpdates = { c: [], y: [] }
+  const stats = { events: 0, checkpoints: 0, cleanupUpdates: 0, converted: 0, updateFns: 0 }
+  // A C++ doc's v1 and v2 update of one transaction hold the same structs and
+  // delete set, as yjs reads them. (yjs's conversions drop the parent-key bit
+  // of an item written with an origin (docs/crdt.md, the v2 update), so
+  // both sides are compared after passing through yjs's converters.)
+  const checkOther = (p, updates, other) => {
+    assert.equal(other.length, updates.length, `${where()} ${p.name}: updates in both formats`)
+    updates.forEach((u, i) => {
+      const v1 = V2 ? other[i] : u
+      const v2 = V2 ? u : other[i]
+      const got = Y.convertUpdateFormatV2ToV1(v2)
+      const want = Y.convertUpdateFormatV2ToV1(Y.convertUpdateFormatV1ToV2(v1))
+      assert.ok(b64(got) === b64(want), `${where()} ${p.name}: its v1 and v2 updates differ as yjs reads them, ${hexDiff(got, want)}`)
+      stats.converted++
+    })
+  }
   const collect = async (p, afterApply = false) => {
-    const { updates, events } = await p.drain()
+    const { updates, other, events } = await p.drain()
+    if (p.impl === 'c++') checkOther(p, updates, other)
     if (afterApply && p !== obsC && p !== obsY) stats.cleanupUpdates += updates.length
-    if (p === obsC) obsEvents.c.push(...events)
-    else if (p === obsY) obsEvents.y.push(...events)
-    else broadcast(p, updates)
+    if (p === obsC) { obsEvents.c.push(...events); obsUpdates.c.push(...updates) } else if (p === obsY) { obsEvents.y.push(...events); obsUpdates.y.push(...updates) } else broadcast(p, updates)
   }
   const deliver = async (r, all) => {
     while (r.queue.length) {
@@ -425,10 +462,47 @@ async function simulate (seed, opsPerRun, driver, log) {
     }
   }
 
+  // The functions on updates without a document, against yjs's.
+  const srng = makeRng(seed ^ 0x5bd1e995) // apart from rng: v1 runs replay as before
+  const call = (req) => driver.call({ ...req, format })
+  const same = (got, want, what) => assert.ok(b64(got) === b64(want), `${where()} ${what} differs (c++ vs yjs), ${hexDiff(got, want)}`)
+  const compareUpdateFunctions = async (label) => {
+    if (!allUpdates.length) return
+    const sample = []
+    for (let i = 0; i < Math.min(8, allUpdates.length); i++) sample.push(srng.pick(allUpdates))
+    const ymerge = V2 ? Y.mergeUpdatesV2 : Y.mergeUpdates
+    for (const [what, list] of [['merge of every update', allUpdates], ['merge of a sample', sample]]) {
+      const r = await call({ cmd: 'merge', updates: list.map(b64) })
+      same(fromB64(r.update), ymerge(list), `${label}: ${format} ${what}`)
+    }
+    const merged = ymerge(allUpdates)
+    const sv = Y.decodeStateVector(Y.encodeStateVector(obsY.doc))
+    const half = new Map([...sv].map(([c, k]) => [c, Math.floor(k / 2)]))
+    for (const s of [Y.encodeStateVector(sv), Y.encodeStateVector(half)]) {
+      const r = await call({ cmd: 'diff', update: b64(merged), sv: b64(s) })
+      same(fromB64(r.update), V2 ? Y.diffUpdateV2(merged, s) : Y.diffUpdate(merged, s), `${label}: ${format} diff`)
+    }
+    for (const u of [merged, ...sample]) {
+      const r1 = await call({ cmd: 'svFromUpdate', update: b64(u) })
+      same(fromB64(r1.sv), V2 ? Y.encodeStateVectorFromUpdateV2(u) : Y.encodeStateVectorFromUpdate(u), `${label}: ${format} state vector from update`)
+      const r2 = await call({ cmd: 'meta', update: b64(u) })
+      const m = V2 ? Y.parseUpdateMetaV2(u) : Y.parseUpdateMeta(u)
+      assert.deepEqual({ from: r2.from, to: r2.to }, { from: [...m.from], to: [...m.to] }, `${where()} ${label}: ${format} update meta differs`)
+      const r3 = await driver.call({ cmd: 'convert', to: V2 ? 'v1' : 'v2', update: b64(u) })
+      same(fromB64(r3.update), V2 ? Y.convertUpdateFormatV2ToV1(u) : Y.convertUpdateFormatV1ToV2(u), `${label}: conversion of a ${format} update`)
+    }
+    stats.updateFns++
+  }
+
   const compareObservers = async (label) => {
     const rc = await obsC.report()
     const ry = await obsY.report()
     obsEvents.c.push(...rc.events); obsEvents.y.push(...ry.events)
+    obsUpdates.c.push(...rc.updates); obsUpdates.y.push(...ry.updates)
+    assert.equal(obsUpdates.c.length, obsUpdates.y.length, `${where()} ${label}: the observer pair emitted different numbers of updates`)
+    obsUpdates.c.forEach((u, i) => same(u, obsUpdates.y[i], `${label}: observer pair's own ${format} update ${i}`))
+    obsUpdates.c = []; obsUpdates.y = []
+    same(rc.stateV2, ry.stateV2, `${label}: observer pair encodeStateAsUpdateV2`)
     const jc = JSON.stringify(rc.json); const jy = JSON.stringify(ry.json)
     assert.ok(jc === jy, `${where()} ${label}: observer pair JSON differs (c++ vs yjs), ${firstDiff(jc, jy)}`)
     assert.deepEqual(rc.sv, ry.sv, `${where()} ${label}: observer pair state vectors differ`)
@@ -461,7 +535,7 @@ async function simulate (seed, opsPerRun, driver, log) {
       const x = rng.pick(receivers)
       x.offline = !x.offline
     }
-    if (step % 40 === 0) await compareObservers('checkpoint')
+    if (step % 40 === 0) { await compareObservers('checkpoint'); await compareUpdateFunctions('checkpoint') }
   }
 
   // Reconnect everyone and deliver everything, including the updates the
@@ -473,12 +547,17 @@ async function simulate (seed, opsPerRun, driver, log) {
   }
   step++
   const finalBytes = await compareObservers('final')
+  await compareUpdateFunctions('final')
 
   const reports = []
   for (const p of [...peers, obsC, obsY]) reports.push({ p, r: await p.report() })
   const ref = reports[0]
   const refJSON = canonStr(ref.r.json)
   const refDS = JSON.stringify(deleteSetOf(ref.r.state))
+  for (const { p, r } of reports) {
+    // Each doc's state in the two formats holds the same structs, as yjs reads them.
+    same(Y.convertUpdateFormatV2ToV1(r.stateV2), Y.convertUpdateFormatV2ToV1(Y.convertUpdateFormatV1ToV2(r.state)), `final: ${p.name} (${p.impl}) encodeStateAsUpdateV2 against its v1 state`)
+  }
   for (const { p, r } of reports.slice(1)) {
     const j = canonStr(r.json)
     const observer = p === obsC || p === obsY
@@ -495,7 +574,7 @@ async function simulate (seed, opsPerRun, driver, log) {
     assert.ok(ds === refDS, `${where()} final: ${p.name} (${p.impl}) delete set differs from ${ref.p.name} (${ref.p.impl}), ${firstDiff(ds, refDS)}`)
   }
   for (const p of [...peers, obsC]) if (p.destroy) await p.destroy()
-  log(`seed ${seed}: ${ops} ops in ${step} steps, ${nY} yjs + ${nC} c++ editors, gc ${gc}, converged; observer pair byte-identical at ${stats.checkpoints} checkpoints (${finalBytes} bytes at the end), ${stats.events} observer events equal, ${stats.cleanupUpdates} updates authored by receivers (formatting cleanup) broadcast`)
+  log(`seed ${seed}: ${format}, ${ops} ops in ${step} steps, ${nY} yjs + ${nC} c++ editors, gc ${gc}, converged; observer pair byte-identical at ${stats.checkpoints} checkpoints (${finalBytes} bytes at the end), ${stats.events} observer events equal, ${stats.cleanupUpdates} updates authored by receivers (formatting cleanup) broadcast; ${stats.converted} c++ updates converted as yjs does; update functions equal at ${stats.updateFns} checkpoints`)
   return ops
 }
 

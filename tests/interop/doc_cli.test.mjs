@@ -103,3 +103,76 @@ test('a malformed update gives one line on stderr and exit status 1', () => {
     assert.match(lines[0], /malformed update/)
   }
 })
+
+// --- update format v2, and updates without a document ---
+
+const v2Updates = () => {
+  const { a, updates } = makeDocs()
+  return { a, updates, v2: updates.map((u) => Y.convertUpdateFormatV1ToV2(u)) }
+}
+
+test('--format v2: json, state and encode read and write v2 as yjs does', () => {
+  const { v2 } = v2Updates()
+  const files = v2.map((u, i) => writeUpdate(`v2-${i}.bin`, u))
+  const mirror = new Y.Doc()
+  for (const u of v2) Y.applyUpdateV2(mirror, u)
+  const json = JSON.parse(run(['doc', 'json', '--format', 'v2', '--root', 'map=map', '--root', 'text=text', '--root', 'xml=xml', ...files]).toString())
+  assert.deepEqual(json, JSON.parse(JSON.stringify({ map: mirror.getMap('map').toJSON(), text: mirror.getText('text').toString(), xml: mirror.getXmlFragment('xml').toString() })))
+  const state = JSON.parse(run(['doc', 'state', '--format', 'v2', ...files]).toString())
+  assert.deepEqual(state, Object.fromEntries(Y.decodeStateVector(Y.encodeStateVector(mirror))))
+  assert.deepEqual(new Uint8Array(run(['doc', 'encode', '--format', 'v2', ...files])), Y.encodeStateAsUpdateV2(mirror))
+  const partial = new Y.Doc()
+  Y.applyUpdateV2(partial, v2[0])
+  const svFile = writeUpdate('v2-target.sv', Y.encodeStateVector(partial))
+  assert.deepEqual(new Uint8Array(run(['doc', 'encode', '--format', 'v2', ...files, '--sv', svFile])), Y.encodeStateAsUpdateV2(mirror, Y.encodeStateVector(partial)))
+})
+
+test('doc merge, diff, convert and meta give yjs\'s bytes and maps, in both formats', () => {
+  const { updates, v2 } = v2Updates()
+  for (const [format, list, merge, diff, meta] of [
+    ['v1', updates, Y.mergeUpdates, Y.diffUpdate, Y.parseUpdateMeta],
+    ['v2', v2, Y.mergeUpdatesV2, Y.diffUpdateV2, Y.parseUpdateMetaV2]
+  ]) {
+    const files = list.map((u, i) => writeUpdate(`m-${format}-${i}.bin`, u))
+    // Out of order and with a duplicate: the merge has Skips and slices.
+    const order = [files.length - 1, 0, 2, 2, 1]
+    const merged = new Uint8Array(run(['doc', 'merge', '--format', format, ...order.map((i) => files[i])]))
+    assert.deepEqual(merged, merge(order.map((i) => list[i])), `${format} merge`)
+    const mergedFile = writeUpdate(`merged-${format}.bin`, merged)
+    const partial = new Y.Doc()
+    Y.applyUpdate(partial, updates[0])
+    const sv = Y.encodeStateVector(partial)
+    const svFile = writeUpdate(`diff-${format}.sv`, sv)
+    assert.deepEqual(new Uint8Array(run(['doc', 'diff', '--format', format, mergedFile, '--sv', svFile])), diff(merged, sv), `${format} diff`)
+    const m = meta(merged)
+    assert.deepEqual(JSON.parse(run(['doc', 'meta', '--format', format, mergedFile]).toString()),
+      { from: Object.fromEntries(m.from), to: Object.fromEntries(m.to) }, `${format} meta`)
+    const to = format === 'v1' ? 'v2' : 'v1'
+    const convert = format === 'v1' ? Y.convertUpdateFormatV1ToV2 : Y.convertUpdateFormatV2ToV1
+    assert.deepEqual(new Uint8Array(run(['doc', 'convert', '--to', to, mergedFile])), convert(merged), `convert ${format} to ${to}`)
+  }
+})
+
+test('b4-update.bin converts to yjs\'s v2, which re-encodes to yjs\'s bytes', () => {
+  const file = path.resolve(import.meta.dirname, '../data/b4-update.bin')
+  const b4 = new Uint8Array(fs.readFileSync(file))
+  const v2 = new Uint8Array(run(['doc', 'convert', '--to', 'v2', file]))
+  assert.deepEqual(v2, Y.convertUpdateFormatV1ToV2(b4))
+  const doc = new Y.Doc()
+  Y.applyUpdateV2(doc, v2)
+  assert.deepEqual(new Uint8Array(run(['doc', 'encode', '--format', 'v2', writeUpdate('b4.v2', v2)])), Y.encodeStateAsUpdateV2(doc))
+})
+
+test('a malformed v2 update gives one line on stderr and exit status 1, for every verb', () => {
+  const { v2 } = v2Updates()
+  const bad = writeUpdate('bad-v2.bin', v2[0].slice(0, v2[0].length - 3))
+  const svFile = writeUpdate('bad.sv', new Uint8Array([0]))
+  for (const args of [['json', '--format', 'v2', '--root', 'text=text', bad], ['state', '--format', 'v2', bad], ['encode', '--format', 'v2', bad],
+    ['merge', '--format', 'v2', bad, bad], ['diff', '--format', 'v2', bad, '--sv', svFile], ['convert', '--to', 'v1', bad], ['meta', '--format', 'v2', bad]]) {
+    const r = spawnSync(bin, ['doc', ...args])
+    assert.equal(r.status, 1, args.join(' '))
+    const lines = r.stderr.toString().trim().split('\n')
+    assert.equal(lines.length, 1, r.stderr.toString())
+    assert.match(lines[0], /malformed/, args.join(' '))
+  }
+})

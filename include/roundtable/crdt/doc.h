@@ -8,8 +8,10 @@
 //   roundtable::crdt::Doc other;
 //   Status s = other.applyUpdate(update);   // error on malformed bytes, doc unchanged
 //
-// Binary-compatible with the JavaScript `yjs` 13.6 package, update format v1:
-// the same edits in the same order give the same bytes. Text positions and
+// Binary-compatible with the JavaScript `yjs` 13.6 package, in both update
+// formats (v1, the default, and v2: the `V2` functions): the same edits in the
+// same order give the same bytes. Updates without a document (merge, diff,
+// convert): roundtable/crdt/updates.h. Text positions and
 // lengths count UTF-16 code units, as yjs does.
 //
 // Thread safety: a Doc and its handles must be used from one thread at a time.
@@ -30,12 +32,11 @@
 #include "roundtable/lib0/value.h"
 #include "roundtable/base/status.h"
 #include "roundtable/crdt/type_kind.h"
+#include "roundtable/crdt/updates.h"
 
 namespace roundtable::crdt {
 
 using lib0::Value;
-using ClientId = uint64_t;
-using Clock = uint64_t;
 using ObserverId = uint64_t;
 
 class DocImpl;
@@ -181,8 +182,6 @@ struct DocOptions {
   bool gc = true;                    // garbage-collect deleted content, as yjs does by default
 };
 
-using StateVector = std::vector<std::pair<ClientId, Clock>>;
-
 class Doc {
  public:
   explicit Doc(DocOptions options = {});
@@ -212,14 +211,23 @@ class Doc {
   // Applies a v1 update. Missing dependencies are kept and applied once they
   // arrive. A malformed update returns InvalidArgument and changes nothing.
   Status applyUpdate(std::span<const uint8_t> update, const void* origin = nullptr);
+  // The same for an update in format v2 (yjs applyUpdateV2).
+  Status applyUpdateV2(std::span<const uint8_t> update, const void* origin = nullptr);
   // The document (or what a peer with `stateVector` lacks) as a v1 update.
+  // A malformed state vector gives an empty result (the Status form says why).
   std::vector<uint8_t> encodeStateAsUpdate(std::span<const uint8_t> stateVector = {}) const;
   Status encodeStateAsUpdate(std::span<const uint8_t> stateVector, std::vector<uint8_t>* out) const;
+  // The same as a v2 update (yjs encodeStateAsUpdateV2). State vectors have
+  // one format for both.
+  std::vector<uint8_t> encodeStateAsUpdateV2(std::span<const uint8_t> stateVector = {}) const;
+  Status encodeStateAsUpdateV2(std::span<const uint8_t> stateVector, std::vector<uint8_t>* out) const;
   std::vector<uint8_t> encodeStateVector() const;
   StateVector stateVector() const;
 
-  // What applyUpdate holds until its dependencies arrive (yjs
-  // store.pendingStructs and store.pendingDs). encodeStateAsUpdate includes it.
+  // What applyUpdate and applyUpdateV2 hold until its dependencies arrive
+  // (yjs store.pendingStructs and store.pendingDs), kept as v1 updates
+  // whichever format it came in (yjs keeps v2; the structs are the same).
+  // encodeStateAsUpdate and encodeStateAsUpdateV2 include it.
   struct Pending {
     std::vector<uint8_t> structs;    // a v1 update; empty: none
     StateVector missing;             // per client, the first clock `structs` waits for
@@ -237,6 +245,8 @@ class Doc {
   using UpdateCallback = std::function<void(std::span<const uint8_t> update, const void* origin)>;
   // Called after each transaction that changed something, with its v1 update.
   ObserverId onUpdate(UpdateCallback fn);
+  // The same with its v2 update (yjs `updateV2`); called after every v1 callback.
+  ObserverId onUpdateV2(UpdateCallback fn);
   void off(ObserverId id);
 
   DocImpl* impl() const { return impl_.get(); }
@@ -244,12 +254,5 @@ class Doc {
  private:
   std::unique_ptr<DocImpl> impl_;
 };
-
-// Merges v1 updates into one (yjs mergeUpdates). InvalidArgument on malformed input.
-Status mergeUpdates(const std::vector<std::vector<uint8_t>>& updates, std::vector<uint8_t>* out);
-// The part of `update` a peer with the encoded state vector `sv` lacks (yjs diffUpdate).
-Status diffUpdate(std::span<const uint8_t> update, std::span<const uint8_t> sv, std::vector<uint8_t>* out);
-// The encoded state vector of an update (yjs encodeStateVectorFromUpdate).
-Status stateVectorFromUpdate(std::span<const uint8_t> update, std::vector<uint8_t>* out);
 
 }  // namespace roundtable::crdt

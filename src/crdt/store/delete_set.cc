@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "crdt/store/struct_store.h"
-#include "crdt/update/coder_v1.h"
+#include "crdt/update/with_encoder.h"
 
 namespace roundtable::crdt {
 
@@ -64,27 +64,31 @@ bool DeleteSet::isDeleted(ID id) const {
   return false;
 }
 
-void DeleteSet::write(UpdateEncoderV1& enc) const {
-  enc.rest.writeVarUint(clients.size());
-  std::vector<const std::pair<ClientId, std::vector<DeleteItem>>*> sorted;
-  sorted.reserve(clients.size());
-  for (auto& c : clients) sorted.push_back(&c);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first > b->first; });
-  for (auto* entry : sorted) {
-    enc.rest.writeVarUint(entry->first);
-    enc.rest.writeVarUint(entry->second.size());
-    for (const DeleteItem& item : entry->second) {
-      enc.writeDsClock(item.clock);
-      enc.writeDsLen(item.len);
+void DeleteSet::write(UpdateEncoder& encoder) const {
+  withEncoder(encoder, [&](auto& enc) {
+    enc.rest.writeVarUint(clients.size());
+    std::vector<const std::pair<ClientId, std::vector<DeleteItem>>*> sorted;
+    sorted.reserve(clients.size());
+    for (auto& c : clients) sorted.push_back(&c);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first > b->first; });
+    for (auto* entry : sorted) {
+      enc.resetDsCurVal();
+      enc.rest.writeVarUint(entry->first);
+      enc.rest.writeVarUint(entry->second.size());
+      for (const DeleteItem& item : entry->second) {
+        enc.writeDsClock(item.clock);
+        enc.writeDsLen(item.len);
+      }
     }
-  }
+  });
 }
 
-DeleteSet DeleteSet::read(UpdateDecoderV1& dec) {
+DeleteSet DeleteSet::read(UpdateDecoder& dec) {
   DeleteSet ds;
   uint64_t numClients = dec.rest.readVarUint();
   for (uint64_t i = 0; i < numClients; i++) {
-    ClientId client = dec.readClientId();
+    dec.resetDsCurVal();
+    ClientId client = dec.readRestClientId();
     uint64_t numberOfDeletes = dec.rest.readVarUint();
     if (numberOfDeletes > dec.rest.remaining()) throw lib0::DecodeError("delete set claims more ranges than bytes");
     if (numberOfDeletes > 0) {

@@ -8,8 +8,8 @@
 
 namespace roundtable::crdt {
 
-class UpdateEncoderV1;
-class UpdateDecoderV1;
+class UpdateEncoder;
+class UpdateDecoder;
 class StructStore;
 
 struct DeleteItem {
@@ -31,8 +31,8 @@ class DeleteSet {
   bool isDeleted(ID id) const;
 
   // Writes clients in descending id order (yjs writeDeleteSet).
-  void write(UpdateEncoderV1& enc) const;
-  static DeleteSet read(UpdateDecoderV1& dec);
+  void write(UpdateEncoder& enc) const;
+  static DeleteSet read(UpdateDecoder& dec);
   static DeleteSet fromStore(const StructStore& store);
   static DeleteSet merge(const std::vector<DeleteSet>& sets);
 };

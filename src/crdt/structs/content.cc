@@ -10,7 +10,7 @@
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"
-#include "crdt/update/coder_v1.h"
+#include "crdt/update/update_coder.h"
 
 namespace roundtable::crdt {
 
@@ -28,7 +28,7 @@ void ContentDeleted::integrate(Transaction& txn, Item* item) {
   txn.deleteSet.add(item->id.client, item->id.clock, len);
   item->markDeleted();
 }
-void ContentDeleted::write(UpdateEncoderV1& enc, Clock offset) const { enc.writeLen(len - offset); }
+void ContentDeleted::write(UpdateEncoder& enc, Clock offset) const { enc.writeLen(len - offset); }
 
 // --- JSON ---
 std::unique_ptr<Content> ContentJSON::splice(Clock offset) {
@@ -41,7 +41,7 @@ bool ContentJSON::mergeWith(Content& right) {
   arr.insert(arr.end(), r.begin(), r.end());
   return true;
 }
-void ContentJSON::write(UpdateEncoderV1& enc, Clock offset) const {
+void ContentJSON::write(UpdateEncoder& enc, Clock offset) const {
   enc.writeLen(arr.size() - offset);
   for (size_t i = offset; i < arr.size(); i++) {
     // yjs writes undefined as the text "undefined" (not JSON).
@@ -53,7 +53,7 @@ void ContentJSON::getContent(std::vector<Out>& out) const {
 }
 
 // --- Binary ---
-void ContentBinary::write(UpdateEncoderV1& enc, Clock) const { enc.writeBuf(data); }
+void ContentBinary::write(UpdateEncoder& enc, Clock) const { enc.writeBuf(data); }
 void ContentBinary::getContent(std::vector<Out>& out) const {
   out.push_back(Out{Out::Kind::kValue, Value::binary(data), nullptr});
 }
@@ -123,7 +123,7 @@ bool ContentString::mergeWith(Content& right) {
   }
   return true;
 }
-void ContentString::write(UpdateEncoderV1& enc, Clock offset) const {
+void ContentString::write(UpdateEncoder& enc, Clock offset) const {
   if (auto* ascii = std::get_if<std::string>(&text_)) {
     enc.writeString(std::string_view(*ascii).substr(offset));  // ASCII is its own UTF-8
     return;
@@ -143,7 +143,7 @@ void ContentString::getContent(std::vector<Out>& out) const {
 }
 
 // --- Embed ---
-void ContentEmbed::write(UpdateEncoderV1& enc, Clock) const { enc.writeJSON(embed); }
+void ContentEmbed::write(UpdateEncoder& enc, Clock) const { enc.writeJSON(embed); }
 void ContentEmbed::getContent(std::vector<Out>& out) const { out.push_back(Out{Out::Kind::kValue, embed, nullptr}); }
 
 // --- Format ---
@@ -152,7 +152,7 @@ void ContentFormat::integrate(Transaction& txn, Item* item) {
   item->parent->searchMarkers.reset();
   item->parent->hasFormatting = true;
 }
-void ContentFormat::write(UpdateEncoderV1& enc, Clock) const {
+void ContentFormat::write(UpdateEncoder& enc, Clock) const {
   enc.writeKey(key);
   enc.writeJSON(value);
 }
@@ -199,7 +199,7 @@ void ContentType::gc(StructStore& store, Transaction* txn) {
   }
   type->map.clear();
 }
-void ContentType::write(UpdateEncoderV1& enc, Clock) const { type->writeRef(enc); }
+void ContentType::write(UpdateEncoder& enc, Clock) const { type->writeRef(enc); }
 void ContentType::getContent(std::vector<Out>& out) const { out.push_back(Out{Out::Kind::kType, Value(), type.get()}); }
 
 // --- Any ---
@@ -213,7 +213,7 @@ bool ContentAny::mergeWith(Content& right) {
   arr.insert(arr.end(), r.begin(), r.end());
   return true;
 }
-void ContentAny::write(UpdateEncoderV1& enc, Clock offset) const {
+void ContentAny::write(UpdateEncoder& enc, Clock offset) const {
   enc.writeLen(arr.size() - offset);
   for (size_t i = offset; i < arr.size(); i++) enc.writeAny(arr[i]);
 }
@@ -236,7 +236,7 @@ ContentDoc::ContentDoc(std::string g, Value o) : Content(ContentRef::kDoc), guid
   }
   opts = Value(std::move(rebuilt));
 }
-void ContentDoc::write(UpdateEncoderV1& enc, Clock) const {
+void ContentDoc::write(UpdateEncoder& enc, Clock) const {
   enc.writeString(guid);
   enc.writeAny(opts);
 }
@@ -248,15 +248,42 @@ void ContentDoc::getContent(std::vector<Out>& out) const {
 }
 
 // --- reading ---
-std::unique_ptr<Content> readItemContent(UpdateDecoderV1& dec, uint8_t info) {
+namespace {
+bool hasBigInt(const Value& v) {
+  if (v.kind() == Value::Kind::BigInt) return true;
+  if (v.isArray()) {
+    for (const Value& e : v.asArray())
+      if (hasBigInt(e)) return true;
+  }
+  if (v.isObject()) {
+    for (const auto& entry : v.asObject())
+      if (hasBigInt(entry.second)) return true;
+  }
+  return false;
+}
+
+// A format value or embed: v2 reads it with readAny, which can give what
+// JSON.stringify cannot write (undefined, a bigint). yjs keeps such a value
+// and then throws whenever it writes the document in v1; it is refused here,
+// so that every document can be written in both formats.
+Value readJSONValue(UpdateDecoder& dec) {
+  Value v = dec.readJSON();
+  if (v.isUndefined() || hasBigInt(v)) throw lib0::DecodeError("a format value or embed that JSON cannot hold");
+  return v;
+}
+}  // namespace
+
+std::unique_ptr<Content> readItemContent(UpdateDecoder& dec, uint8_t info) {
   switch (info & 0x1F) {
     case 1:
       return std::make_unique<ContentDeleted>(dec.readLen());
     case 2: {
+      // Each element is a string of at least one character (v1: in the rest;
+      // v2: in the string column, where reading past its end gives "", which
+      // is not JSON), so the loop ends with the bytes; reserve only a little.
       Clock len = dec.readLen();
-      if (len > dec.rest.remaining()) throw lib0::DecodeError("JSON content claims more elements than bytes");
       std::vector<Value> arr;
-      arr.reserve(len);
+      arr.reserve(std::min<Clock>(len, 1024));
       for (Clock i = 0; i < len; i++) {
         std::string s = dec.readString();
         arr.push_back(s == "undefined" ? Value() : lib0::parseJSON(s));
@@ -270,10 +297,10 @@ std::unique_ptr<Content> readItemContent(UpdateDecoderV1& dec, uint8_t info) {
     case 4:
       return ContentString::fromWtf8(dec.readString());
     case 5:
-      return std::make_unique<ContentEmbed>(dec.readJSON());
+      return std::make_unique<ContentEmbed>(readJSONValue(dec));
     case 6: {
       std::string key = dec.readKey();
-      return std::make_unique<ContentFormat>(std::move(key), dec.readJSON());
+      return std::make_unique<ContentFormat>(std::move(key), readJSONValue(dec));
     }
     case 7:
       return std::make_unique<ContentType>(readTypeRef(dec));

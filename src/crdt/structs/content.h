@@ -19,8 +19,8 @@ class Item;
 class TypeBase;
 class Transaction;
 class StructStore;
-class UpdateEncoderV1;
-class UpdateDecoderV1;
+class UpdateEncoder;
+class UpdateDecoder;
 class StringPool;
 
 using lib0::Value;
@@ -61,7 +61,7 @@ class Content {
   virtual void integrate(Transaction& txn, Item* item) {}
   virtual void onDelete(Transaction& txn) {}
   virtual void gc(StructStore& store, Transaction* txn) {}
-  virtual void write(UpdateEncoderV1& enc, Clock offset) const = 0;
+  virtual void write(UpdateEncoder& enc, Clock offset) const = 0;
   // Appends the elements this content holds, as yjs getContent() returns them.
   virtual void getContent(std::vector<Out>& out) const {}
 
@@ -78,7 +78,7 @@ class ContentDeleted final : public Content {
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
   void integrate(Transaction& txn, Item* item) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   Clock len;
 };
 
@@ -91,7 +91,7 @@ class ContentJSON final : public Content {
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentJSON>(arr); }
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   std::vector<Value> arr;
 };
@@ -103,7 +103,7 @@ class ContentBinary final : public Content {
   bool countable() const override { return true; }
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentBinary>(data); }
   std::unique_ptr<Content> splice(Clock) override { return nullptr; }
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   std::vector<uint8_t> data;
 };
@@ -121,7 +121,7 @@ class ContentString final : public Content {
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentString>(*this); }
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   // Appends the text's UTF-16 code units to `out`.
   void appendTo(std::u16string& out) const;
@@ -139,7 +139,7 @@ class ContentEmbed final : public Content {
   bool countable() const override { return true; }
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentEmbed>(embed); }
   std::unique_ptr<Content> splice(Clock) override { return nullptr; }
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   Value embed;
 };
@@ -154,7 +154,7 @@ class ContentFormat final : public Content {
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentFormat>(key, value); }
   std::unique_ptr<Content> splice(Clock) override { return nullptr; }
   void integrate(Transaction& txn, Item* item) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   std::string key;
   Value value;
 };
@@ -171,7 +171,7 @@ class ContentType final : public Content {
   void integrate(Transaction& txn, Item* item) override;
   void onDelete(Transaction& txn) override;
   void gc(StructStore& store, Transaction* txn) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   std::unique_ptr<TypeBase> type;
 };
@@ -184,7 +184,7 @@ class ContentAny final : public Content {
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentAny>(arr); }
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   std::vector<Value> arr;
 };
@@ -197,13 +197,13 @@ class ContentDoc final : public Content {
   bool countable() const override { return true; }
   std::unique_ptr<Content> copy() const override { return std::make_unique<ContentDoc>(guid, opts); }
   std::unique_ptr<Content> splice(Clock) override { return nullptr; }
-  void write(UpdateEncoderV1& enc, Clock offset) const override;
+  void write(UpdateEncoder& enc, Clock offset) const override;
   void getContent(std::vector<Out>& out) const override;
   std::string guid;
   Value opts;
 };
 
 // Reads the content of an item whose info byte is `info`; throws lib0::DecodeError.
-std::unique_ptr<Content> readItemContent(UpdateDecoderV1& dec, uint8_t info);
+std::unique_ptr<Content> readItemContent(UpdateDecoder& dec, uint8_t info);
 
 }  // namespace roundtable::crdt

@@ -7,7 +7,7 @@
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"
-#include "crdt/update/coder_v1.h"
+#include "crdt/update/with_encoder.h"
 
 namespace roundtable::crdt {
 
@@ -246,42 +246,44 @@ void Item::gc(StructStore& store, bool parentGCd, Transaction* txn) {
   }
 }
 
-void Item::write(UpdateEncoderV1& enc, Clock offset) const {
-  ID originId;
-  const ID* o = nullptr;
-  if (offset > 0) {
-    originId = ID{id.client, id.clock + offset - 1};
-    o = &originId;
-  } else if (hasOrigin()) {
-    o = &origin;
-  }
-  const ID* ro = rightOriginPtr();
-  uint8_t refInfo = static_cast<uint8_t>(content->ref()) & 0x1F;
-  uint8_t wireInfo = refInfo | (o ? 0x80 : 0) | (ro ? 0x40 : 0) | (parentSub ? 0x20 : 0);
-  enc.writeInfo(wireInfo);
-  if (o) enc.writeLeftID(*o);
-  if (ro) enc.writeRightID(*ro);
-  if (!o && !ro) {
-    if (info & kParentIsName) {
-      enc.writeParentInfo(true);
-      enc.writeString(*parentName);
-    } else if (info & kParentIsId) {
-      enc.writeParentInfo(false);
-      enc.writeLeftID(parentId);
-    } else if (parent == nullptr) {
-      throw std::logic_error("writing an item without parent information");
-    } else if (parent->item == nullptr) {
-      const std::string* key = parent->doc ? parent->doc->rootName(parent) : nullptr;
-      if (!key) throw std::logic_error("root type without a name");
-      enc.writeParentInfo(true);
-      enc.writeString(*key);
-    } else {
-      enc.writeParentInfo(false);
-      enc.writeLeftID(parent->item->id);
+void Item::write(UpdateEncoder& encoder, Clock offset) const {
+  withEncoder(encoder, [&](auto& enc) {
+    ID originId;
+    const ID* o = nullptr;
+    if (offset > 0) {
+      originId = ID{id.client, id.clock + offset - 1};
+      o = &originId;
+    } else if (hasOrigin()) {
+      o = &origin;
     }
-    if (parentSub) enc.writeString(*parentSub);
-  }
-  content->write(enc, offset);
+    const ID* ro = rightOriginPtr();
+    uint8_t refInfo = static_cast<uint8_t>(content->ref()) & 0x1F;
+    uint8_t wireInfo = refInfo | (o ? 0x80 : 0) | (ro ? 0x40 : 0) | (parentSub ? 0x20 : 0);
+    enc.writeInfo(wireInfo);
+    if (o) enc.writeLeftID(*o);
+    if (ro) enc.writeRightID(*ro);
+    if (!o && !ro) {
+      if (info & kParentIsName) {
+        enc.writeParentInfo(true);
+        enc.writeString(*parentName);
+      } else if (info & kParentIsId) {
+        enc.writeParentInfo(false);
+        enc.writeLeftID(parentId);
+      } else if (parent == nullptr) {
+        throw std::logic_error("writing an item without parent information");
+      } else if (parent->item == nullptr) {
+        const std::string* key = parent->doc ? parent->doc->rootName(parent) : nullptr;
+        if (!key) throw std::logic_error("root type without a name");
+        enc.writeParentInfo(true);
+        enc.writeString(*key);
+      } else {
+        enc.writeParentInfo(false);
+        enc.writeLeftID(parent->item->id);
+      }
+      if (parentSub) enc.writeString(*parentSub);
+    }
+    content->write(enc, offset);
+  });
 }
 
 }  // namespace roundtable::crdt

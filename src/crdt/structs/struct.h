@@ -16,7 +16,7 @@ class Content;
 class TypeBase;
 class Transaction;
 class StructStore;
-class UpdateEncoderV1;
+class UpdateEncoder;
 
 enum class StructKind : uint8_t { kGC = 0, kItem = 1, kSkip = 2 };
 
@@ -97,7 +97,7 @@ class Item final : public Struct {
   // Replaces content by ContentDeleted, or the whole item by a GC struct when
   // the parent is collected too.
   void gc(StructStore& store, bool parentGCd, Transaction* txn);
-  void write(UpdateEncoderV1& enc, Clock offset) const;
+  void write(UpdateEncoder& enc, Clock offset) const;
 
   Item* left = nullptr;
   Item* right = nullptr;

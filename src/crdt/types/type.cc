@@ -6,7 +6,7 @@
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/event.h"
-#include "crdt/update/coder_v1.h"
+#include "crdt/update/update_coder.h"
 
 namespace roundtable::crdt {
 
@@ -53,7 +53,7 @@ void TypeBase::integrate(DocImpl* d, Item* it) {
 
 std::unique_ptr<TypeBase> TypeBase::copyEmpty() const { return std::make_unique<TypeBase>(kind, name); }
 
-void TypeBase::writeRef(UpdateEncoderV1& enc) const {
+void TypeBase::writeRef(UpdateEncoder& enc) const {
   switch (kind) {
     case TypeKind::kXmlElement:
     case TypeKind::kXmlHook:
@@ -67,7 +67,7 @@ void TypeBase::writeRef(UpdateEncoderV1& enc) const {
   }
 }
 
-std::unique_ptr<TypeBase> readTypeRef(UpdateDecoderV1& dec) {
+std::unique_ptr<TypeBase> readTypeRef(UpdateDecoder& dec) {
   uint64_t ref = dec.readTypeRef();
   switch (ref) {
     case 0: return std::make_unique<TypeBase>(TypeKind::kArray);

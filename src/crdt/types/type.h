@@ -84,14 +84,14 @@ class TypeBase {
   void setKind(TypeKind k);
   void integrate(DocImpl* d, Item* it);
   std::unique_ptr<TypeBase> copyEmpty() const;
-  void writeRef(UpdateEncoderV1& enc) const;
+  void writeRef(UpdateEncoder& enc) const;
 
   // Fires this type's observers and queues deep events (yjs _callObserver).
   void callObserver(Transaction& txn, const std::vector<const std::string*>& subs);
 };
 
 // Creates the type a wire type ref names; throws lib0::DecodeError on an unknown ref.
-std::unique_ptr<TypeBase> readTypeRef(UpdateDecoderV1& dec);
+std::unique_ptr<TypeBase> readTypeRef(UpdateDecoder& dec);
 
 // --- search markers (yjs AbstractType.js) ---
 SearchMarker* findMarker(TypeBase* t, uint64_t index);

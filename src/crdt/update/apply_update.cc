@@ -1,4 +1,4 @@
-// Applying a v1 update: integrating structs in causal order, keeping what
+// Applying an update (v1 or v2): integrating structs in causal order, keeping what
 // cannot be applied yet as pending, applying deletes (yjs utils/encoding.js
 // integrateStructs, readUpdateV2, and readAndApplyDeleteSet in DeleteSet.js).
 #include <algorithm>
@@ -185,7 +185,9 @@ std::optional<std::vector<uint8_t>> applyDeleteSet(const DeleteSet& ds, Transact
             break;
           }
         }
-      } else {
+      } else if (clockEnd > clock) {
+        // (A range of length 0 deletes nothing; yjs would keep it and then
+        // fail to write its pending deletes in v2.)
         unapplied.add(client, clock, clockEnd - clock);
       }
     }
@@ -230,7 +232,7 @@ void integrateDecoded(Transaction& txn, DecodedUpdate& decoded) {
     }
     if (rest) {
       for (const auto& [client, clock] : rest->missing) setMin(pending.missing, client, clock);
-      pending.update = mergeUpdatesV1({pending.update, rest->update});
+      pending.update = mergeUpdates({pending.update, rest->update}, UpdateFormat::kV1);
     }
   } else {
     store.pendingStructs = std::move(rest);
@@ -241,7 +243,7 @@ void integrateDecoded(Transaction& txn, DecodedUpdate& decoded) {
     pendingDec.rest.readVarUint();  // 0 structs
     DeleteSet pendingSet = DeleteSet::read(pendingDec);
     std::optional<std::vector<uint8_t>> dsRest2 = applyDeleteSet(pendingSet, txn, store);
-    if (dsRest && dsRest2) store.pendingDs = mergeUpdatesV1({*dsRest, *dsRest2});
+    if (dsRest && dsRest2) store.pendingDs = mergeUpdates({*dsRest, *dsRest2}, UpdateFormat::kV1);
     else store.pendingDs = dsRest ? std::move(dsRest) : std::move(dsRest2);
   } else {
     store.pendingDs = std::move(dsRest);
@@ -256,13 +258,13 @@ void integrateDecoded(Transaction& txn, DecodedUpdate& decoded) {
 }  // namespace
 
 void readUpdateV1Into(Transaction& txn, std::span<const uint8_t> update) {
-  DecodedUpdate decoded = decodeUpdateV1(update, txn.doc->strings);
+  DecodedUpdate decoded = decodeUpdate(update, UpdateFormat::kV1, txn.doc->strings);
   integrateDecoded(txn, decoded);
 }
 
-void applyUpdateV1(DocImpl& doc, std::span<const uint8_t> update, const void* origin) {
+void applyUpdate(DocImpl& doc, std::span<const uint8_t> update, const void* origin, UpdateFormat format) {
   // Decode everything first: a malformed update throws before the document changes.
-  DecodedUpdate decoded = decodeUpdateV1(update, doc.strings);
+  DecodedUpdate decoded = decodeUpdate(update, format, doc.strings);
   doc.transact([&](Transaction& txn) { integrateDecoded(txn, decoded); }, origin, false);
 }
 

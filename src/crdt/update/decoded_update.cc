@@ -3,7 +3,6 @@
 #include "lib0/decoder.h"
 #include "crdt/string_pool.h"
 #include "crdt/structs/content.h"
-#include "crdt/update/coder_v1.h"
 
 namespace roundtable::crdt {
 
@@ -16,18 +15,21 @@ void DecodedUpdate::releaseUnowned() {
   clients.clear();
 }
 
-DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
+DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool, bool byClient) {
   DecodedUpdate out;
   uint64_t numOfStateUpdates = dec.rest.readVarUint();
-  // Each client entry takes at least three bytes: a bound before any allocation.
+  // Each client entry takes at least two bytes of the rest: a bound before any allocation.
   if (numOfStateUpdates > dec.rest.remaining()) throw lib0::DecodeError("update claims more clients than bytes");
+  uint64_t budget = dec.structBudget();
   for (uint64_t c = 0; c < numOfStateUpdates; c++) {
     uint64_t numberOfStructs = dec.rest.readVarUint();
-    if (numberOfStructs > dec.rest.remaining()) throw lib0::DecodeError("update claims more structs than bytes");
+    if (numberOfStructs > budget) throw lib0::DecodeError("update claims more structs than its size allows");
+    budget -= numberOfStructs;
     ClientId client = dec.readClient();
-    Clock clock = dec.readClock();
+    Clock clock = dec.readRestClock();
     ClientStructRefs refs{client, {}, 0};
-    refs.refs.reserve(numberOfStructs);
+    if (byClient) refs.refs.reserve(numberOfStructs);
+    out.all.reserve(out.all.size() + numberOfStructs);
     for (uint64_t k = 0; k < numberOfStructs; k++) {
       uint8_t info = dec.readInfo();
       Struct* s;
@@ -38,7 +40,7 @@ DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
           break;
         }
         case kStructSkipRef: {
-          Clock len = dec.readClock();
+          Clock len = dec.readRestClock();
           s = new SkipStruct(ID{client, clock}, len);
           break;
         }
@@ -82,12 +84,13 @@ DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
         }
       }
       out.all.push_back(s);
-      refs.refs.push_back(s);
+      if (byClient) refs.refs.push_back(s);
       // yjs never writes empty structs; one would break the store's clock index.
       if (s->length == 0) throw lib0::DecodeError("struct of length 0");
       if (s->length > kMaxClock - clock) throw lib0::DecodeError("struct clock beyond 2^53");
       clock += s->length;
     }
+    if (!byClient) continue;
     bool replaced = false;
     for (auto& existing : out.clients) {
       if (existing.client == client) {
@@ -101,14 +104,14 @@ DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool) {
   return out;
 }
 
-DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool& pool) {
-  UpdateDecoderV1 dec(update);
-  DecodedUpdate out = decodeStructsV1(dec, pool);
-  out.deleteSet = DeleteSet::read(dec);
+DecodedUpdate decodeUpdate(std::span<const uint8_t> update, UpdateFormat format, StringPool& pool) {
+  std::unique_ptr<UpdateDecoder> dec = makeUpdateDecoder(format, update);
+  DecodedUpdate out = decodeStructs(*dec, pool);
+  out.deleteSet = DeleteSet::read(*dec);
   return out;
 }
 
-void writeStruct(UpdateEncoderV1& enc, const Struct* s, Clock offset) {
+void writeStruct(UpdateEncoder& enc, const Struct* s, Clock offset) {
   switch (s->kind) {
     case StructKind::kGC:
       enc.writeInfo(kStructGCRef);

@@ -1,4 +1,4 @@
-// A v1 update decoded into structs, before anything is applied
+// An update (v1 or v2) decoded into structs, before anything is applied
 // (yjs readClientsStructRefs, LazyStructReader).
 #pragma once
 
@@ -10,12 +10,13 @@
 #include "crdt/id.h"
 #include "crdt/store/delete_set.h"
 #include "crdt/structs/struct.h"
+#include "crdt/update/update_coder.h"
 
 namespace roundtable::crdt {
 
 class StringPool;
-class UpdateDecoderV1;
-class UpdateEncoderV1;
+class UpdateDecoder;
+class UpdateEncoder;
 
 struct ClientStructRefs {
   ClientId client;
@@ -39,19 +40,27 @@ class DecodedUpdate {
   // keeps only its last list, as yjs does).
   std::vector<ClientStructRefs> clients;
   DeleteSet deleteSet;
-  // Every struct decoded; those not owned by a store are freed with this object.
+  // Every struct decoded, in the order of the update (a client listed twice
+  // appears twice here: what yjs's LazyStructReader yields); those not owned
+  // by a store are freed with this object.
   std::vector<Struct*> all;
 };
 
-// Decodes a whole v1 update: structs, then the delete set. Map keys and root
+// Decodes a whole update: structs, then the delete set. Map keys and root
 // names are interned in `pool`. Throws lib0::DecodeError on malformed input;
 // nothing outside the returned object is changed then except the pool.
-DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool& pool);
+DecodedUpdate decodeUpdate(std::span<const uint8_t> update, UpdateFormat format, StringPool& pool);
 
-// Reads the structs part only (the decoder is left at the delete set).
-DecodedUpdate decodeStructsV1(UpdateDecoderV1& dec, StringPool& pool);
+inline DecodedUpdate decodeUpdateV1(std::span<const uint8_t> update, StringPool& pool) {
+  return decodeUpdate(update, UpdateFormat::kV1, pool);
+}
+
+// Reads the structs part only (the decoder is left at the delete set). At
+// most dec.structBudget() structs, or DecodeError. Without `byClient`, only
+// `all` is filled (what merging and converting read).
+DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool, bool byClient = true);
 
 // Writes one struct (GC, Skip or Item) with an offset into its clock range.
-void writeStruct(UpdateEncoderV1& enc, const Struct* s, Clock offset);
+void writeStruct(UpdateEncoder& enc, const Struct* s, Clock offset);
 
 }  // namespace roundtable::crdt

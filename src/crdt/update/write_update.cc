@@ -1,4 +1,4 @@
-// Encoding documents and transactions as v1 updates, and state vectors
+// Encoding documents and transactions as updates (v1 or v2), and state vectors
 // (yjs utils/encoding.js writeClientsStructs, encodeStateAsUpdateV2,
 // encodeStateVector).
 #include <algorithm>
@@ -6,12 +6,13 @@
 #include "crdt/doc_impl.h"
 #include "lib0/decoder.h"
 #include "crdt/update/coder_v1.h"
+#include "crdt/update/coder_v2.h"
 #include "crdt/update/decoded_update.h"
 #include "crdt/update/merge.h"
 
 namespace roundtable::crdt {
 
-void writeClientsStructs(UpdateEncoderV1& enc, StructStore& store, const StateVector& targetSv) {
+void writeClientsStructs(UpdateEncoder& enc, StructStore& store, const StateVector& targetSv) {
   // Only clients with structs the target lacks; unknown clients from clock 0.
   StateVector sm;
   for (const auto& [client, clock] : targetSv) {
@@ -46,8 +47,8 @@ StateVector decodeStateVector(std::span<const uint8_t> bytes) {
   uint64_t n = dec.rest.readVarUint();
   if (n > dec.rest.remaining()) throw lib0::DecodeError("state vector claims more entries than bytes");
   for (uint64_t i = 0; i < n; i++) {
-    ClientId client = dec.readClientId();
-    Clock clock = dec.readClock();
+    ClientId client = dec.readRestClientId();
+    Clock clock = dec.readRestClock();
     // A Map: a repeated client keeps its last clock.
     bool found = false;
     for (auto& [c, v] : sv)
@@ -73,24 +74,31 @@ std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv) {
   return enc.take();
 }
 
-std::vector<uint8_t> encodeStateAsUpdateV1(DocImpl& doc, std::span<const uint8_t> encodedTargetSv) {
+std::vector<uint8_t> encodeStateAsUpdate(DocImpl& doc, std::span<const uint8_t> encodedTargetSv, UpdateFormat format) {
   const StateVector target = decodeStateVector(encodedTargetSv);
-  UpdateEncoderV1 enc;
-  writeClientsStructs(enc, doc.store, target);
-  DeleteSet::fromStore(doc.store).write(enc);
+  const bool pending = doc.store.pendingDs || doc.store.pendingStructs;
+  // Pending data is kept as v1 updates, so with pending data the merge runs
+  // in v1 and its result is converted: the same structs and delete set that
+  // yjs's mergeUpdatesV2 of its v2 pieces writes (a merge reads items with
+  // origins without their parent key, either way).
+  std::unique_ptr<UpdateEncoder> enc = makeUpdateEncoder(pending ? UpdateFormat::kV1 : format);
+  writeClientsStructs(*enc, doc.store, target);
+  DeleteSet::fromStore(doc.store).write(*enc);
+  if (!pending) return enc->finish();
   std::vector<std::vector<uint8_t>> updates;
-  updates.push_back(enc.take());
+  updates.push_back(enc->finish());
   if (doc.store.pendingDs) updates.push_back(*doc.store.pendingDs);
   if (doc.store.pendingStructs) {
     static const uint8_t kEmptySv[] = {0};
     std::span<const uint8_t> sv = encodedTargetSv.empty() ? std::span<const uint8_t>(kEmptySv) : encodedTargetSv;
-    updates.push_back(diffUpdateV1(doc.store.pendingStructs->update, sv));
+    updates.push_back(diffUpdate(doc.store.pendingStructs->update, sv, UpdateFormat::kV1));
   }
-  if (updates.size() > 1) return mergeUpdatesV1(updates);
-  return std::move(updates[0]);
+  std::vector<uint8_t> merged = mergeUpdates(updates, UpdateFormat::kV1);
+  if (format == UpdateFormat::kV1) return merged;
+  return convertUpdateFormat(merged, UpdateFormat::kV1, UpdateFormat::kV2);
 }
 
-bool writeUpdateMessageFromTransaction(UpdateEncoderV1& enc, Transaction& txn) {
+bool writeUpdateMessageFromTransaction(UpdateEncoder& enc, Transaction& txn) {
   bool changed = !txn.deleteSet.empty();
   if (!changed) {
     for (const auto& [client, clock] : txn.afterState) {

@@ -3,13 +3,24 @@
 // per stdin line, one response per stdout line.
 //
 // Requests (every one has "cmd"; doc commands have "doc", a string id):
-//   {"cmd":"create","doc":"d1","client":123,"roots":[["m","map"],["t","text"]],"gc":true}
-//   {"cmd":"apply","doc":"d1","update":"<base64>"}
+//   {"cmd":"create","doc":"d1","client":123,"roots":[["m","map"],["t","text"]],"gc":true,"format":"v2"}
+//   {"cmd":"apply","doc":"d1","update":"<base64>","format":"v2"}
 //   {"cmd":"transact","doc":"d1","ops":[<op>...]}      all ops in one transaction
 //   {"cmd":"describe","doc":"d1"}                       typed tree of the roots
-//   {"cmd":"report","doc":"d1"}                         json, sv, state, updates, events
-//   {"cmd":"drain","doc":"d1"}                          updates, events only
+//   {"cmd":"report","doc":"d1"}                         json, sv, state, stateV2, updates, other, events
+//   {"cmd":"drain","doc":"d1"}                          updates, other, events only
 //   {"cmd":"destroy","doc":"d1"}
+// "format" (default v1) is the format of the updates a doc emits ("updates";
+// "other" holds the same transactions' updates in the other format) and
+// applies. Updates without a doc (roundtable/crdt/updates.h), base64 in and out:
+//   {"cmd":"merge","format":"v2","updates":[...]}        -> update
+//   {"cmd":"diff","format":"v2","update":..,"sv":..}     -> update
+//   {"cmd":"svFromUpdate","format":"v2","update":..}     -> sv
+//   {"cmd":"meta","format":"v2","update":..}             -> from, to: [[client, clock], ...]
+//   {"cmd":"convert","to":"v2","update":..}              -> update (from the other format)
+// And an editing trace replayed into a fresh doc's text "text", one
+// transaction per entry, each patch [pos, delete, insert] (the B4 trace):
+//   {"cmd":"replay","client":4000000000,"txns":[[[pos,del,"ins"],...],...]} -> state, stateV2
 // Responses: {"ok":true,...} or {"ok":false,"error":"..."}.
 //
 // An op addresses its target with "root" (name), "kind" (map, array, text,
@@ -316,7 +327,9 @@ Value describe(crdt::TypeRef t) {
 struct Hosted {
   std::unique_ptr<crdt::Doc> doc;
   std::vector<std::pair<std::string, crdt::TypeKind>> roots;
-  std::vector<Value> updates;  // base64 strings
+  bool v2 = false;
+  std::vector<Value> updates;  // base64 strings, in the doc's format
+  std::vector<Value> other;    // the same updates in the other format
   std::vector<Value> events;   // one entry per deep-observer call
 };
 
@@ -337,9 +350,14 @@ Value handle(const Value& req) {
     h.doc = std::make_unique<crdt::Doc>(opts);
     docs[id] = std::move(h);
     Hosted& hd = docs[id];
+    hd.v2 = field(req, "format").isString() && str(req, "format") == "v2";
     hd.doc->onUpdate([&hd](std::span<const uint8_t> u, const void* origin) {
       if (origin == &kApplyOrigin) return;
-      hd.updates.push_back(Value(base64Encode(std::vector<uint8_t>(u.begin(), u.end()))));
+      (hd.v2 ? hd.other : hd.updates).push_back(Value(base64Encode(std::vector<uint8_t>(u.begin(), u.end()))));
+    });
+    hd.doc->onUpdateV2([&hd](std::span<const uint8_t> u, const void* origin) {
+      if (origin == &kApplyOrigin) return;
+      (hd.v2 ? hd.updates : hd.other).push_back(Value(base64Encode(std::vector<uint8_t>(u.begin(), u.end()))));
     });
     const bool events = field(req, "events").isBool() && field(req, "events").asBool();
     for (const Value& r : field(req, "roots").asArray()) {
@@ -366,13 +384,75 @@ Value handle(const Value& req) {
     }
     return Value(std::move(res));
   }
+  const bool v2 = field(req, "format").isString() && str(req, "format") == "v2";
+  auto bytes = [&](const char* key) { return base64Decode(str(req, key)); };
+  auto must = [](const roundtable::Status& s) {
+    if (!s.ok()) throw std::runtime_error(s.message());
+  };
+  if (cmd == "merge") {
+    std::vector<std::vector<uint8_t>> updates;
+    for (const Value& u : field(req, "updates").asArray()) updates.push_back(base64Decode(u.asString()));
+    std::vector<uint8_t> out;
+    must(v2 ? crdt::mergeUpdatesV2(updates, &out) : crdt::mergeUpdates(updates, &out));
+    res.set("update", base64Encode(out));
+    return Value(std::move(res));
+  }
+  if (cmd == "diff") {
+    std::vector<uint8_t> out;
+    must(v2 ? crdt::diffUpdateV2(bytes("update"), bytes("sv"), &out) : crdt::diffUpdate(bytes("update"), bytes("sv"), &out));
+    res.set("update", base64Encode(out));
+    return Value(std::move(res));
+  }
+  if (cmd == "svFromUpdate") {
+    std::vector<uint8_t> out;
+    must(v2 ? crdt::encodeStateVectorFromUpdateV2(bytes("update"), &out) : crdt::encodeStateVectorFromUpdate(bytes("update"), &out));
+    res.set("sv", base64Encode(out));
+    return Value(std::move(res));
+  }
+  if (cmd == "meta") {
+    crdt::UpdateMeta meta;
+    must(v2 ? crdt::parseUpdateMetaV2(bytes("update"), &meta) : crdt::parseUpdateMeta(bytes("update"), &meta));
+    auto list = [](const crdt::StateVector& sv) {
+      Value::Array a;
+      for (auto& [c, k] : sv) a.push_back(Value::array({Value(static_cast<double>(c)), Value(static_cast<double>(k))}));
+      return Value::array(std::move(a));
+    };
+    res.set("from", list(meta.from));
+    res.set("to", list(meta.to));
+    return Value(std::move(res));
+  }
+  if (cmd == "convert") {
+    std::vector<uint8_t> out;
+    must(str(req, "to") == "v2" ? crdt::convertUpdateFormatV1ToV2(bytes("update"), &out)
+                                : crdt::convertUpdateFormatV2ToV1(bytes("update"), &out));
+    res.set("update", base64Encode(out));
+    return Value(std::move(res));
+  }
+  if (cmd == "replay") {
+    crdt::Doc doc(crdt::DocOptions{.clientId = static_cast<crdt::ClientId>(num(req, "client"))});
+    crdt::Text text = doc.getText("text");
+    for (const Value& txn : field(req, "txns").asArray()) {
+      doc.transact([&](crdt::Transaction&) {
+        for (const Value& patch : txn.asArray()) {
+          const auto& p = patch.asArray();
+          const size_t pos = static_cast<size_t>(p.at(0).asNumber());
+          const size_t del = static_cast<size_t>(p.at(1).asNumber());
+          if (del > 0) check(text.erase(pos, del), "replay delete");
+          if (!p.at(2).asString().empty()) check(text.insert(pos, p.at(2).asString()), "replay insert");
+        }
+      });
+    }
+    res.set("state", base64Encode(doc.encodeStateAsUpdate()));
+    res.set("stateV2", base64Encode(doc.encodeStateAsUpdateV2()));
+    return Value(std::move(res));
+  }
   auto it = docs.find(str(req, "doc"));
   if (it == docs.end()) throw std::invalid_argument("no such doc");
   Hosted& h = it->second;
   if (cmd == "apply") {
     std::vector<uint8_t> u = base64Decode(str(req, "update"));
-    roundtable::Status s = h.doc->applyUpdate(u, &kApplyOrigin);
-    if (!s.ok()) throw std::runtime_error("applyUpdate failed");
+    roundtable::Status s = v2 ? h.doc->applyUpdateV2(u, &kApplyOrigin) : h.doc->applyUpdate(u, &kApplyOrigin);
+    if (!s.ok()) throw std::runtime_error("applyUpdate failed: " + s.message());
   } else if (cmd == "transact") {
     Value::Array applied;
     std::string error;
@@ -400,14 +480,19 @@ Value handle(const Value& req) {
     for (auto& [client, clock] : h.doc->stateVector()) sv.set(std::to_string(client), Value(static_cast<double>(clock)));
     res.set("sv", Value(std::move(sv)));
     res.set("state", Value(base64Encode(h.doc->encodeStateAsUpdate())));
+    res.set("stateV2", Value(base64Encode(h.doc->encodeStateAsUpdateV2())));
     res.set("updates", Value::array(std::move(h.updates)));
+    res.set("other", Value::array(std::move(h.other)));
     res.set("events", Value::array(std::move(h.events)));
     h.updates.clear();
+    h.other.clear();
     h.events.clear();
   } else if (cmd == "drain") {
     res.set("updates", Value::array(std::move(h.updates)));
+    res.set("other", Value::array(std::move(h.other)));
     res.set("events", Value::array(std::move(h.events)));
     h.updates.clear();
+    h.other.clear();
     h.events.clear();
   } else if (cmd == "destroy") {
     docs.erase(it);

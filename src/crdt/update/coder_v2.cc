@@ -1,0 +1,83 @@
+#include "crdt/update/coder_v2.h"
+
+namespace roundtable::crdt {
+
+void UpdateEncoderV2::writeDsClock(Clock c) {
+  // yjs writes a negative difference as a garbage byte; refuse instead.
+  if (c < dsCurrVal_) throw lib0::DecodeError("delete ranges out of order cannot be written in format v2");
+  rest.writeVarUint(c - dsCurrVal_);
+  dsCurrVal_ = c;
+}
+
+void UpdateEncoderV2::writeDsLen(Clock len) {
+  if (len == 0) throw lib0::DecodeError("a delete range of length 0 cannot be written in format v2");
+  rest.writeVarUint(len - 1);
+  dsCurrVal_ += len;
+}
+
+std::vector<uint8_t> UpdateEncoderV2::finish() {
+  lib0::Encoder out;
+  out.writeVarUint(0);  // feature flag, unused
+  out.writeVarUint8Array(keyClocks_.take());
+  out.writeVarUint8Array(clients_.take());
+  out.writeVarUint8Array(leftClocks_.take());
+  out.writeVarUint8Array(rightClocks_.take());
+  out.writeVarUint8Array(infos_.take());
+  out.writeVarUint8Array(strings_.take());
+  out.writeVarUint8Array(parentInfos_.take());
+  out.writeVarUint8Array(typeRefs_.take());
+  out.writeVarUint8Array(lens_.take());
+  out.writeUint8Array(rest.data());  // the rest, without a length
+  rest.clear();
+  return out.take();
+}
+
+UpdateDecoderV2::UpdateDecoderV2(std::span<const uint8_t> data) : UpdateDecoder(data) {
+  rest.readVarUint();  // feature flag, unused
+  keyClocks_.emplace(rest.readVarUint8Array());
+  clients_.emplace(rest.readVarUint8Array());
+  leftClocks_.emplace(rest.readVarUint8Array());
+  rightClocks_.emplace(rest.readVarUint8Array());
+  infos_.emplace(rest.readVarUint8Array());
+  strings_.emplace(rest.readVarUint8Array());
+  parentInfos_.emplace(rest.readVarUint8Array());
+  typeRefs_.emplace(rest.readVarUint8Array());
+  lens_.emplace(rest.readVarUint8Array());
+}
+
+Clock UpdateDecoderV2::readDsClock() {
+  const uint64_t diff = rest.readVarUint();
+  if (diff > kMaxClock - dsCurrVal_) throw lib0::DecodeError("delete range beyond 2^53");
+  dsCurrVal_ += diff;
+  return dsCurrVal_;
+}
+
+Clock UpdateDecoderV2::readDsLen() {
+  const uint64_t len = rest.readVarUint() + 1;
+  if (len > kMaxClock - dsCurrVal_) throw lib0::DecodeError("delete range beyond 2^53");
+  dsCurrVal_ += len;
+  return len;
+}
+
+ID UpdateDecoderV2::readLeftID() {
+  const ClientId client = readClient();
+  return ID{client, checkedClock(leftClocks_->read(), "left clock out of range")};
+}
+
+ID UpdateDecoderV2::readRightID() {
+  const ClientId client = readClient();
+  return ID{client, checkedClock(rightClocks_->read(), "right clock out of range")};
+}
+
+std::string UpdateDecoderV2::readKey() {
+  const int64_t keyClock = keyClocks_->read();
+  if (keyClock < 0) throw lib0::DecodeError("negative key clock");
+  if (static_cast<uint64_t>(keyClock) < keys_.size()) return keys_[keyClock];
+  std::string key = strings_->read();
+  keys_.push_back(key);
+  return key;
+}
+
+uint64_t UpdateDecoderV2::structBudget() const { return kStructsFloor + kStructsPerByte * size_; }
+
+}  // namespace roundtable::crdt

@@ -1,0 +1,147 @@
+#include "lib0/rle.h"
+
+#include <cmath>
+#include <limits>
+
+#include "lib0/utf.h"
+
+namespace roundtable::lib0 {
+
+namespace {
+
+// JavaScript's string concatenation on WTF-8: a trailing lone high surrogate
+// and a leading lone low surrogate become one 4-byte character.
+void appendJoined(std::string& out, std::string_view s) {
+  const size_t n = out.size();
+  if (n >= 3 && s.size() >= 3 && static_cast<uint8_t>(out[n - 3]) == 0xED &&
+      (static_cast<uint8_t>(out[n - 2]) & 0xF0) == 0xA0 && static_cast<uint8_t>(s[0]) == 0xED &&
+      (static_cast<uint8_t>(s[1]) & 0xF0) == 0xB0) {
+    const char16_t hi = static_cast<char16_t>(0xD000 | ((out[n - 2] & 0x3F) << 6) | (out[n - 1] & 0x3F));
+    const char16_t lo = static_cast<char16_t>(0xD000 | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F));
+    out.resize(n - 3);
+    appendCodePoint(out, 0x10000 + ((static_cast<char32_t>(hi) - 0xD800) << 10) + (lo - 0xDC00));
+    out.append(s.substr(3));
+    return;
+  }
+  out.append(s);
+}
+
+// UTF-16 length of WTF-8: one unit per lead byte, two for 4-byte sequences
+// (branch-free, so that the compiler vectorizes it).
+size_t wtf16Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += static_cast<size_t>((c & 0xC0) != 0x80) + static_cast<size_t>(c >= 0xF0);
+  return n;
+}
+
+}  // namespace
+
+std::vector<uint8_t> UintOptRleEncoder::take() {
+  flush();
+  count_ = 0;
+  return enc_.take();
+}
+
+std::vector<uint8_t> IntDiffOptRleEncoder::take() {
+  flush();
+  count_ = 0;
+  return enc_.take();
+}
+
+void StringEncoder::write(std::string_view wtf8) {
+  appendJoined(s_, wtf8);
+  lens_.write(wtf16Length(wtf8));
+}
+
+std::vector<uint8_t> StringEncoder::take() {
+  Encoder enc;
+  enc.writeVarString(s_);
+  enc.writeUint8Array(lens_.take());
+  s_.clear();
+  return enc.take();
+}
+
+uint8_t RleDecoder::read() {
+  if (count_ == 0) {
+    s_ = dec_.readUint8();
+    count_ = dec_.hasContent() ? static_cast<int64_t>(dec_.readVarUint()) + 1 : -1;
+  }
+  if (count_ > 0) count_--;
+  return s_;
+}
+
+uint64_t UintOptRleDecoder::read() {
+  if (count_ == 0) {
+    const double v = dec_.readVarInt();
+    const bool negative = std::signbit(v);
+    s_ = static_cast<uint64_t>(negative ? -v : v);
+    count_ = negative ? dec_.readVarUint() + 2 : 1;
+  }
+  count_--;
+  return s_;
+}
+
+int64_t IntDiffOptRleDecoder::read() {
+  if (count_ == 0) {
+    const double v = dec_.readVarInt();  // |v| < 2^53
+    const int64_t d = static_cast<int64_t>(v);
+    diff_ = d >> 1;  // Math.floor(d / 2)
+    count_ = (d & 1) ? dec_.readVarUint() + 2 : 1;
+  }
+  // Saturate: sums beyond 2^62 are out of every caller's range anyway.
+  constexpr int64_t kLimit = int64_t{1} << 62;
+  s_ += diff_;
+  if (s_ > kLimit) s_ = kLimit;
+  if (s_ < -kLimit) s_ = -kLimit;
+  count_--;
+  return s_;
+}
+
+StringDecoder::StringDecoder(std::span<const uint8_t> bytes) : lens_(bytes) {
+  // The text comes first; the lengths' column is the rest of the bytes.
+  Decoder dec(bytes);
+  str_ = dec.readVarString();
+  lens_ = UintOptRleDecoder(bytes.subspan(dec.position()));
+}
+
+std::string StringDecoder::read() {
+  uint64_t n = lens_.read();
+  std::string out;
+  if (n == 0) return out;
+  if (pendingLow_) {
+    appendUtf16CodeUnit(out, pendingLow_);
+    pendingLow_ = 0;
+    n--;
+  }
+  const size_t start = pos_;
+  const size_t size = str_.size();
+  while (n > 0 && pos_ < size) {
+    const unsigned char b = static_cast<unsigned char>(str_[pos_]);
+    if (b < 0x80) {
+      pos_ += 1;
+    } else if (b < 0xE0) {
+      pos_ += 2;
+    } else if (b < 0xF0) {
+      pos_ += 3;
+    } else if (n >= 2) {
+      pos_ += 4;
+      n--;
+    } else {
+      // The slice ends inside a surrogate pair: keep its high half here and
+      // its low half for the next string.
+      out.append(str_, start, pos_ - start);
+      char32_t cp = ((b & 0x07) << 18) | ((str_[pos_ + 1] & 0x3F) << 12) | ((str_[pos_ + 2] & 0x3F) << 6) |
+                    (str_[pos_ + 3] & 0x3F);
+      cp -= 0x10000;
+      appendUtf16CodeUnit(out, static_cast<char16_t>(0xD800 + (cp >> 10)));
+      pendingLow_ = static_cast<char16_t>(0xDC00 + (cp & 0x3FF));
+      pos_ += 4;
+      return out;
+    }
+    n--;
+  }
+  out.append(str_, start, pos_ - start);
+  return out;
+}
+
+}  // namespace roundtable::lib0
