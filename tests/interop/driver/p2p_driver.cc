@@ -1,6 +1,6 @@
 // p2p_driver: the C++ side of the hub's y-webrtc peer for
-// tests/interop/p2p_crypto.test.mjs, which holds it against y-webrtc's own
-// crypto.js. Speaks JSON lines (json_lines.h); bytes travel as hex.
+// tests/interop/p2p_room.test.mjs, which holds it against y-webrtc itself.
+// Speaks JSON lines (json_lines.h); bytes travel as hex.
 //
 // Requests (every one has "cmd", "password" and "room"; keys are derived once
 // per password and room):
@@ -9,9 +9,14 @@
 //   {"cmd":"decrypt",...,"hex":"<sealed>"}    -> {"ok":true,"hex":"..."}
 //   {"cmd":"encryptAny",...,"json":"..."}     -> {"ok":true,"hex":"<sealed writeAny of the JSON value>"}
 //   {"cmd":"decryptAny",...,"hex":"<sealed>"} -> {"ok":true,"json":"..."}
+//   {"cmd":"publish",...,"message":"<json: {type, from, to?, token?, signal?}>"}
+//       -> {"ok":true,"text":"<the relay message>"}
+//   {"cmd":"read",...,"self":"<peer id>","text":"<a relay message>"}
+//       -> {"ok":true,"topic":"...","message":"<json of the signal>"|null}
 // A Status error answers {"ok":false,"code":"InvalidArgument","error":"..."}.
 
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,6 +26,7 @@
 #include "lib0/hex_for_tests.h"
 #include "lib0/json.h"
 #include "p2p/room_crypto.h"
+#include "p2p/room_signaling.h"
 
 using roundtable::Status;
 using roundtable::lib0::Value;
@@ -72,6 +78,42 @@ Value handle(const Value& req) {
     Value v;
     Status s = p2p::decryptAny(key, fromHex(text(req, "hex")), &v);
     return answer(s, "json", s.ok() ? roundtable::lib0::toJSON(v) : "");
+  }
+  if (cmd == "publish") {
+    const Value m = roundtable::lib0::parseJSON(text(req, "message"));
+    const std::string& from = m.asObject().get("from")->asString();
+    p2p::RoomSignal signal = p2p::RoomSignal::announce(from);
+    if (m.asObject().get("type")->asString() == "signal") {
+      const Value* token = m.asObject().get("token");
+      signal = p2p::RoomSignal::signalTo(from, m.asObject().get("to")->asString(),
+                                         token ? std::optional<double>(token->asNumber()) : std::nullopt,
+                                         *m.asObject().get("signal"));
+    }
+    return answer(Status::Ok(), "text", p2p::publishMessage(key, text(req, "room"), signal));
+  }
+  if (cmd == "read") {
+    std::string topic;
+    std::vector<uint8_t> sealed;
+    if (Status s = p2p::readPublish(text(req, "text"), &topic, &sealed); !s.ok()) return answer(s, "", "");
+    std::optional<p2p::RoomSignal> signal;
+    if (Status s = p2p::openRoomSignal(key, sealed, text(req, "self"), &signal); !s.ok()) return answer(s, "", "");
+    Value::Object o;
+    o.set("ok", true);
+    o.set("topic", topic);
+    if (signal) {
+      Value::Object m;
+      m.set("type", signal->type == p2p::RoomSignal::Type::kAnnounce ? "announce" : "signal");
+      m.set("from", signal->from);
+      if (signal->type == p2p::RoomSignal::Type::kSignal) {
+        m.set("to", signal->to);
+        if (signal->token) m.set("token", *signal->token);
+        m.set("signal", signal->signal);
+      }
+      o.set("message", roundtable::lib0::toJSON(Value(std::move(m))));
+    } else {
+      o.set("message", Value::null());
+    }
+    return Value(std::move(o));
   }
   throw std::invalid_argument("unknown cmd " + cmd);
 }

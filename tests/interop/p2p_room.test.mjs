@@ -1,12 +1,21 @@
-// The hub's y-webrtc room encryption (src/p2p/room_crypto.h) against
-// y-webrtc 10.3's own crypto.js, as the browser package uses it for signaling:
-// the same key from the same password and room, and each side opens what the
-// other sealed, bytes and lib0 values (announce and signal messages).
+// The hub's side of y-webrtc rooms (src/p2p/) against y-webrtc 10.3 itself:
+// its room encryption against y-webrtc's own crypto.js (the same key from the
+// same password and room, and each side opens what the other sealed, bytes
+// and lib0 values), and its room messages against a real WebrtcProvider
+// (with a real WebRTC stack in Node, @roamhq/wrtc) through the hub's relay.
 
-import { test, after } from 'node:test'
+import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
+import * as Y from 'yjs'
+import wrtc from '@roamhq/wrtc'
+import * as bc from 'lib0/broadcastchannel'
 import { Driver, hex, unhex } from './driver_client.mjs'
+import { useHarness, waitFor, WebSocket, docName } from './hub_harness.mjs'
+
+// y-webrtc's client code uses the browser's global WebSocket.
+globalThis.WebSocket ??= WebSocket
+const { WebrtcProvider } = await import('y-webrtc')
 
 // y-webrtc exports only its provider; its crypto module is read from the
 // pinned package by path.
@@ -14,6 +23,9 @@ const cryptoutils = await import(new URL('./node_modules/y-webrtc/src/crypto.js'
 
 const driver = new Driver('roundtable_p2p_driver', { statusErrors: true })
 after(() => driver.close())
+const h = useHarness()
+let hub
+before(async () => { hub = await h.startHub() })
 
 const rooms = [
   { password: 'correct horse battery staple', room: 'roundtable-plan-4f2a' },
@@ -85,4 +97,61 @@ test('another room or password, or an altered message, is refused with a reason'
   assert.equal(res.code, 'InvalidArgument')
   // What y-webrtc does with the same bytes: WebCrypto refuses them too.
   await assert.rejects(cryptoutils.decrypt(altered, await keyOf(a)))
+})
+
+test('a real y-webrtc peer through the relay: the C++ reads its announce; the C++ announce makes it send an offer, which the C++ reads', async () => {
+  const room = docName('roundtable-plan')
+  const password = 'share-link secret'
+  const self = 'hub-peer-' + process.pid
+  const raw = h.raw(hub.signalUrl)
+  await raw.opened
+  raw.sendJson({ type: 'subscribe', topics: [room] })
+  const doc = new Y.Doc()
+  const provider = new WebrtcProvider(room, doc, { signaling: [hub.signalUrl], password, peerOpts: { wrtc, config: { iceServers: [] } } }) // no STUN: nothing leaves loopback
+  h.defer(async () => {
+    // y-webrtc's destroy() leaves the signaling connection open; disconnect() closes it.
+    provider.disconnect()
+    provider.destroy()
+    doc.destroy()
+    // Room.disconnect publishes on its BroadcastChannel after unsubscribing
+    // (the publish waits for encryption), which opens the channel again; in
+    // Node an open channel keeps the process alive.
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const none = () => {}
+    bc.subscribe(room, none)
+    bc.unsubscribe(room, none)
+  })
+  await waitFor(() => provider.room, { message: 'the provider\'s room' })
+  const peerId = provider.room.peerId
+
+  /** Every relayed publish so far, as the C++ reads it for `self`. */
+  const readAll = async () => {
+    const out = []
+    for (const text of raw.messages.filter(m => typeof m === 'string')) {
+      const res = await driver.call({ cmd: 'read', password, room, self, text })
+      assert.ok(res.ok, res.error)
+      if (res.message) out.push(JSON.parse(res.message))
+    }
+    return out
+  }
+  let read = []
+  await waitFor(async () => (read = await readAll()).length > 0, { message: 'the provider\'s announce' })
+  assert.deepEqual(read[0], { type: 'announce', from: peerId })
+
+  // A signal the C++ addresses to another peer: y-webrtc ignores it (no connection made).
+  const other = await driver.call({ cmd: 'publish', password, room, message: JSON.stringify({ type: 'signal', from: self, to: 'someone-else', signal: { type: 'offer', sdp: 'v=0' } }) })
+  raw.send(other.text)
+  const announce = await driver.call({ cmd: 'publish', password, room, message: JSON.stringify({ type: 'announce', from: self }) })
+  raw.send(announce.text)
+  let offer
+  await waitFor(async () => {
+    offer = (await readAll()).find(m => m.type === 'signal' && m.signal.type === 'offer')
+    return offer
+  }, { timeout: 10000, message: 'an offer from y-webrtc to the C++ peer' })
+  assert.equal(offer.from, peerId)
+  assert.equal(offer.to, self)
+  assert.equal(typeof offer.token, 'number') // y-webrtc's glare token
+  assert.match(offer.signal.sdp, /^v=0\r\n/)
+  assert.match(offer.signal.sdp, /webrtc-datachannel/) // simple-peer's data channel
+  assert.deepEqual([...provider.room.webrtcConns.keys()], [self])
 })
