@@ -284,7 +284,12 @@ class Bridge {
   }
 
   void onEof() {
-    // End the hub session so its calls in flight stop; then leave.
+    // 2026-07-28 requests in flight: closing their connections cancels them
+    // on the hub. Then end the hub session so its calls in flight stop; then
+    // leave.
+    for (auto& [key, weak] : statelessCalls_)
+      if (auto call = weak.lock()) call->cancel();
+    statelessCalls_.clear();
     if (sessionId_.empty()) return work_->reset();
     std::thread([this, sessionId = sessionId_] {
       deleteHubSession(options_.hub, sessionId);

@@ -16,7 +16,7 @@ import { mcpPost, mcpSession } from './mcp_harness.mjs'
 const V = '2026-07-28'
 const TOOLS = ['create_plan', 'get_feedback', 'list_plans', 'read_plan', 'update_plan', 'wait_for_review']
 const h = useHarness()
-const hubP = h.startHub()
+const hubP = h.startHub({ flags: ['--mcp-progress-ms', '200'] })
 
 const meta = (version = V) => ({
   'io.modelcontextprotocol/protocolVersion': version,
@@ -76,6 +76,20 @@ test('the v2 SDK pinned to 2026-07-28 over HTTP: discover, tools, no session', a
     assert.equal(e.session, null, `a session id came back for ${e.request?.method}`)
     if (e.request?.id !== undefined) assert.equal(e.request.params._meta['io.modelcontextprotocol/protocolVersion'], V)
   }
+})
+
+test('the v2 SDK pinned to 2026-07-28: wait_for_review streams progress, then answers', async () => {
+  const hub = await hubP
+  const { client, exchanges } = await httpClient(hub, { mode: { pin: V } })
+  const created = await client.callTool({ name: 'create_plan', arguments: { title: 'Waited on', content: '# Waited on\n' } })
+  const progress = []
+  const t0 = Date.now()
+  const waited = await client.callTool({ name: 'wait_for_review', arguments: { planId: created.structuredContent.planId, timeoutSeconds: 1 } },
+    { onprogress: p => progress.push(p), resetTimeoutOnProgress: true })
+  assert.equal(waited.structuredContent.status, 'pending_review')
+  assert.ok(Date.now() - t0 >= 900, 'it waited for the timeout')
+  assert.ok(progress.length >= 1, 'progress came while it waited')
+  assert.ok(exchanges.every(e => e.session === null))
 })
 
 test('the v2 SDK in auto mode picks 2026-07-28; the v1 SDK era (2025-11-25) works beside it', async () => {
