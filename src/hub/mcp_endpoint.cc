@@ -166,6 +166,19 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
       return respond(jsonResponse(http::status::bad_request, *error));
     stateless_ = std::make_shared<mcp::Server>(mcp::roundtableServerInfo(), endpoint_->tools_);
     dispatch(stateless_, message);
+    if (mode_ != Mode::kDone) watchDisconnect();
+  }
+
+  // Closing the connection cancels a 2026-07-28 request: noticed as soon as
+  // the socket turns readable with nothing to read (the client's FIN), not
+  // only at the next write. Bytes of a next request (pipelining) are left for
+  // the HttpSession that follows.
+  void watchDisconnect() {
+    stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->mode_ == Mode::kDone) return;
+      beast::error_code availableError;
+      if (self->stream_.socket().available(availableError) == 0 || availableError) self->abort();
+    });
   }
 
   void dispatch(const std::shared_ptr<mcp::Server>& server, const mcp::Incoming& message) {
@@ -353,6 +366,10 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
 
   // The exchange is over: the next request on this connection goes to a new HttpSession.
   void handBack(bool keepAlive) {
+    if (stateless_) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);  // the disconnect watch (no write is pending here)
+    }
     if (getSession_) {
       std::lock_guard lock(endpoint_->mutex_);
       getSession_->streamOpen = false;

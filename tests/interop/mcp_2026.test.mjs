@@ -10,7 +10,7 @@
 import { test } from 'node:test'
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio'
-import { useHarness, assert, hubBinary } from './hub_harness.mjs'
+import { useHarness, assert, hubBinary, httpGet, waitFor, sleep } from './hub_harness.mjs'
 import { mcpPost, mcpSession } from './mcp_harness.mjs'
 
 const V = '2026-07-28'
@@ -24,11 +24,12 @@ const meta = (version = V) => ({
   'io.modelcontextprotocol/clientCapabilities': {}
 })
 /** A raw 2026-07-28 request with the headers the revision requires (overridable). */
-const post = (hub, method, params = {}, { id = 1, headers = {}, version = V } = {}) => {
+const post = (hub, method, params = {}, { id = 1, headers = {}, version = V, signal } = {}) => {
   const body = { jsonrpc: '2.0', id, method, params: { _meta: meta(version), ...params } }
   const name = params.name ?? params.uri
   return mcpPost(hub, body, {
     version: null,
+    signal,
     headers: { 'mcp-protocol-version': version, 'mcp-method': method, ...(name ? { 'mcp-name': name } : {}), ...headers }
   })
 }
@@ -172,4 +173,25 @@ test('raw 2026-07-28 errors: statuses and codes a client checks', async () => {
   await expect(await mcpPost(hub, noCaps, { version: V, headers: { 'mcp-method': 'server/discover' } }), 400, -32602, 8)
   // Unknown tool: a JSON-RPC error in a 200, as before.
   await expect(await post(hub, 'tools/call', { name: 'nope', arguments: {} }), 200, -32602)
+})
+
+test('closing a 2026-07-28 request cancels it at once; no session is ever kept', async () => {
+  const hub = await h.startHub({ flags: ['--unload-grace-ms', '200'] })
+  const gauge = async name => Number((await httpGet(hub, '/metrics')).body.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1])
+  const created = await post(hub, 'tools/call', { name: 'create_plan', arguments: { title: 'Cancelled wait', content: '# Cancelled wait\n' } })
+  const { planId } = created.messages[0].result.structuredContent
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) <= 1, { timeout: 5000, message: 'the plan unloaded' })
+  const before = await gauge('roundtable_documents_loaded')
+  // A wait holds the plan's room loaded; the stream opens at once.
+  const abort = new AbortController()
+  const waiting = post(hub, 'tools/call', { name: 'wait_for_review', arguments: { planId, timeoutSeconds: 600 } }, { signal: abort.signal }).catch(e => e)
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) > before, { timeout: 5000, message: 'the wait loaded the plan' })
+  await sleep(200)
+  const t0 = Date.now()
+  abort.abort()
+  await waiting
+  // Cancelled on the hub: the wait ends and the room unloads, long before the 20 s keep-alive would notice.
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) === before, { timeout: 5000, message: 'the cancelled wait let the plan unload' })
+  assert.ok(Date.now() - t0 < 5000)
+  assert.equal(await gauge('roundtable_mcp_sessions'), 0, 'stateless requests made no session')
 })
