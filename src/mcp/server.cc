@@ -27,6 +27,12 @@ Json serverInfoJson(const ServerInfo& info) {
   return serverInfo;
 }
 
+// What revision 2026-07-28 adds to every result: its type and who answered.
+void markComplete(Json& result, const ServerInfo& info) {
+  result["resultType"] = "complete";
+  result["_meta"][kMetaServerInfo] = serverInfoJson(info);
+}
+
 }  // namespace
 
 Server::Server(ServerInfo info, std::shared_ptr<const ToolSet> tools) : info_(std::move(info)), tools_(std::move(tools)) {}
@@ -152,8 +158,7 @@ Json Server::discover() const {
 }
 
 Json Server::completeResult(Json result) const {
-  result["resultType"] = "complete";
-  result["_meta"][kMetaServerInfo] = serverInfoJson(info_);
+  markComplete(result, info_);
   return result;
 }
 
@@ -185,20 +190,18 @@ void Server::callTool(const Incoming& message, Emit emit, bool stateless) {
       progressToken = *token;
   }
   const std::string key = message.id.dump();
-  // Results of stateless calls say what they are and who answered.
-  std::optional<Json> complete;
-  if (stateless) complete = completeResult(Json::object());
+  // Results of stateless calls say what they are and who answered (the call
+  // may outlive this Server: it keeps its own copy of the server's identity).
+  std::optional<ServerInfo> complete;
+  if (stateless) complete = info_;
   // Forget the call once it is over, whichever way it ends.
   auto wrapped = [inFlight = inFlight_, key, complete = std::move(complete), emit = std::move(emit)](Json reply, bool final) {
     if (final) {
       std::lock_guard lock(inFlight->mutex);
       inFlight->calls.erase(key);
-      if (complete && reply.is_object() && reply.contains("result") && reply["result"].is_object()) {
-        Json& result = reply["result"];
-        result["resultType"] = (*complete)["resultType"];
-        result["_meta"].update((*complete)["_meta"]);
-      }
     }
+    if (final && complete && reply.is_object() && reply.contains("result") && reply["result"].is_object())
+      markComplete(reply["result"], *complete);
     emit(std::move(reply), final);
   };
   auto call = std::make_shared<ToolCall>(message.id, std::move(arguments), std::move(progressToken), std::move(wrapped));
