@@ -26,7 +26,7 @@ const suite = path.join(here, 'node_modules/@modelcontextprotocol/conformance/di
 // Scenarios that apply to a server offering Roundtable's tools, by wire version.
 const SCENARIOS = {
   '2025-11-25': ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'dns-rebinding-protection', 'server-sse-multiple-streams'],
-  '2026-07-28': ['server-stateless', 'tools-list', 'dns-rebinding-protection', 'server-sse-multiple-streams', 'caching']
+  '2026-07-28': ['server-stateless', 'http-header-validation', 'tools-list', 'dns-rebinding-protection', 'server-sse-multiple-streams', 'caching']
 }
 
 // Checks that cannot pass against a tools-only server whose tools are
