@@ -95,10 +95,7 @@ class Bridge {
     }
     // Revision 2026-07-28: the request carries all it needs; it goes to the
     // hub as it is, with no session.
-    if (mcp::isStatelessRequest(message)) {
-      send(std::move(line), message, 0);
-      return;
-    }
+    if (mcp::isStatelessRequest(message)) return sendStateless(std::move(line), std::move(message), 0);
     if (message.kind == mcp::Incoming::Kind::kNotification && message.method == "notifications/cancelled" &&
         cancelStateless(message.params))
       return;
@@ -120,7 +117,6 @@ class Bridge {
   }
 
   void send(std::string line, mcp::Incoming message, int attempt) {
-    if (mcp::isStatelessRequest(message)) return sendStateless(std::move(line), std::move(message), attempt);
     const bool isInitialize = message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize";
     std::string tool = message.method == "tools/call" ? message.params.value("name", "") : "";
     auto call = std::make_shared<HubCall>(

@@ -195,3 +195,29 @@ test('closing a 2026-07-28 request cancels it at once; no session is ever kept',
   assert.ok(Date.now() - t0 < 5000)
   assert.equal(await gauge('roundtable_mcp_sessions'), 0, 'stateless requests made no session')
 })
+
+test('through `roundtable mcp`, notifications/cancelled for a 2026-07-28 request cancels it on the hub', async () => {
+  const hub = await h.startHub({ flags: ['--unload-grace-ms', '200'] })
+  const gauge = async name => Number((await httpGet(hub, '/metrics')).body.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1])
+  const transport = new StdioClientTransport({
+    command: hubBinary, args: ['mcp', '--port', String(hub.port), '--data', hub.dataDir],
+    env: { ...process.env, ROUNDTABLE_NO_OPEN: '1' }, stderr: 'pipe'
+  })
+  const client = new Client({ name: 'v2-stdio-cancel', version: '1.0.0' }, { versionNegotiation: { mode: { pin: V } } })
+  await client.connect(transport)
+  h.defer(() => client.close())
+  const created = await client.callTool({ name: 'create_plan', arguments: { title: 'Cancelled over stdio', content: '# C\n' } })
+  const { planId } = created.structuredContent
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) <= 1, { timeout: 5000, message: 'the plan unloaded' })
+  const before = await gauge('roundtable_documents_loaded')
+  const abort = new AbortController()
+  const waiting = client.callTool({ name: 'wait_for_review', arguments: { planId, timeoutSeconds: 600 } }, { signal: abort.signal }).catch(e => e)
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) > before, { timeout: 5000, message: 'the wait loaded the plan' })
+  abort.abort()  // the SDK sends notifications/cancelled on stdio
+  assert.ok((await waiting) instanceof Error)
+  await waitFor(async () => (await gauge('roundtable_documents_loaded')) === before, { timeout: 5000, message: 'the cancelled wait let the plan unload' })
+  assert.equal(await gauge('roundtable_mcp_sessions'), 0, 'no hub session was opened for the agent')
+  // The agent goes on.
+  const listed = await client.callTool({ name: 'list_plans', arguments: {} })
+  assert.ok(listed.structuredContent.plans.some(p => p.id === planId))
+})
