@@ -34,6 +34,17 @@ const post = (hub, method, params = {}, { id = 1, headers = {}, version = V, sig
   })
 }
 
+/** The count of documents in memory once it stops changing (the hub unloads idle ones after --unload-grace-ms 200). */
+const settled = async gauge => {
+  let last = -1
+  for (;;) {
+    const n = await gauge('roundtable_documents_loaded')
+    if (n === last) return n
+    last = n
+    await sleep(700)
+  }
+}
+
 /** The v2 SDK client over HTTP, every response's headers recorded. */
 async function httpClient (hub, versionNegotiation) {
   const exchanges = []
@@ -180,8 +191,7 @@ test('closing a 2026-07-28 request cancels it at once; no session is ever kept',
   const gauge = async name => Number((await httpGet(hub, '/metrics')).body.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1])
   const created = await post(hub, 'tools/call', { name: 'create_plan', arguments: { title: 'Cancelled wait', content: '# Cancelled wait\n' } })
   const { planId } = created.messages[0].result.structuredContent
-  await waitFor(async () => (await gauge('roundtable_documents_loaded')) <= 1, { timeout: 5000, message: 'the plan unloaded' })
-  const before = await gauge('roundtable_documents_loaded')
+  const before = await settled(gauge)  // the plan (and the plan index) unloaded after the grace period
   // A wait holds the plan's room loaded; the stream opens at once.
   const abort = new AbortController()
   const waiting = post(hub, 'tools/call', { name: 'wait_for_review', arguments: { planId, timeoutSeconds: 600 } }, { signal: abort.signal }).catch(e => e)
@@ -208,8 +218,7 @@ test('through `roundtable mcp`, notifications/cancelled for a 2026-07-28 request
   h.defer(() => client.close())
   const created = await client.callTool({ name: 'create_plan', arguments: { title: 'Cancelled over stdio', content: '# C\n' } })
   const { planId } = created.structuredContent
-  await waitFor(async () => (await gauge('roundtable_documents_loaded')) <= 1, { timeout: 5000, message: 'the plan unloaded' })
-  const before = await gauge('roundtable_documents_loaded')
+  const before = await settled(gauge)  // the plan (and the plan index) unloaded after the grace period
   const abort = new AbortController()
   const waiting = client.callTool({ name: 'wait_for_review', arguments: { planId, timeoutSeconds: 600 } }, { signal: abort.signal }).catch(e => e)
   await waitFor(async () => (await gauge('roundtable_documents_loaded')) > before, { timeout: 5000, message: 'the wait loaded the plan' })
