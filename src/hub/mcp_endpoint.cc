@@ -119,6 +119,19 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     if (message.kind == mcp::Incoming::Kind::kInvalid)
       return rejectRpc(http::status::bad_request, message.errorCode, message.errorMessage, message.id);
 
+    // Revision 2026-07-28: no session, everything in the request. Chosen by
+    // the request's _meta, or, for a request without a session, by an
+    // MCP-Protocol-Version header naming no revision that starts with
+    // initialize (then a missing _meta is the client's error to hear about).
+    // A legacy initialize (no such _meta key) always opens a session.
+    std::string sessionHeader(sv(request_["Mcp-Session-Id"]));
+    std::string versionHeader(sv(request_["MCP-Protocol-Version"]));
+    const bool sessionVersionHeader = mcp::supportsVersion(versionHeader) && !mcp::isStatelessVersion(versionHeader);
+    if (mcp::isStatelessRequest(message) ||
+        (sessionHeader.empty() && !versionHeader.empty() && !sessionVersionHeader &&
+         !(message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize")))
+      return postStateless(message);
+
     std::shared_ptr<McpEndpoint::Session> s;
     if (message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize") {
       sessionId_ = endpoint_->createSession(&s);
@@ -131,6 +144,44 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
       auto res = makeResponse(request_, http::status::accepted, "text/plain; charset=utf-8", "");
       return respond(std::move(res));
     }
+    dispatch(s->server, message);
+  }
+
+  // A request of revision 2026-07-28: its _meta and the headers mirroring the
+  // body are checked here (HTTP 400 for what fails), then it is served by a
+  // Server of its own that lives as long as this exchange: nothing of it
+  // stays in the endpoint, so any replica of the hub could have served it.
+  void postStateless(const mcp::Incoming& message) {
+    if (message.kind != mcp::Incoming::Kind::kRequest) {
+      // The revision defines no client notifications over HTTP: accepted, ignored.
+      return respond(makeResponse(request_, http::status::accepted, "text/plain; charset=utf-8", ""));
+    }
+    auto header = [this](std::string_view name) -> std::optional<std::string> {
+      auto it = request_.find(beast::string_view(name.data(), name.size()));
+      if (it == request_.end()) return std::nullopt;
+      return std::string(sv(it->value()));
+    };
+    mcp::MirroredHeaders headers{header("MCP-Protocol-Version"), header("Mcp-Method"), header("Mcp-Name")};
+    if (auto error = mcp::checkStatelessRequest(message, &headers))
+      return respond(jsonResponse(http::status::bad_request, *error));
+    stateless_ = std::make_shared<mcp::Server>(mcp::roundtableServerInfo(), endpoint_->tools_);
+    dispatch(stateless_, message);
+    if (mode_ != Mode::kDone) watchDisconnect();
+  }
+
+  // Closing the connection cancels a 2026-07-28 request: noticed as soon as
+  // the socket turns readable with nothing to read (the client's FIN), not
+  // only at the next write. Bytes of a next request (pipelining) are left for
+  // the HttpSession that follows.
+  void watchDisconnect() {
+    stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->mode_ == Mode::kDone) return;
+      beast::error_code availableError;
+      if (self->stream_.socket().available(availableError) == 0 || availableError) self->abort();
+    });
+  }
+
+  void dispatch(const std::shared_ptr<mcp::Server>& server, const mcp::Incoming& message) {
     // A long call (wait_for_review) must not hit the read timeout.
     stream_.expires_never();
     // wait_for_review may last as long as a review: its answer is an event
@@ -144,7 +195,7 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
       enqueue(": waiting for the reviewers\n\n");
       keepStreamAlive();
     }
-    s->server->handle(message, [self = shared_from_this()](mcp::Json reply, bool final) {
+    server->handle(message, [self = shared_from_this()](mcp::Json reply, bool final) {
       asio::post(self->stream_.get_executor(), [self, reply = std::move(reply), final]() mutable {
         self->emit(std::move(reply), final);
       });
@@ -157,7 +208,7 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     if (mode_ == Mode::kPending) {
       if (final && !message.is_null()) {
         mode_ = Mode::kDone;
-        return respond(jsonResponse(http::status::ok, message));
+        return respond(jsonResponse(statusOf(message), message));
       }
       if (!sse_) {
         if (final) {  // cancelled, and the client takes no stream: an empty answer
@@ -172,12 +223,26 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     if (final) finishStream();
   }
 
+  // The HTTP status of a response. Revision 2026-07-28 answers an unknown
+  // method with 404 and its own protocol errors with 400; earlier revisions
+  // answer every JSON-RPC response with 200.
+  http::status statusOf(const mcp::Json& message) const {
+    if (!stateless_ || !message.contains("error")) return http::status::ok;
+    int code = message["error"].value("code", 0);
+    if (code == mcp::kMethodNotFound) return http::status::not_found;
+    if (code == mcp::kHeaderMismatch || code == mcp::kMissingRequiredClientCapability ||
+        code == mcp::kUnsupportedProtocolVersion)
+      return http::status::bad_request;
+    return http::status::ok;
+  }
+
   void startStream() {
     mode_ = Mode::kStream;
     auto header = std::make_shared<http::response<http::empty_body>>(http::status::ok, request_.version());
     header->set(http::field::server, "roundtable");
     header->set(http::field::content_type, "text/event-stream");
     header->set(http::field::cache_control, "no-store");
+    header->set("X-Accel-Buffering", "no");  // proxies must not hold the events back
     if (!sessionId_.empty()) header->set("Mcp-Session-Id", sessionId_);
     header->keep_alive(request_.keep_alive());
     header->chunked(true);
@@ -229,12 +294,14 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
                       });
   }
 
-  // The client went away mid-stream. Disconnection is not cancellation (the
-  // spec says so); the call runs on, its result is dropped.
+  // The client went away mid-stream. Up to 2025-11-25 disconnection is not
+  // cancellation (the spec says so): the call runs on, its result is
+  // dropped. In 2026-07-28 closing the stream cancels the request.
   void abort() {
     broken_ = true;
     mode_ = Mode::kDone;
     keepAliveTimer_.cancel();
+    if (stateless_) stateless_->cancelAll();
     if (getSession_) {
       std::lock_guard lock(endpoint_->mutex_);
       getSession_->streamOpen = false;
@@ -271,7 +338,7 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
     keepAliveTimer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->mode_ == Mode::kDone) return;
       // The session may have ended (DELETE, expiry): then the stream ends too.
-      if (!self->endpoint_->findSession(self->sessionId_, false)) {
+      if (!self->sessionId_.empty() && !self->endpoint_->findSession(self->sessionId_, false)) {
         self->finishStream();
         return;
       }
@@ -299,6 +366,10 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
 
   // The exchange is over: the next request on this connection goes to a new HttpSession.
   void handBack(bool keepAlive) {
+    if (stateless_) {
+      beast::error_code ec;
+      stream_.socket().cancel(ec);  // the disconnect watch (no write is pending here)
+    }
     if (getSession_) {
       std::lock_guard lock(endpoint_->mutex_);
       getSession_->streamOpen = false;
@@ -320,6 +391,7 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
   asio::steady_timer keepAliveTimer_;
   std::string sessionId_;
   std::shared_ptr<McpEndpoint::Session> getSession_;  // for a GET stream
+  std::shared_ptr<mcp::Server> stateless_;             // serves a 2026-07-28 request
   Mode mode_ = Mode::kPending;
   bool sse_ = false;
   bool keepAlive_ = true;

@@ -1,4 +1,14 @@
-// McpEndpoint: MCP over Streamable HTTP (revision 2025-11-25) at /mcp.
+// McpEndpoint: MCP over Streamable HTTP at /mcp, revisions 2026-07-28
+// (stateless) and 2025-11-25 back to 2025-03-26 (sessions).
+//
+// Revision 2026-07-28: a POST whose request carries params._meta with
+// io.modelcontextprotocol/protocolVersion (or that names no session and
+// sends an MCP-Protocol-Version header of no session revision) is served on
+// its own, with no session: the headers MCP-Protocol-Version, Mcp-Method and
+// Mcp-Name must match the body (else 400, -32020), the version must be one
+// this server serves so (else 400, -32022), an unknown method is 404
+// (-32601). Closing its event stream cancels it. The rest of this comment
+// describes the session revisions.
 //
 //   POST /mcp     one JSON-RPC message. A request is answered with
 //                 application/json, or with text/event-stream when messages

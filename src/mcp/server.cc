@@ -4,11 +4,36 @@
 
 namespace roundtable::mcp {
 
-const std::vector<std::string> kSupportedVersions = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+const std::vector<std::string> kSessionVersions = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+const std::vector<std::string> kSupportedVersions = [] {
+  std::vector<std::string> all(kStatelessVersions.begin(), kStatelessVersions.end());
+  all.insert(all.end(), kSessionVersions.begin(), kSessionVersions.end());
+  return all;
+}();
 
 bool supportsVersion(const std::string& version) {
   return std::find(kSupportedVersions.begin(), kSupportedVersions.end(), version) != kSupportedVersions.end();
 }
+
+namespace {
+
+bool supportsSessionVersion(const std::string& version) {
+  return std::find(kSessionVersions.begin(), kSessionVersions.end(), version) != kSessionVersions.end();
+}
+
+Json serverInfoJson(const ServerInfo& info) {
+  Json serverInfo{{"name", info.name}, {"version", info.version}};
+  if (!info.title.empty()) serverInfo["title"] = info.title;
+  return serverInfo;
+}
+
+// What revision 2026-07-28 adds to every result: its type and who answered.
+void markComplete(Json& result, const ServerInfo& info) {
+  result["resultType"] = "complete";
+  result["_meta"][kMetaServerInfo] = serverInfoJson(info);
+}
+
+}  // namespace
 
 Server::Server(ServerInfo info, std::shared_ptr<const ToolSet> tools) : info_(std::move(info)), tools_(std::move(tools)) {}
 
@@ -43,6 +68,7 @@ void Server::handle(const Incoming& message, Emit emit) {
     case Kind::kRequest:
       break;
   }
+  if (isStatelessRequest(message)) return handleStateless(message, std::move(emit));
   const std::string& method = message.method;
   if (method == "initialize") {
     Json result = initialize(message.params);
@@ -56,7 +82,7 @@ void Server::handle(const Incoming& message, Emit emit) {
   } else if (method == "tools/list") {
     emit(makeResult(message.id, listTools(message.params)), true);
   } else if (method == "tools/call") {
-    callTool(message, std::move(emit));
+    callTool(message, std::move(emit), /*stateless=*/false);
   } else if (method == "logging/setLevel") {
     // Accepted so that clients may set it; this server sends no log
     // messages (its logs go to the hub's stderr).
@@ -81,17 +107,16 @@ Json Server::initialize(const Json& params) {
     return Json{{"error", "initialize needs params.protocolVersion (a string)"}};
   // Version negotiation: the client's revision if this server speaks it,
   // else the newest one this server speaks (the client may then disconnect).
+  // (2026-07-28 has no initialize: asked for here, it gets 2025-11-25.)
   std::string version = requested->get<std::string>();
-  if (!supportsVersion(version)) version = kLatestVersion;
+  if (!supportsSessionVersion(version)) version = kLatestVersion;
   {
     std::lock_guard lock(mutex_);
     protocolVersion_ = version;
   }
-  Json serverInfo{{"name", info_.name}, {"version", info_.version}};
-  if (!info_.title.empty()) serverInfo["title"] = info_.title;
   Json result{{"protocolVersion", version},
               {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", Json::object()}}},
-              {"serverInfo", std::move(serverInfo)}};
+              {"serverInfo", serverInfoJson(info_)}};
   if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
   return result;
 }
@@ -103,7 +128,41 @@ Json Server::listTools(const Json&) const {
   return Json{{"tools", std::move(list)}};
 }
 
-void Server::callTool(const Incoming& message, Emit emit) {
+void Server::handleStateless(const Incoming& message, Emit emit) {
+  if (auto error = checkStatelessRequest(message)) return emit(std::move(*error), true);
+  const std::string& method = message.method;
+  if (method == "server/discover") {
+    emit(makeResult(message.id, completeResult(discover())), true);
+  } else if (method == "tools/list") {
+    Json result = listTools(message.params);
+    result["ttlMs"] = kListTtlMs;
+    result["cacheScope"] = "public";  // the same tools for every client
+    emit(makeResult(message.id, completeResult(std::move(result))), true);
+  } else if (method == "tools/call") {
+    callTool(message, std::move(emit), /*stateless=*/true);
+  } else {
+    // initialize, ping and logging/setLevel included: 2026-07-28 removed them.
+    emit(makeError(message.id, kMethodNotFound, "method not found: " + method + " (revision 2026-07-28)"), true);
+  }
+}
+
+Json Server::discover() const {
+  // Logging is not offered: this server sends no log messages (its logs go
+  // to the hub's stderr), and 2026-07-28 deprecates the feature.
+  Json result{{"supportedVersions", kSupportedVersions},
+              {"capabilities", {{"tools", {{"listChanged", false}}}}},
+              {"ttlMs", kListTtlMs},
+              {"cacheScope", "public"}};
+  if (!info_.instructions.empty()) result["instructions"] = info_.instructions;
+  return result;
+}
+
+Json Server::completeResult(Json result) const {
+  markComplete(result, info_);
+  return result;
+}
+
+void Server::callTool(const Incoming& message, Emit emit, bool stateless) {
   const Json& params = message.params;
   auto name = params.is_object() ? params.find("name") : Json::const_iterator();
   if (!params.is_object() || name == params.end() || !name->is_string()) {
@@ -131,12 +190,18 @@ void Server::callTool(const Incoming& message, Emit emit) {
       progressToken = *token;
   }
   const std::string key = message.id.dump();
+  // Results of stateless calls say what they are and who answered (the call
+  // may outlive this Server: it keeps its own copy of the server's identity).
+  std::optional<ServerInfo> complete;
+  if (stateless) complete = info_;
   // Forget the call once it is over, whichever way it ends.
-  auto wrapped = [inFlight = inFlight_, key, emit = std::move(emit)](Json reply, bool final) {
+  auto wrapped = [inFlight = inFlight_, key, complete = std::move(complete), emit = std::move(emit)](Json reply, bool final) {
     if (final) {
       std::lock_guard lock(inFlight->mutex);
       inFlight->calls.erase(key);
     }
+    if (final && complete && reply.is_object() && reply.contains("result") && reply["result"].is_object())
+      markComplete(reply["result"], *complete);
     emit(std::move(reply), final);
   };
   auto call = std::make_shared<ToolCall>(message.id, std::move(arguments), std::move(progressToken), std::move(wrapped));

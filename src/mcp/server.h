@@ -5,10 +5,16 @@
 //   Server server(info, tools);
 //   server.handle(message, [](Json reply, bool final) { write(reply); });
 //
-// Handles initialize (with version negotiation), ping, tools/list,
-// tools/call, logging/setLevel, notifications/initialized and
-// notifications/cancelled;
-// anything else is -32601. Thread-safe.
+// Two eras (docs/specification/2026-07-28/basic/versioning.mdx):
+//  * revisions up to 2025-11-25: initialize (with version negotiation), ping,
+//    tools/list, tools/call, logging/setLevel, notifications/initialized and
+//    notifications/cancelled;
+//  * revision 2026-07-28: a request whose params._meta names its protocol
+//    version (stateless.h) is served from what it carries alone, whether or
+//    not initialize came first: server/discover, tools/list, tools/call.
+//    Results carry resultType and _meta serverInfo; tools/list and
+//    server/discover carry ttlMs and cacheScope.
+// Anything else is -32601. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -19,13 +25,21 @@
 #include <vector>
 
 #include "mcp/json_rpc.h"
+#include "mcp/stateless.h"
 #include "mcp/tool.h"
 
 namespace roundtable::mcp {
 
-// Protocol revisions this server speaks, newest first.
+// Protocol revisions this server speaks, newest first: the stateless ones
+// (stateless.h) and those that start with initialize.
 extern const std::vector<std::string> kSupportedVersions;
+extern const std::vector<std::string> kSessionVersions;
+// The newest revision that starts with initialize: what initialize answers
+// when the client asks for one this server does not speak.
 inline constexpr const char* kLatestVersion = "2025-11-25";
+// How long clients may cache tools/list and server/discover (the tools are
+// fixed for the life of the hub process), in milliseconds.
+inline constexpr int64_t kListTtlMs = 3600 * 1000;
 
 struct ServerInfo {
   std::string name = "roundtable";
@@ -48,7 +62,8 @@ class Server {
   // thread. Notifications and responses from the client produce nothing.
   void handle(const Incoming& message, Emit emit);
 
-  // The protocol revision agreed at initialize (empty before).
+  // The protocol revision agreed at initialize (empty before; stateless
+  // requests leave it alone).
   std::string protocolVersion() const;
   bool initialized() const;
   // Cancels every call in flight (the session is ending).
@@ -59,7 +74,12 @@ class Server {
  private:
   Json initialize(const Json& params);
   Json listTools(const Json& params) const;
-  void callTool(const Incoming& message, Emit emit);
+  // `stateless`: the result gets what revision 2026-07-28 adds to results.
+  void callTool(const Incoming& message, Emit emit, bool stateless);
+  void handleStateless(const Incoming& message, Emit emit);
+  Json discover() const;
+  // resultType and _meta serverInfo (revision 2026-07-28).
+  Json completeResult(Json result) const;
   void cancel(const Json& params);
 
   const ServerInfo info_;
@@ -76,7 +96,7 @@ class Server {
   const std::shared_ptr<InFlight> inFlight_ = std::make_shared<InFlight>();
 };
 
-// Whether `version` is one this server speaks.
+// Whether `version` is one this server speaks (any era).
 bool supportsVersion(const std::string& version);
 
 }  // namespace roundtable::mcp

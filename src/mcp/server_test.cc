@@ -245,6 +245,197 @@ TEST_F(ServerTest, WaitAnswersLikeGetFeedback) {
   EXPECT_EQ(out[0]["result"]["structuredContent"]["status"], "approved");
 }
 
+// Revision 2026-07-28: requests that carry everything in _meta, no initialize.
+Json statelessMeta(const std::string& version = "2026-07-28") {
+  return {{kMetaProtocolVersion, version},
+          {kMetaClientInfo, {{"name", "t"}, {"version", "1"}}},
+          {kMetaClientCapabilities, Json::object()}};
+}
+
+Json statelessRequest(const std::string& method, Json params = Json::object(), const Json& id = 1) {
+  if (!params.contains("_meta")) params["_meta"] = statelessMeta();
+  return {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+}
+
+TEST_F(ServerTest, StatelessDiscoverWithoutInitialize) {
+  auto out = send(statelessRequest("server/discover", Json::object(), "d-1").dump());
+  ASSERT_EQ(out.size(), 1u);
+  const Json& r = out[0]["result"];
+  EXPECT_EQ(out[0]["id"], "d-1");
+  EXPECT_EQ(r["resultType"], "complete");
+  EXPECT_EQ(r["supportedVersions"][0], "2026-07-28");
+  EXPECT_EQ(r["supportedVersions"], Json(kSupportedVersions));  // the session revisions too, via initialize
+  EXPECT_TRUE(r["capabilities"].contains("tools"));
+  EXPECT_FALSE(r["capabilities"].contains("logging"));  // this server sends no log messages
+  EXPECT_EQ(r["_meta"][kMetaServerInfo]["name"], "roundtable");
+  EXPECT_TRUE(r["_meta"][kMetaServerInfo]["version"].is_string());
+  EXPECT_FALSE(r["instructions"].get<std::string>().empty());
+  EXPECT_EQ(r["ttlMs"], kListTtlMs);
+  EXPECT_EQ(r["cacheScope"], "public");
+  EXPECT_FALSE(server.initialized());
+  EXPECT_EQ(server.protocolVersion(), "");  // no per-connection state was made
+}
+
+TEST_F(ServerTest, StatelessToolsListAndCall) {
+  auto list = send(statelessRequest("tools/list").dump());
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["result"]["resultType"], "complete");
+  EXPECT_EQ(list[0]["result"]["ttlMs"], kListTtlMs);
+  EXPECT_EQ(list[0]["result"]["cacheScope"], "public");
+  EXPECT_EQ(list[0]["result"]["tools"].size(), 6u);
+  // The same list, in the same order, as a session gets (2026-07-28 asks for a deterministic order).
+  auto legacy = send(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+  EXPECT_EQ(list[0]["result"]["tools"], legacy[0]["result"]["tools"]);
+  EXPECT_FALSE(legacy[0]["result"].contains("resultType"));  // session revisions: unchanged
+
+  auto call = send(statelessRequest("tools/call", {{"name", "list_plans"}, {"arguments", Json::object()}}, 9).dump());
+  ASSERT_EQ(call.size(), 1u);
+  EXPECT_EQ(call[0]["id"], 9);
+  EXPECT_EQ(call[0]["result"]["resultType"], "complete");
+  EXPECT_EQ(call[0]["result"]["_meta"][kMetaServerInfo]["name"], "roundtable");
+  EXPECT_EQ(call[0]["result"]["structuredContent"]["plans"][0]["id"], "p1");
+  // A tool error is still a result; an unknown tool is still -32602.
+  auto unknown = send(statelessRequest("tools/call", {{"name", "nope"}}).dump());
+  EXPECT_EQ(unknown[0]["error"]["code"], kInvalidParams);
+}
+
+TEST_F(ServerTest, StatelessProgressAndCancellation) {
+  std::vector<Json> out;
+  Json meta = statelessMeta();
+  meta["progressToken"] = "tok";
+  Json msg = statelessRequest("tools/call", {{"name", "wait_for_review"}, {"arguments", {{"planId", "p1"}}}, {"_meta", meta}}, "w");
+  bool finalSeen = false;
+  server.handle(parseMessage(msg.dump()), [&](Json m, bool final) {
+    out.push_back(m);
+    finalSeen = finalSeen || final;
+  });
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["method"], "notifications/progress");
+  server.cancelAll();  // what closing the request's stream does on HTTP
+  EXPECT_TRUE(backend->waitCancelled);
+  EXPECT_TRUE(finalSeen);
+  EXPECT_TRUE(out.back().is_null());
+}
+
+TEST_F(ServerTest, StatelessRemovedMethodsAreNotFound) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
+    auto out = send(statelessRequest(method, Json::object(), 500).dump());
+    ASSERT_EQ(out.size(), 1u) << method;
+    EXPECT_EQ(out[0]["error"]["code"], kMethodNotFound) << method;
+    EXPECT_EQ(out[0]["id"], 500) << method;
+  }
+  EXPECT_FALSE(server.initialized());
+}
+
+TEST_F(ServerTest, StatelessMalformedMetaIsInvalidParams) {
+  auto code = [&](Json meta) {
+    Json msg = statelessRequest("server/discover", {{"_meta", std::move(meta)}}, 3);
+    auto out = send(msg.dump());
+    EXPECT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0]["id"], 3);
+    return out[0].contains("error") ? out[0]["error"]["code"].get<int>() : 0;
+  };
+  Json m = statelessMeta();
+  m[kMetaProtocolVersion] = 20260728;
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m[kMetaProtocolVersion] = "";
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m.erase(kMetaClientCapabilities);
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m[kMetaClientCapabilities] = "all";
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m[kMetaClientInfo] = "me";
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m[kMetaLogLevel] = "loud";
+  EXPECT_EQ(code(m), kInvalidParams);
+  m = statelessMeta();
+  m.erase(kMetaClientInfo);  // a SHOULD: served without it
+  EXPECT_EQ(code(m), 0);
+  m[kMetaLogLevel] = "debug";
+  EXPECT_EQ(code(m), 0);
+  // Garbage params beside a good _meta are ignored by server/discover.
+  auto out = send(statelessRequest("server/discover", {{"x", {1, 2, 3}}, {"_meta", statelessMeta()}}).dump());
+  EXPECT_EQ(out[0]["result"]["resultType"], "complete");
+  // _meta that is not an object: not a stateless request, answered as before 2026-07-28.
+  out = send(R"({"jsonrpc":"2.0","id":4,"method":"server/discover","params":{"_meta":[1]}})");
+  EXPECT_EQ(out[0]["error"]["code"], kMethodNotFound);
+}
+
+TEST_F(ServerTest, StatelessUnknownVersionListsTheSupportedOnes) {
+  for (const char* version : {"1999-01-01", "v999.0.0", "2025-11-25"}) {
+    auto out = send(statelessRequest("tools/list", {{"_meta", statelessMeta(version)}}, 301).dump());
+    ASSERT_EQ(out.size(), 1u);
+    const Json& e = out[0]["error"];
+    EXPECT_EQ(out[0]["id"], 301);
+    EXPECT_EQ(e["code"], kUnsupportedProtocolVersion) << version;
+    EXPECT_EQ(e["data"]["requested"], version);
+    EXPECT_EQ(e["data"]["supported"], Json::array({"2026-07-28"}));  // what a request with _meta may name
+  }
+}
+
+TEST_F(ServerTest, SessionsAndStatelessRequestsMix) {
+  // A legacy session goes on as before while stateless requests come in.
+  send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{}}})");
+  EXPECT_EQ(send(statelessRequest("server/discover").dump())[0]["result"]["resultType"], "complete");
+  EXPECT_EQ(server.protocolVersion(), "2025-06-18");
+  EXPECT_EQ(send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})")[0]["result"], Json::object());
+  // initialize asking for 2026-07-28 (which has none) gets the newest session revision.
+  auto init = send(R"({"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"2026-07-28"}})");
+  EXPECT_EQ(init[0]["result"]["protocolVersion"], kLatestVersion);
+}
+
+TEST(StatelessHeaders, CheckedAgainstTheBody) {
+  auto check = [](const Json& msg, MirroredHeaders h) {
+    auto error = checkStatelessRequest(classify(msg), &h);
+    return error ? (*error)["error"]["code"].get<int>() : 0;
+  };
+  Json call = statelessRequest("tools/call", {{"name", "read_plan"}, {"arguments", {{"planId", "p"}}}});
+  MirroredHeaders good{"2026-07-28", "tools/call", "read_plan"};
+  EXPECT_EQ(check(call, good), 0);
+  EXPECT_EQ(check(call, {std::nullopt, "tools/call", "read_plan"}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-29", "tools/call", "read_plan"}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-28", std::nullopt, "read_plan"}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-28", "tools/list", "read_plan"}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-28", "tools/call", std::nullopt}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-28", "tools/call", "list_plans"}), kHeaderMismatch);
+  EXPECT_EQ(check(call, {"2026-07-28", "tools/call", "=?base64?cmVhZF9wbGFu?="}), 0);  // "read_plan"
+  EXPECT_EQ(check(call, {"2026-07-28", "tools/call", "=?base64?!!!?="}), kHeaderMismatch);
+  // Missing _meta fields come first (-32602), then the header against _meta
+  // (-32020), then the version (-32022): the order the conformance suite probes.
+  Json bare{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "server/discover"}, {"params", Json::object()}};
+  EXPECT_EQ(check(bare, {"2026-07-28", "server/discover", std::nullopt}), kInvalidParams);
+  Json future = statelessRequest("server/discover", {{"_meta", statelessMeta("v999.0.0")}});
+  EXPECT_EQ(check(future, {"2026-07-28", "server/discover", std::nullopt}), kHeaderMismatch);
+  EXPECT_EQ(check(future, {"v999.0.0", "server/discover", std::nullopt}), kUnsupportedProtocolVersion);
+  // No Mcp-Name for methods without a name.
+  EXPECT_EQ(check(statelessRequest("tools/list"), {"2026-07-28", "tools/list", std::nullopt}), 0);
+}
+
+TEST(StatelessHeaders, ValueEncoding) {
+  // The examples of streamable-http.mdx, Value Encoding.
+  EXPECT_EQ(encodeHeaderValue("us-west1"), "us-west1");
+  EXPECT_EQ(encodeHeaderValue("Hello, 世界"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
+  EXPECT_EQ(encodeHeaderValue(" padded "), "=?base64?IHBhZGRlZCA=?=");
+  EXPECT_EQ(encodeHeaderValue("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
+  EXPECT_EQ(encodeHeaderValue("=?base64?literal?="), "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=");
+  for (std::string v : {"us-west1", "Hello, 世界", " padded ", "line1\nline2", "=?base64?literal?=", "a", "ab", "abc"})
+    EXPECT_EQ(decodeHeaderValue(encodeHeaderValue(v)), v);
+  EXPECT_EQ(decodeHeaderValue("=?base64?YQ=?="), std::nullopt);   // bad length
+  EXPECT_EQ(decodeHeaderValue("=?base64?Y=Fh?="), std::nullopt);  // padding inside
+  EXPECT_EQ(decodeHeaderValue("a\x01z"), std::nullopt);           // control character
+  Incoming call = classify(statelessRequest("tools/call", {{"name", "wait_for_review"}}));
+  MirroredHeaders h = mirroredHeaders(call);
+  EXPECT_EQ(h.protocolVersion, "2026-07-28");
+  EXPECT_EQ(h.method, "tools/call");
+  EXPECT_EQ(h.name, "wait_for_review");
+  EXPECT_EQ(checkStatelessRequest(call, &h), std::nullopt);  // what the bridge sends passes the hub's check
+}
+
 }  // namespace
 }  // namespace roundtable::mcp
 

@@ -32,6 +32,20 @@ HubCall::HubCall(asio::io_context& ioc, const HubAddress& hub, std::string sessi
 }
 
 
+void HubCall::setHeaders(const mcp::MirroredHeaders& headers) {
+  if (headers.protocolVersion) request_.set("MCP-Protocol-Version", *headers.protocolVersion);
+  if (headers.method) request_.set("Mcp-Method", *headers.method);
+  if (headers.name) request_.set("Mcp-Name", *headers.name);
+}
+
+void HubCall::cancel() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->done_) return;
+    self->result_.cancelled = true;
+    self->finish("cancelled");
+  });
+}
+
 void HubCall::start() {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(hub_.host, ec);
@@ -123,6 +137,7 @@ void HubCall::drainEvents() {
 }
 
 void HubCall::deliver(Json message) {
+  if (!done_) return;  // finished (cancelled) meanwhile
   if (message.contains("result") || message.contains("error")) result_.answered = true;
   onMessage_(std::move(message));
 }

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "mcp/json_rpc.h"
+#include "mcp/stateless.h"
 #include "mcp_stdio/hub_launcher.h"
 #include "roundtable/base/status.h"
 
@@ -28,6 +29,7 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
     int status = 0;              // HTTP status
     std::string sessionId;       // Mcp-Session-Id of the response
     std::string error;           // transport failure
+    bool cancelled = false;      // cancel() ended it
   };
   // Each JSON-RPC message of the answer, in order: notifications (progress)
   // and then the response.
@@ -42,6 +44,12 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
   // message. Connecting times out after 10 s; the answer may take as long as
   // a review.
   void start();
+  // For a request of revision 2026-07-28 (no session): the headers that
+  // mirror its body. Before start().
+  void setHeaders(const mcp::MirroredHeaders& headers);
+  // Closes the connection: for a 2026-07-28 request, that cancels it on the
+  // hub. `done` runs with `cancelled` set, and nothing more is delivered.
+  void cancel();
 
  private:
   void onHeader(boost::beast::error_code ec);

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 
 #include "mcp/json_rpc.h"
 #include "mcp/server.h"
+#include "mcp/stateless.h"
 #include "mcp_stdio/hub_call.h"
 
 namespace roundtable::mcp_stdio {
@@ -53,7 +55,7 @@ class StdoutWriter {
 // change nothing.
 bool safeToRetry(const mcp::Incoming& message) {
   if (message.method != "tools/call") return message.method != "initialize";
-  std::string tool = message.params.value("name", "");
+  std::string tool = message.params.is_object() ? message.params.value("name", "") : "";
   return tool == "list_plans" || tool == "read_plan" || tool == "get_feedback" || tool == "wait_for_review";
 }
 
@@ -91,6 +93,12 @@ class Bridge {
       out_.write(mcp::makeError(message.id, message.errorCode, message.errorMessage));
       return;
     }
+    // Revision 2026-07-28: the request carries all it needs; it goes to the
+    // hub as it is, with no session.
+    if (mcp::isStatelessRequest(message)) return sendStateless(std::move(line), std::move(message), 0);
+    if (message.kind == mcp::Incoming::Kind::kNotification && message.method == "notifications/cancelled" &&
+        cancelStateless(message.params))
+      return;
     if (message.kind == mcp::Incoming::Kind::kRequest && message.method == "initialize") {
       initParams_ = message.params;
       sessionId_.clear();
@@ -160,6 +168,53 @@ class Bridge {
     call->start();
   }
 
+  // A request of revision 2026-07-28: no session to open or reopen. When the
+  // hub is gone it is started again and the request resent if that is safe.
+  void sendStateless(std::string line, mcp::Incoming message, int attempt) {
+    std::string tool =
+        message.method == "tools/call" && message.params.is_object() ? message.params.value("name", "") : "";
+    const std::string key = message.id.dump();
+    auto call = std::make_shared<HubCall>(
+        ioc_, options_.hub, "", "", line,
+        [this, tool](Json reply) {
+          if (tool == "create_plan" && reply.contains("result") && reply["result"].is_object()) maybeOpen(reply["result"]);
+          out_.write(reply);
+        },
+        [this, line, message, attempt, key](HubCall::Result r) mutable {
+          statelessCalls_.erase(key);
+          if (r.cancelled || r.answered) return;
+          if (r.error.empty()) {
+            out_.write(mcp::makeError(message.id, mcp::kInternalError,
+                                      "the hub refused the request (HTTP " + std::to_string(r.status) + ")"));
+            return;
+          }
+          if (attempt >= 2 || (r.connected && !safeToRetry(message))) {
+            out_.write(mcp::makeError(message.id, mcp::kInternalError,
+                                      "the Roundtable hub stopped while handling this request (" + r.error +
+                                          "); it is restarted on the next call. Check list_plans before repeating a "
+                                          "create_plan or update_plan."));
+            return;
+          }
+          restartHubThen([this, line = std::move(line), message, attempt]() mutable {
+            sendStateless(std::move(line), std::move(message), attempt + 1);
+          });
+        });
+    call->setHeaders(mcp::mirroredHeaders(message));
+    statelessCalls_[key] = call;
+    call->start();
+  }
+
+  // notifications/cancelled for a 2026-07-28 request in flight: closing its
+  // connection cancels it on the hub. False if no such request is in flight.
+  bool cancelStateless(const Json& params) {
+    if (!params.is_object() || !params.contains("requestId")) return false;
+    auto it = statelessCalls_.find(params["requestId"].dump());
+    if (it == statelessCalls_.end()) return false;
+    if (auto call = it->second.lock()) call->cancel();
+    statelessCalls_.erase(it);
+    return true;
+  }
+
   // Opens a new hub session with the agent's own initialize (starting the
   // hub if needed), then sends what waited for it.
   void reinitialize() {
@@ -225,7 +280,12 @@ class Bridge {
   }
 
   void onEof() {
-    // End the hub session so its calls in flight stop; then leave.
+    // 2026-07-28 requests in flight: closing their connections cancels them
+    // on the hub. Then end the hub session so its calls in flight stop; then
+    // leave.
+    for (auto& [key, weak] : statelessCalls_)
+      if (auto call = weak.lock()) call->cancel();
+    statelessCalls_.clear();
     if (sessionId_.empty()) return work_->reset();
     std::thread([this, sessionId = sessionId_] {
       deleteHubSession(options_.hub, sessionId);
@@ -245,6 +305,8 @@ class Bridge {
   std::string protocolVersion_;
   bool initializing_ = false;
   std::vector<std::function<void()>> waiting_;
+  // 2026-07-28 requests in flight, by their id's JSON text.
+  std::map<std::string, std::weak_ptr<HubCall>> statelessCalls_;
 };
 
 }  // namespace

@@ -6,7 +6,11 @@
 //  * every request gets exactly one final message: a result or an error,
 //    with the request's id echoed verbatim (null only for invalid requests);
 //  * notifications and responses get no answer;
-//  * every message the server emits serializes as JSON.
+//  * every message the server emits serializes as JSON;
+//  * revision 2026-07-28 (stateless.h): a stateless request's result has
+//    resultType "complete"; the headers a client mirrors from a body pass the
+//    HTTP check exactly when the body passes; header values round-trip
+//    through their encoding.
 //
 //   ./build-fuzz/roundtable_mcp_message_fuzz -max_total_time=60 CORPUS_DIR tests/fuzz/corpus/mcp_message
 #include <cstdint>
@@ -19,6 +23,7 @@
 
 #include "mcp/plan_tools.h"
 #include "mcp/server.h"
+#include "mcp/stateless.h"
 #include "plan/metadata.h"
 #include "plan/plan_change.h"
 #include "plan/plan_doc.h"
@@ -130,6 +135,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       check(finals == 0, "no answer to notifications and responses");
     }
+    if (mcp::isStatelessRequest(in)) {
+      // A 2026-07-28 request: a stateless result says so, and the headers a
+      // client derives from the body (stateless.h) pass the HTTP check
+      // exactly when the body passes without headers.
+      if (lastFinal.contains("result"))
+        check(lastFinal["result"]["resultType"] == "complete", "a stateless result has resultType complete");
+      mcp::MirroredHeaders headers = mcp::mirroredHeaders(in);
+      check(mcp::checkStatelessRequest(in, &headers).has_value() == mcp::checkStatelessRequest(in).has_value(),
+            "mirrored headers match their body");
+    }
+    // Header values round-trip through the sentinel encoding.
+    check(mcp::decodeHeaderValue(mcp::encodeHeaderValue(line)) == std::string(line), "header values round-trip");
+    (void)mcp::decodeHeaderValue(line);
   }
   return 0;
 }
