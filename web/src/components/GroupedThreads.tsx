@@ -1,0 +1,77 @@
+// The comments panel's threads in three groups (docs/web.md): open on the
+// current revision (their text is in the plan), outdated (not resolved, and
+// their text is gone: a later revision removed it; quoted from the kept
+// revision it was made on), and resolved. BlockNote's ThreadsSidebar filters
+// but cannot group, so this lists its Thread component itself, as the sidebar
+// does (selecting a thread on focus).
+import { CommentsExtension, type ThreadData } from '@blocknote/core/comments'
+import { Thread, useBlockNoteEditor, useExtension, useExtensionState, useThreads } from '@blocknote/react'
+import type { RevisionHistory } from '../collab/revisions'
+import { keptQuote } from '../collab/revisions'
+
+type Entry = { thread: ThreadData; quote: string; from: number; caption: string | null }
+
+const madeOn = (t: ThreadData): number | null => {
+  const r = (t.metadata as { revision?: unknown } | undefined)?.revision
+  return typeof r === 'number' ? r : null
+}
+
+const Group = ({ title, entries, selected, testId }: { title: string; entries: Entry[]; selected: string | undefined; testId: string }) => {
+  const comments = useExtension(CommentsExtension)
+  if (entries.length === 0) return null
+  return (
+    <section className="thread-group" data-testid={testId}>
+      <h3>
+        {title} <span className="count">{entries.length}</span>
+      </h3>
+      {entries.map(({ thread, quote, caption }) => (
+        <div key={thread.id} className="grouped-thread">
+          {caption && <p className="muted thread-caption">{caption}</p>}
+          <Thread
+          thread={thread}
+          selected={thread.id === selected}
+          referenceText={quote}
+          orphaned={testId === 'threads-outdated'}
+          tabIndex={0}
+          onFocus={e => {
+            if (!(e.target as HTMLElement).closest('.bn-action-toolbar')) comments.selectThread(thread.id)
+          }}
+          />
+        </div>
+      ))}
+    </section>
+  )
+}
+
+export const GroupedThreads = ({ history, revision }: { history: RevisionHistory; revision: number }) => {
+  const editor = useBlockNoteEditor()
+  const threads = useThreads()
+  const { selectedThreadId, threadPositions } = useExtensionState(CommentsExtension)
+  const open: Entry[] = []
+  const outdated: Entry[] = []
+  const resolved: Entry[] = []
+  for (const thread of threads.values()) {
+    if (thread.deletedAt) continue
+    const pos = threadPositions.get(thread.id)
+    const quote = pos
+      ? editor.transact(tr => (tr.doc.nodeSize < pos.to ? '' : tr.doc.textBetween(pos.from, pos.to)))
+      : (keptQuote(history, thread.id) ?? '')
+    const r = madeOn(thread)
+    const caption = pos ? null : r !== null ? `Made on revision ${r}` : 'Made on an earlier revision'
+    const entry = { thread, quote, from: pos?.from ?? Number.MAX_VALUE, caption }
+    if (thread.resolved) resolved.push(entry)
+    else if (pos) open.push(entry)
+    else outdated.push(entry)
+  }
+  open.sort((a, b) => a.from - b.from)
+  const byTime = (a: Entry, b: Entry) => a.thread.createdAt.getTime() - b.thread.createdAt.getTime()
+  outdated.sort(byTime)
+  resolved.sort(byTime)
+  return (
+    <div className="bn-threads-sidebar grouped-threads">
+      <Group title={`Open on revision ${revision}`} entries={open} selected={selectedThreadId} testId="threads-open" />
+      <Group title="Outdated: their text is gone" entries={outdated} selected={selectedThreadId} testId="threads-outdated" />
+      <Group title="Resolved" entries={resolved} selected={selectedThreadId} testId="threads-resolved" />
+    </div>
+  )
+}
