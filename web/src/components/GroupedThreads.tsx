@@ -3,13 +3,17 @@
 // their text is gone: a later revision removed it; quoted from the kept
 // revision it was made on), and resolved. BlockNote's ThreadsSidebar filters
 // but cannot group, so this lists its Thread component itself, as the sidebar
-// does (selecting a thread on focus).
+// does (selecting a thread on focus shows its reply box). A thread with no
+// text in the plan is selected here only: BlockNote's selection would also
+// open its floating card, which closes, and deselects the thread, at the
+// first click into the reply box.
 import { CommentsExtension, type ThreadData } from '@blocknote/core/comments'
 import { Thread, useBlockNoteEditor, useExtension, useExtensionState, useThreads } from '@blocknote/react'
+import { useState, type FocusEvent } from 'react'
 import type { RevisionHistory } from '../collab/revisions'
 import { keptQuote } from '../collab/revisions'
 
-type Entry = { thread: ThreadData; quote: string; from: number; caption: string | null }
+type Entry = { thread: ThreadData; quote: string; from: number | null; caption: string | null }
 
 const madeOn = (t: ThreadData): number | null => {
   const r = (t.metadata as { revision?: unknown } | undefined)?.revision
@@ -18,24 +22,29 @@ const madeOn = (t: ThreadData): number | null => {
 
 const Group = ({ title, entries, selected, testId }: { title: string; entries: Entry[]; selected: string | undefined; testId: string }) => {
   const comments = useExtension(CommentsExtension)
+  const [local, setLocal] = useState<string | undefined>(undefined)
   if (entries.length === 0) return null
+  const onFocus = (e: FocusEvent, { thread, from }: Entry) => {
+    if ((e.target as HTMLElement).closest('.bn-action-toolbar')) return
+    if (from === null) setLocal(thread.id)
+    else comments.selectThread(thread.id)
+  }
   return (
     <section className="thread-group" data-testid={testId}>
       <h3>
         {title} <span className="count">{entries.length}</span>
       </h3>
-      {entries.map(({ thread, quote, caption }) => (
-        <div key={thread.id} className="grouped-thread">
-          {caption && <p className="muted thread-caption">{caption}</p>}
+      {entries.map(entry => (
+        <div key={entry.thread.id} className="grouped-thread">
+          {entry.caption && <p className="muted thread-caption">{entry.caption}</p>}
           <Thread
-          thread={thread}
-          selected={thread.id === selected}
-          referenceText={quote}
-          orphaned={testId === 'threads-outdated'}
-          tabIndex={0}
-          onFocus={e => {
-            if (!(e.target as HTMLElement).closest('.bn-action-toolbar')) comments.selectThread(thread.id)
-          }}
+            thread={entry.thread}
+            // Stays selected, reply box and any draft in it kept, until another thread is chosen.
+            selected={entry.from === null ? entry.thread.id === local : entry.thread.id === selected}
+            referenceText={entry.quote}
+            orphaned={testId === 'threads-outdated'}
+            tabIndex={0}
+            onFocus={e => onFocus(e, entry)}
           />
         </div>
       ))}
@@ -58,12 +67,12 @@ export const GroupedThreads = ({ history, revision }: { history: RevisionHistory
       : (keptQuote(history, thread.id) ?? '')
     const r = madeOn(thread)
     const caption = pos ? null : r !== null ? `Made on revision ${r}` : 'Made on an earlier revision'
-    const entry = { thread, quote, from: pos?.from ?? Number.MAX_VALUE, caption }
+    const entry = { thread, quote, from: pos?.from ?? null, caption }
     if (thread.resolved) resolved.push(entry)
     else if (pos) open.push(entry)
     else outdated.push(entry)
   }
-  open.sort((a, b) => a.from - b.from)
+  open.sort((a, b) => (a.from ?? 0) - (b.from ?? 0))
   const byTime = (a: Entry, b: Entry) => a.thread.createdAt.getTime() - b.thread.createdAt.getTime()
   outdated.sort(byTime)
   resolved.sort(byTime)
