@@ -9,7 +9,7 @@ const isTyping = (t: EventTarget | null) =>
 export const useKeys = (handlers: Record<string, () => void>): void => {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return
+      if (e.ctrlKey || e.metaKey || e.altKey) return
       if (e.key !== 'Escape' && isTyping(e.target)) return
       if (document.querySelector('dialog[open]')) return
       const handler = handlers[e.key]
