@@ -17,6 +17,33 @@ export const revisionList = (meta: PlanMeta, history: RevisionHistory): Revision
 const label = (r: RevisionEntry, current: number) =>
   `Revision ${r.revision}${r.revision === current ? ' (current)' : ''}${r.createdAt ? ` · ${fullTime(r.createdAt)}` : ''}`
 
+const RevisionSelect = ({
+  label,
+  aria,
+  list,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string
+  aria: string
+  list: RevisionEntry[]
+  value: number
+  onChange: (revision: number) => void
+  testId: string
+}) => (
+  <label className="row gap-s">
+    <span className="muted">{label}</span>
+    <select value={value} onChange={e => onChange(Number(e.target.value))} data-testid={testId} aria-label={aria}>
+      {list.map(r => (
+        <option key={r.revision} value={r.revision}>
+          {r.revision}
+        </option>
+      ))}
+    </select>
+  </label>
+)
+
 /**
  * Under the plan's header: the current revision and when it was set; open
  * any kept revision read-only; compare any two (the one before the current
@@ -71,26 +98,8 @@ export const RevisionBar = ({
               ))}
             </select>
           </label>
-          <label className="row gap-s">
-            <span className="muted">Compare</span>
-            <select value={fromRev} onChange={e => setFrom(Number(e.target.value))} data-testid="compare-from" aria-label="Compare from">
-              {list.map(r => (
-                <option key={r.revision} value={r.revision}>
-                  {r.revision}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="row gap-s">
-            <span className="muted">with</span>
-            <select value={toRev} onChange={e => setTo(Number(e.target.value))} data-testid="compare-to" aria-label="Compare with">
-              {list.map(r => (
-                <option key={r.revision} value={r.revision}>
-                  {r.revision}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RevisionSelect label="Compare" aria="Compare from" list={list} value={fromRev} onChange={setFrom} testId="compare-from" />
+          <RevisionSelect label="with" aria="Compare with" list={list} value={toRev} onChange={setTo} testId="compare-to" />
           <button className="btn" disabled={fromRev === toRev} onClick={() => onCompare(fromRev, toRev)} data-testid="compare">
             Compare
           </button>
