@@ -260,6 +260,23 @@ test('7. deciding: a typed, unsent comment is pointed out; changes without open 
   assert.deepEqual(bea.errors.filter(e => /Uncaught/.test(e)), [])
 })
 
+test('8. hub down: the reloaded page still has the history, the comparison and the grouped threads, from this browser\'s copy', async () => {
+  await new Promise(r => setTimeout(r, 300)) // y-indexeddb writes each update as it comes; give the last one a moment
+  await hub.kill('SIGTERM')
+  await bea.page.reload()
+  await waitEditor(bea.page)
+  await waitUntil(async () => (await bea.page.getByTestId('sync-status').getAttribute('data-hub')) === 'offline', { message: 'hub offline' })
+  await waitText(bea.page.getByTestId('current-revision'), 'Revision 3')
+  await bea.page.getByTestId('compare-from').selectOption('1')
+  await bea.page.getByTestId('compare').click()
+  await compareView().waitFor()
+  for (const [kind, n] of Object.entries(EXPECTED)) assert.equal(await changeBlocks(kind).count(), n, `${n} ${kind} with the hub down`)
+  await bea.page.keyboard.press('Escape')
+  await panel().getByTestId('threads-resolved').getByText(COMMENT).waitFor()
+  await hub.start()
+  mcp = await mcpSession(hub) // MCP sessions do not outlive the hub
+})
+
 test('measured: opening the comparison of a 200-block plan with 10 revisions, and document growth per revision', async () => {
   const long = round => {
     let md = '# A long plan\n\n'

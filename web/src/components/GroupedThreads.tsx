@@ -6,10 +6,12 @@
 // does (selecting a thread on focus shows its reply box). A thread with no
 // text in the plan is selected here only: BlockNote's selection would also
 // open its floating card, which closes, and deselects the thread, at the
-// first click into the reply box.
+// first click into the reply box. A resolved thread waits until the name of
+// whoever resolved it is loaded: BlockNote's Thread throws without it (seen
+// on a reload, before the user store has the names from `users`).
 import { CommentsExtension, type ThreadData } from '@blocknote/core/comments'
 import { Thread, useBlockNoteEditor, useExtension, useExtensionState, useThreads } from '@blocknote/react'
-import { useState, type FocusEvent } from 'react'
+import { useEffect, useState, useSyncExternalStore, type FocusEvent } from 'react'
 import type { RevisionHistory } from '../collab/revisions'
 import { keptQuote } from '../collab/revisions'
 
@@ -23,6 +25,12 @@ const madeOn = (t: ThreadData): number | null => {
 const Group = ({ title, entries, selected, testId }: { title: string; entries: Entry[]; selected: string | undefined; testId: string }) => {
   const comments = useExtension(CommentsExtension)
   const [local, setLocal] = useState<string | undefined>(undefined)
+  const users = comments.userStore.store
+  const known = useSyncExternalStore(users.subscribe, () => users.state)
+  const resolvers = entries.flatMap(e => (e.thread.resolved && e.thread.resolvedBy ? [e.thread.resolvedBy] : [])).join(',')
+  useEffect(() => {
+    if (resolvers) void comments.userStore.loadUsers(resolvers.split(','))
+  }, [comments, resolvers])
   if (entries.length === 0) return null
   const onFocus = (e: FocusEvent, { thread, from }: Entry) => {
     if ((e.target as HTMLElement).closest('.bn-action-toolbar')) return
@@ -37,15 +45,19 @@ const Group = ({ title, entries, selected, testId }: { title: string; entries: E
       {entries.map(entry => (
         <div key={entry.thread.id} className="grouped-thread">
           {entry.caption && <p className="muted thread-caption">{entry.caption}</p>}
-          <Thread
-            thread={entry.thread}
-            // Stays selected, reply box and any draft in it kept, until another thread is chosen.
-            selected={entry.from === null ? entry.thread.id === local : entry.thread.id === selected}
-            referenceText={entry.quote}
-            orphaned={testId === 'threads-outdated'}
-            tabIndex={0}
-            onFocus={e => onFocus(e, entry)}
-          />
+          {entry.thread.resolved && entry.thread.resolvedBy && !known.has(entry.thread.resolvedBy) ? (
+            <p className="muted">Loading…</p>
+          ) : (
+            <Thread
+              thread={entry.thread}
+              // Stays selected, reply box and any draft in it kept, until another thread is chosen.
+              selected={entry.from === null ? entry.thread.id === local : entry.thread.id === selected}
+              referenceText={entry.quote}
+              orphaned={testId === 'threads-outdated'}
+              tabIndex={0}
+              onFocus={e => onFocus(e, entry)}
+            />
+          )}
         </div>
       ))}
     </section>

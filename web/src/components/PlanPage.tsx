@@ -143,7 +143,7 @@ export const PlanPage = ({
         />
       )}
       {meta && hasContent && (
-        <RevisionBar meta={meta} history={history} onOpen={r => setView({ kind: 'revision', revision: r })} onCompare={compare} />
+        <RevisionBar meta={meta} history={history} onOpen={r => setView(r === revision ? null : { kind: 'revision', revision: r })} onCompare={compare} />
       )}
       {!hasContent ? (
         waiting
