@@ -133,7 +133,7 @@ export const PlanPage = ({
           </>
         }
       />
-      {since !== null && (
+      {since !== null && hasContent && (
         <ChangedNotice
           current={revision}
           since={since}
