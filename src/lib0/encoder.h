@@ -72,6 +72,10 @@ class Encoder {
   void writeFloat64(double v);
   void writeBigInt64(int64_t v);
 
+  // Room for `more` bytes beyond what is written, so that writing them
+  // allocates at most once.
+  void reserve(size_t more) { buf_.reserve(buf_.size() + more); }
+
   size_t size() const { return buf_.size(); }
   const std::vector<uint8_t>& data() const { return buf_; }
   // Moves the bytes out; the encoder is left empty and reusable.

@@ -49,15 +49,24 @@ std::vector<uint8_t> IntDiffOptRleEncoder::take() {
 }
 
 void StringEncoder::write(std::string_view wtf8) {
+  onlyAscii_ = false;
   appendJoined(s_, wtf8);
   lens_.write(wtf16Length(wtf8));
 }
 
 std::vector<uint8_t> StringEncoder::take() {
+  const std::vector<uint8_t> lens = lens_.take();
   Encoder enc;
-  enc.writeVarString(s_);
-  enc.writeUint8Array(lens_.take());
+  enc.reserve(s_.size() + 10 + lens.size());  // exact unless a lone surrogate is replaced
+  if (onlyAscii_) {
+    enc.writeVarUint(s_.size());
+    enc.writeUint8Array({reinterpret_cast<const uint8_t*>(s_.data()), s_.size()});
+  } else {
+    enc.writeVarString(s_);
+  }
+  enc.writeUint8Array(lens);
   s_.clear();
+  onlyAscii_ = true;
   return enc.take();
 }
 

@@ -116,9 +116,15 @@ class IntDiffOptRleEncoder {
 class StringEncoder {
  public:
   void write(std::string_view wtf8);
+  // The same for a string of ASCII only, with no scan of it.
+  void writeAscii(std::string_view ascii) {
+    s_.append(ascii);
+    lens_.write(ascii.size());
+  }
   std::vector<uint8_t> take();
 
  private:
+  bool onlyAscii_ = true;  // then s_ needs no scan when it is taken
   std::string s_;
   UintOptRleEncoder lens_;
 };

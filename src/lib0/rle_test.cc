@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "lib0/hex_for_tests.h"
 
 namespace roundtable::lib0 {
@@ -66,6 +68,30 @@ TEST(Rle, StringEncoderJoinsSurrogatesAsJavaScriptDoes) {
   EXPECT_EQ(d.read().size(), 30u);
   // Past the text: the length run repeats nothing more; the column is exhausted.
   EXPECT_THROW(d.read(), DecodeError);
+}
+
+TEST(Rle, StringEncoderAsciiWritesTheSameBytes) {
+  // writeAscii skips the scans; the column must not change, alone or mixed
+  // with strings that need them (a lone surrogate before ASCII stays lone).
+  const std::vector<std::string> strings = {"ab", "", "\xC3\xA9", "\xED\xA0\xBD", "x", std::string(40, 'q')};
+  StringEncoder scanned;
+  for (const std::string& s : strings) scanned.write(s);
+  StringEncoder mixed;
+  for (const std::string& s : strings) {
+    const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii)
+      mixed.writeAscii(s);
+    else
+      mixed.write(s);
+  }
+  EXPECT_EQ(toHex(mixed.take()), toHex(scanned.take()));
+  StringEncoder asciiOnly;
+  asciiOnly.writeAscii("hello");
+  asciiOnly.writeAscii(" world");
+  StringEncoder asciiScanned;
+  asciiScanned.write("hello");
+  asciiScanned.write(" world");
+  EXPECT_EQ(toHex(asciiOnly.take()), toHex(asciiScanned.take()));
 }
 
 TEST(Rle, DecodersReadWhatEncodersWrite) {

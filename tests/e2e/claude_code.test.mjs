@@ -13,10 +13,10 @@
 // `claude plugin install` from the checkout, and `claude plugin validate`
 // passes on it.
 
-import { test } from 'node:test'
+import { test, before } from 'node:test'
 import fs from 'node:fs'
 import path from 'node:path'
-import { inLoopbackNamespace, claudeEnv, claude, streamSession, planFileOf, pluginDir } from './claude/session.mjs'
+import { inLoopbackNamespace, claudeEnv, claude, claudeBin, streamSession, planFileOf, pluginDir } from './claude/session.mjs'
 import { startModel, text, toolUse, toolResultFor, resultText } from './claude/model.mjs'
 import { useHarness, assert, hubBinary, freePort, waitFor } from '../interop/hub_harness.mjs'
 import { mcpSession, openPlan, review } from '../interop/mcp_harness.mjs'
@@ -25,6 +25,13 @@ import { commentOn } from '../interop/reviewer.mjs'
 inLoopbackNamespace()
 
 const h = useHarness()
+
+// Without the pinned CLI every test would fail at its first spawn, leaving
+// its servers open; one clear failure instead.
+before(() => {
+  assert.ok(fs.existsSync(claudeBin), `${claudeBin} is missing: run scripts/setup.sh (npm ci in tests/e2e)`)
+})
+
 const buildDir = path.dirname(path.resolve(hubBinary))
 const bob = { id: 'bob', name: 'Bob', color: '#3366ff' }
 const measured = {}

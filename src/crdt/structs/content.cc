@@ -125,7 +125,7 @@ bool ContentString::mergeWith(Content& right) {
 }
 void ContentString::write(UpdateEncoder& enc, Clock offset) const {
   if (auto* ascii = std::get_if<std::string>(&text_)) {
-    enc.writeString(std::string_view(*ascii).substr(offset));  // ASCII is its own UTF-8
+    enc.writeAsciiString(std::string_view(*ascii).substr(offset));
     return;
   }
   // Slicing at `offset` may leave a lone surrogate; UTF-8 encoding writes it as U+FFFD.

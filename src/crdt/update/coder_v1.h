@@ -24,6 +24,10 @@ class UpdateEncoderV1 final : public UpdateEncoder {
   void writeClient(ClientId c) override { rest.writeVarUint(c); }
   void writeInfo(uint8_t info) override { rest.writeUint8(info); }
   void writeString(std::string_view s) override { rest.writeVarString(s); }
+  void writeAsciiString(std::string_view s) override {
+    rest.writeVarUint(s.size());
+    rest.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+  }
   void writeParentInfo(bool isYKey) override { rest.writeVarUint(isYKey ? 1 : 0); }
   void writeTypeRef(uint8_t ref) override { rest.writeVarUint(ref); }
   void writeLen(Clock len) override { rest.writeVarUint(len); }

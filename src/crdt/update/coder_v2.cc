@@ -16,17 +16,17 @@ void UpdateEncoderV2::writeDsLen(Clock len) {
 }
 
 std::vector<uint8_t> UpdateEncoderV2::finish() {
+  // The columns are taken first so that the update is allocated once, at its
+  // final size: growing it column by column copied the large ones again.
+  const std::vector<uint8_t> columns[] = {keyClocks_.take(), clients_.take(),     leftClocks_.take(),
+                                          rightClocks_.take(), infos_.take(),     strings_.take(),
+                                          parentInfos_.take(), typeRefs_.take(), lens_.take()};
+  size_t size = 1 + rest.size();
+  for (const std::vector<uint8_t>& c : columns) size += 10 + c.size();
   lib0::Encoder out;
+  out.reserve(size);
   out.writeVarUint(0);  // feature flag, unused
-  out.writeVarUint8Array(keyClocks_.take());
-  out.writeVarUint8Array(clients_.take());
-  out.writeVarUint8Array(leftClocks_.take());
-  out.writeVarUint8Array(rightClocks_.take());
-  out.writeVarUint8Array(infos_.take());
-  out.writeVarUint8Array(strings_.take());
-  out.writeVarUint8Array(parentInfos_.take());
-  out.writeVarUint8Array(typeRefs_.take());
-  out.writeVarUint8Array(lens_.take());
+  for (const std::vector<uint8_t>& c : columns) out.writeVarUint8Array(c);
   out.writeUint8Array(rest.data());  // the rest, without a length
   rest.clear();
   return out.take();

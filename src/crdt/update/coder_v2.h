@@ -37,6 +37,7 @@ class UpdateEncoderV2 final : public UpdateEncoder {
   void writeClient(ClientId c) override { clients_.write(c); }
   void writeInfo(uint8_t info) override { infos_.write(info); }
   void writeString(std::string_view s) override { strings_.write(s); }
+  void writeAsciiString(std::string_view s) override { strings_.writeAscii(s); }
   void writeParentInfo(bool isYKey) override { parentInfos_.write(isYKey ? 1 : 0); }
   void writeTypeRef(uint8_t ref) override { typeRefs_.write(ref); }
   void writeLen(Clock len) override { lens_.write(len); }

@@ -47,6 +47,9 @@ class UpdateEncoder {
   virtual void writeInfo(uint8_t info) = 0;
   // WTF-8; lone surrogates reach the wire as U+FFFD.
   virtual void writeString(std::string_view s) = 0;
+  // The same for a string of ASCII only, which needs no scan: it is its own
+  // UTF-8 and its UTF-16 length is its size.
+  virtual void writeAsciiString(std::string_view s) = 0;
   virtual void writeParentInfo(bool isYKey) = 0;
   virtual void writeTypeRef(uint8_t ref) = 0;
   virtual void writeLen(Clock len) = 0;

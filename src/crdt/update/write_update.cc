@@ -36,7 +36,16 @@ void writeClientsStructs(UpdateEncoder& enc, StructStore& store, const StateVect
     enc.rest.writeVarUint(clock);
     const Struct* first = structs[start];
     writeStruct(enc, first, clock - first->id.clock);
-    for (size_t i = start + 1; i < structs.size(); i++) writeStruct(enc, structs[i], 0);
+    // The structs are separate allocations: fetching a few ahead hides most
+    // of the cache misses of the walk, which is much of the time of encoding
+    // a whole document.
+    constexpr size_t kAhead = 8;
+    for (size_t i = start + 1; i < structs.size(); i++) {
+      if (i + kAhead < structs.size()) __builtin_prefetch(structs[i + kAhead]);
+      if (i + kAhead / 2 < structs.size() && structs[i + kAhead / 2]->kind == StructKind::kItem)
+        __builtin_prefetch(static_cast<const Item*>(structs[i + kAhead / 2])->content.get());
+      writeStruct(enc, structs[i], 0);
+    }
   }
 }
 

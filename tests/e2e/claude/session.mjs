@@ -53,6 +53,7 @@ export function claude (args, { env, cwd, timeout = 60000 }) {
     child.stdout.on('data', d => { stdout += d })
     child.stderr.on('data', d => { stderr += d })
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`claude ${args.join(' ')} did not end in ${timeout} ms\n${stderr}`)) }, timeout)
+    child.on('error', e => { clearTimeout(timer); reject(e) })
     child.on('exit', code => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
   })
 }
@@ -94,6 +95,7 @@ export function streamSession ({ args = [], env, cwd, prompt, onPermission = asy
     })
     child.stderr.on('data', d => { stderr += d })
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the session did not end in ${timeout} ms; last messages: ${JSON.stringify(messages.slice(-3)).slice(0, 2000)}\n${stderr}`)) }, timeout)
+    child.on('error', e => { clearTimeout(timer); reject(e) })
     child.on('exit', code => { clearTimeout(timer); resolve({ code, messages, controls, stderr }) })
     child.stdin.write(JSON.stringify({ type: 'user', message: { role: 'user', content: prompt } }) + '\n')
   })
