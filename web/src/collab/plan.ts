@@ -27,6 +27,8 @@ export type PlanMeta = {
   reviewedAt: number | null
   reviewedBy: string | null
   revision: number | null
+  /** When the current revision's content was set. */
+  revisedAt: number | null
   /** The revision the last decision was made on, and the reviewer's note with it. */
   reviewedRevision: number | null
   decisionNote: string | null
@@ -49,6 +51,7 @@ export const parseMeta = (raw: Record<string, unknown>, fallbackId: string): Pla
   reviewedAt: num(raw.reviewedAt),
   reviewedBy: str(raw.reviewedBy),
   revision: num(raw.revision),
+  revisedAt: num(raw.revisedAt),
   reviewedRevision: num(raw.reviewedRevision),
   decisionNote: str(raw.decisionNote),
 })

@@ -20,9 +20,12 @@ import {
   type ThreadCounts,
   type UserInfo,
 } from './plan'
+import { contentArray, readCurrentBlocks, readRevisions, revisionsArray, type PlanBlock, type RevisionHistory } from './revisions'
 
 const NO_THREADS: ThreadCounts = { open: 0, total: 0 }
 const NO_PLANS: PlanSummary[] = []
+const NO_HISTORY: RevisionHistory = { kept: [], droppedThrough: 0 }
+const NO_BLOCKS: PlanBlock[] = []
 const NO_USERS: ReadonlyMap<string, UserInfo> = new Map()
 
 /** The plan's metadata; null until the document has some. */
@@ -52,4 +55,16 @@ export const usePlanIndex = (doc: Y.Doc | null): PlanSummary[] => {
 export const usePlanUsers = (doc: Y.Doc | null): ReadonlyMap<string, UserInfo> => {
   const read = useCallback(() => (doc ? readUsers(doc) : NO_USERS), [doc])
   return useYValue(doc ? usersMap(doc) : null, read)
+}
+
+/** The plan's kept earlier revisions, oldest first. */
+export const useRevisionHistory = (doc: Y.Doc | null): RevisionHistory => {
+  const read = useCallback(() => (doc ? readRevisions(doc) : NO_HISTORY), [doc])
+  return useYValue(doc ? revisionsArray(doc) : null, read)
+}
+
+/** The current revision's blocks (block JSON). */
+export const useCurrentBlocks = (doc: Y.Doc | null): PlanBlock[] => {
+  const read = useCallback(() => (doc ? readCurrentBlocks(doc) : NO_BLOCKS), [doc])
+  return useYValue(doc ? contentArray(doc) : null, read)
 }

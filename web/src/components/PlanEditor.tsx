@@ -8,13 +8,15 @@ import { createUserStore, type User } from '@blocknote/core'
 import { CommentsExtension, DefaultThreadStoreAuth } from '@blocknote/core/comments'
 import { withCollaboration, YjsThreadStore } from '@blocknote/core/yjs'
 import { BlockNoteView } from '@blocknote/mantine'
-import { BlockNoteViewEditor, ThreadsSidebar, useCreateBlockNote } from '@blocknote/react'
+import { BlockNoteViewEditor, useCreateBlockNote } from '@blocknote/react'
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type * as Y from 'yjs'
 import { currentRevision, documentFragment, readUser, threadsMap, type UserInfo } from '../collab/plan'
 import { usePlanUsers } from '../collab/planHooks'
+import type { RevisionHistory } from '../collab/revisions'
 import type { DocSession } from '../collab/session'
 import { initials, type Identity } from '../identity'
+import { GroupedThreads } from './GroupedThreads'
 
 /** An avatar image (the initials on the reviewer's colour) for BlockNote's comment UI. */
 const avatarUrl = (name: string, color: string): string => {
@@ -61,22 +63,29 @@ const revisionThreadStore = (doc: Y.Doc, userId: string): YjsThreadStore => {
   return store
 }
 
-export type CommentsFilter = 'open' | 'resolved' | 'all'
-
 export const PlanEditor = ({
   session,
   me,
   theme,
   commentsOpen,
   commentsHeader,
-  filter,
+  history,
+  revision,
+  inPlace,
 }: {
   session: DocSession
   me: Identity
   theme: 'light' | 'dark'
   commentsOpen: boolean
   commentsHeader: ReactNode
-  filter: CommentsFilter
+  /** The kept revisions (outdated threads' quotes) and the current revision's number. */
+  history: RevisionHistory
+  revision: number
+  /**
+   * Shown in the editor's place (an earlier revision, a comparison), beside
+   * the comments panel; the editor stays alive, with any comment typed in it.
+   */
+  inPlace: ReactNode
 }) => {
   const { doc } = session
   const userStore = useCommentAuthors(doc)
@@ -110,13 +119,14 @@ export const PlanEditor = ({
   return (
     <BlockNoteView editor={editor} theme={theme} renderEditor={false} className="plan-editor-root">
       <div className={`plan-body${commentsOpen ? ' with-comments' : ''}`}>
-        <div className="editor-column" ref={rootRef} data-testid="plan-editor" data-ready={ready || undefined}>
+        <div className="editor-column" ref={rootRef} data-testid="plan-editor" data-ready={ready || undefined} hidden={Boolean(inPlace)}>
           <BlockNoteViewEditor />
         </div>
+        {inPlace}
         {commentsOpen && (
           <aside className="comments-panel" aria-label="Comments" data-testid="comments-panel">
             {commentsHeader}
-            <ThreadsSidebar filter={filter} sort="position" />
+            <GroupedThreads history={history} revision={revision} />
           </aside>
         )}
       </div>

@@ -37,7 +37,6 @@ export const PlanHeader = ({ meta, status, actions }: { meta: PlanMeta | null; s
             )}
           </span>
         )}
-        {meta?.revision !== null && meta?.revision !== undefined && <span className="chip">Revision {meta.revision}</span>}
         {meta?.updatedAt && <span title={fullTime(meta.updatedAt)}>Updated {relativeTime(meta.updatedAt)}</span>}
         {meta?.reviewedBy && meta.status !== 'pending_review' && (
           <span data-testid="reviewed-by" title={fullTime(meta.reviewedAt)}>

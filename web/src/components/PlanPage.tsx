@@ -1,20 +1,28 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { RuntimeConfig } from '../api/config'
 import { useDocSession, useSessionState } from '../collab/hooks'
 import { publishUser } from '../collab/plan'
-import { usePlanHasContent, usePlanMeta, useThreadCounts } from '../collab/planHooks'
+import { useCurrentBlocks, usePlanHasContent, usePlanMeta, useRevisionHistory, useThreadCounts } from '../collab/planHooks'
+import { blocksOf } from '../collab/revisions'
 import { publishPresence, useReviewers } from '../collab/presence'
 import { resolveRoomSecret, roomName } from '../collab/share'
+import { compareBlocks, countChanges } from '../diff/blocks'
 import type { Identity } from '../identity'
+import { useChangedSince } from '../lastSeen'
 import { useIsNarrow } from '../layout'
+import { ChangedNotice } from './ChangedNotice'
 import { CommentsHeader } from './CommentsHeader'
+import { useLeaveGuard } from './draftGuard'
+import { InPlaceView, type PlanView } from './InPlaceView'
 import { InsecurePageNotice } from './InsecurePageNotice'
-import { PlanEditor, type CommentsFilter } from './PlanEditor'
+import { useKeys } from './keys'
+import { PlanEditor } from './PlanEditor'
 import { PlanHeader } from './PlanHeader'
 import { PlanNotFound } from './PlanNotFound'
 import { PlanSkeleton } from './PlanSkeleton'
 import { Presence } from './Presence'
 import { ResetLocalCopy } from './ResetLocalCopy'
+import { RevisionBar } from './RevisionBar'
 import { ReviewActions } from './ReviewActions'
 import { ShareButton } from './ShareButton'
 import { SyncStatus } from './SyncStatus'
@@ -57,7 +65,30 @@ export const PlanPage = ({
   const narrow = useIsNarrow()
   const [commentsOpen, setCommentsOpen] = useState<boolean | null>(null)
   const showComments = commentsOpen ?? !narrow
-  const [filter, setFilter] = useState<CommentsFilter>('open')
+  useKeys(useMemo(() => ({ c: () => setCommentsOpen(open => !(open ?? !narrow)) }), [narrow]))
+  useLeaveGuard()
+
+  // Review in rounds: the kept revisions, what changed since this browser
+  // last looked, and an earlier revision or a comparison in the editor's place.
+  const history = useRevisionHistory(doc)
+  const currentBlocks = useCurrentBlocks(doc)
+  const revision = meta?.revision ?? 1
+  const { since, acknowledge } = useChangedSince(planId, meta?.revision ?? null)
+  const changedSince = useMemo(() => {
+    if (since === null) return null
+    const before = blocksOf(history, revision, currentBlocks, since)
+    return before ? countChanges(compareBlocks(before, currentBlocks)) : null
+  }, [since, history, revision, currentBlocks])
+  const [view, setView] = useState<PlanView | null>(null)
+  const compare = useCallback(
+    (from: number, to: number) => {
+      performance.mark('rt:compare-open')
+      setView({ kind: 'compare', from, to })
+      if (to === revision) acknowledge()
+    },
+    [revision, acknowledge],
+  )
+  const closeView = useCallback(() => setView(null), [])
 
   useEffect(() => {
     document.title = meta ? `${meta.title} · Roundtable` : 'Roundtable'
@@ -98,10 +129,22 @@ export const PlanPage = ({
         actions={
           <>
             <ShareButton planId={planId} secret={secret} publicUrl={config.publicUrl} />
-            <ReviewActions doc={session.doc} meta={meta} me={me} />
+            <ReviewActions doc={session.doc} meta={meta} me={me} openThreads={threadCount.open} />
           </>
         }
       />
+      {since !== null && hasContent && (
+        <ChangedNotice
+          current={revision}
+          since={since}
+          changed={changedSince}
+          onCompare={() => compare(changedSince === null ? (history.kept[0]?.revision ?? revision) : since, revision)}
+          onDismiss={acknowledge}
+        />
+      )}
+      {meta && hasContent && (
+        <RevisionBar meta={meta} history={history} onOpen={r => setView(r === revision ? null : { kind: 'revision', revision: r })} onCompare={compare} />
+      )}
       {!hasContent ? (
         waiting
       ) : (
@@ -110,13 +153,25 @@ export const PlanPage = ({
           me={me}
           theme={theme}
           commentsOpen={showComments}
-          filter={filter}
+          history={history}
+          revision={revision}
+          inPlace={
+            view && (
+              <InPlaceView
+                view={view}
+                history={history}
+                current={revision}
+                currentBlocks={currentBlocks}
+                theme={theme}
+                onCompare={compare}
+                onClose={closeView}
+              />
+            )
+          }
           commentsHeader={
             <CommentsHeader
               open={threadCount.open}
               total={threadCount.total}
-              filter={filter}
-              onFilter={setFilter}
               onClose={narrow ? () => setCommentsOpen(false) : null}
             />
           }

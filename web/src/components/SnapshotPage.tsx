@@ -1,14 +1,11 @@
 // `/plan?d=...`: a plan from the URL alone (metadata and blocks, lz-string
 // compressed JSON), read-only, with no hub and no shared document.
-import '@blocknote/core/fonts/inter.css'
-import '@blocknote/mantine/style.css'
 import type { PartialBlock } from '@blocknote/core'
-import { BlockNoteView } from '@blocknote/mantine'
-import { useCreateBlockNote } from '@blocknote/react'
 import { decompressFromEncodedURIComponent } from 'lz-string'
 import { useMemo } from 'react'
 import { parseMeta, type PlanMeta } from '../collab/plan'
 import { ErrorBoundary } from './ErrorBoundary'
+import { ReadOnlyPlan } from './ReadOnlyPlan'
 import { StatusBadge, fullTime } from './ui'
 
 type Snapshot = { meta: PlanMeta; blocks: PartialBlock[] }
@@ -36,15 +33,6 @@ export const decodeSnapshot = (data: string): Snapshot | { error: string } => {
     return { error: 'The plan data in this link has no readable blocks.' }
   const metaRaw = typeof r.metadata === 'object' && r.metadata !== null ? (r.metadata as Record<string, unknown>) : {}
   return { meta: parseMeta(metaRaw, ''), blocks: r.blocks as PartialBlock[] }
-}
-
-const SnapshotEditor = ({ blocks, theme }: { blocks: PartialBlock[]; theme: 'light' | 'dark' }) => {
-  const editor = useCreateBlockNote({ initialContent: blocks.length > 0 ? blocks : undefined }, [blocks])
-  return (
-    <div className="editor-column snapshot" data-testid="plan-editor" data-ready>
-      <BlockNoteView editor={editor} editable={false} theme={theme} />
-    </div>
-  )
 }
 
 export const SnapshotPage = ({ data, theme }: { data: string; theme: 'light' | 'dark' }) => {
@@ -88,7 +76,7 @@ export const SnapshotPage = ({ data, theme }: { data: string; theme: 'light' | '
         </div>
       </header>
       <ErrorBoundary>
-        <SnapshotEditor blocks={snap.blocks} theme={theme} />
+        <ReadOnlyPlan blocks={snap.blocks} theme={theme} />
       </ErrorBoundary>
     </main>
   )
