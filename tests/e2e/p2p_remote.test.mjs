@@ -188,6 +188,43 @@ test('B comments and requests changes over WebRTC; A shows both; the agent reads
   for (const r of [A, B]) assert.deepEqual(r.errors.filter(e => /Uncaught|already exists|\/yjs/.test(e)), [])
 })
 
+test('the agent revises: B, with no hub, gets revision 2 over WebRTC with the history, and compares the two revisions', async () => {
+  const LAST2 = 'Last block of the two-megabyte plan: ship it behind the flag for one tenant first.'
+  const r = await mcp.tool('update_plan', { planId, content: bigPlan().replace(LAST, LAST2) })
+  assert.ok(!r.isError, JSON.stringify(r.content))
+  const t0 = Date.now()
+  await waitUntil(async () => (await B.page.getByTestId('current-revision').textContent()) === 'Revision 2', {
+    timeout: 60_000, message: 'B shows revision 2',
+  })
+  // The plan's editor (comment bodies are BlockNote editors too, and B has one).
+  const lastB = B.page.locator('[data-testid="plan-editor"] .bn-block-content').last()
+  await waitUntil(async () => (await lastB.textContent()) === LAST2, { timeout: 60_000, message: 'B shows the revised last block' })
+  console.log(`# revision 2 of the 2 MB plan shown in B (WebRTC only) ${Date.now() - t0} ms after update_plan`)
+  // The kept revision 1 reached B from its peer: it is listed and compared.
+  const options = await B.page.getByTestId('open-revision').locator('option[data-testid="revision-option"]').allTextContents()
+  assert.deepEqual(options.map(o => o.match(/^Revision \d+( \(current\))?/)[0]), ['Revision 1', 'Revision 2 (current)'])
+  await B.page.getByTestId('compare').click()
+  const view = B.page.getByTestId('compare-view')
+  await B.page.locator('[data-testid="compare-view"][data-ready]').waitFor({ timeout: 60_000 })
+  assert.match(await view.locator('h2').textContent(), /Revision 1 → 2/)
+  const kind = k => view.locator(`[data-testid="diff-block"][data-kind="${k}"]`)
+  assert.equal(await kind('changed').count(), 1)
+  assert.equal(await kind('added').count(), 0)
+  assert.equal(await kind('removed').count(), 0)
+  assert.match((await kind('changed').locator('ins').allTextContents()).join(' '), /one tenant first/)
+  // The changed block reads as revision 2 without the struck words, and as revision 1 without the inserted ones.
+  const without = tag => kind('changed').evaluate((el, tag) => {
+    const c = el.cloneNode(true)
+    c.querySelectorAll(`${tag}, .diff-label`).forEach(d => d.remove())
+    return c.textContent
+  }, tag)
+  assert.equal(await without('del'), LAST2)
+  assert.equal(await without('ins'), LAST)
+  const sockets = await B.page.evaluate(() => window.__sockets())
+  assert.equal(sockets.created.yjs, 0, `B never tried a /yjs connection: ${JSON.stringify(sockets)}`)
+  await B.page.keyboard.press('Escape')
+})
+
 test('a reviewer WebRTC cannot reach: every side says so (not "0 peers"), with the TURN hint; the others stay connected', async () => {
   // C's network lets no direct path through and there is no TURN server.
   const C = await newReviewer(browser, { name: 'Carol', unreachable: true })
