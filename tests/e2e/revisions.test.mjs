@@ -1,4 +1,4 @@
-// Review in rounds in the browser (issue 21): an agent creates a plan over
+// Review in rounds in the browser: an agent creates a plan over
 // MCP, reviewer Bea comments on revision 1, the agent revises twice with
 // update_plan; Bea reopens the plan and is told what changed since she last
 // looked, opens the comparison and finds exactly the scripted edits (the
