@@ -59,8 +59,7 @@ std::vector<uint8_t> StringEncoder::take() {
   Encoder enc;
   enc.reserve(s_.size() + 10 + lens.size());  // exact unless a lone surrogate is replaced
   if (onlyAscii_) {
-    enc.writeVarUint(s_.size());
-    enc.writeUint8Array({reinterpret_cast<const uint8_t*>(s_.data()), s_.size()});
+    enc.writeVarUint8Array({reinterpret_cast<const uint8_t*>(s_.data()), s_.size()});  // its own UTF-8
   } else {
     enc.writeVarString(s_);
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "lib0/decoder.h"
 #include "lib0/json.h"
 
 namespace roundtable::p2p {
@@ -73,7 +74,7 @@ Status readPublish(std::string_view text, std::string* topic, std::vector<uint8_
   lib0::Value v;
   try {
     v = lib0::parseJSON(text);
-  } catch (const std::exception& e) {
+  } catch (const lib0::DecodeError& e) {
     return Status::InvalidArgument(std::string("relay message is not JSON: ") + e.what());
   }
   if (!v.isObject()) return Status::InvalidArgument("relay message is not a JSON object");

@@ -25,8 +25,7 @@ class UpdateEncoderV1 final : public UpdateEncoder {
   void writeInfo(uint8_t info) override { rest.writeUint8(info); }
   void writeString(std::string_view s) override { rest.writeVarString(s); }
   void writeAsciiString(std::string_view s) override {
-    rest.writeVarUint(s.size());
-    rest.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+    rest.writeVarUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
   }
   void writeParentInfo(bool isYKey) override { rest.writeVarUint(isYKey ? 1 : 0); }
   void writeTypeRef(uint8_t ref) override { rest.writeVarUint(ref); }
