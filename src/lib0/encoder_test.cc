@@ -26,7 +26,7 @@ TEST(EncoderTest, VarUint) {
       {0, "00"},           {127, "7f"},  {128, "8001"}, {300, "ac02"}, {4294967295ULL, "ffffffff0f"},
       {9007199254740991ULL, "ffffffffffffff0f"},
   };
-  for (auto [v, hex] : cases) EXPECT_EQ(written([&](Encoder& e) { e.writeVarUint(v); }), hex) << v;
+  for (const auto& c : cases) EXPECT_EQ(written([&](Encoder& e) { e.writeVarUint(c.first); }), c.second) << c.first;
 }
 
 TEST(EncoderTest, VarInt) {
@@ -45,7 +45,7 @@ TEST(EncoderTest, VarInt) {
       {9007199254740991.0, "bfffffffffffff1f"},
       {-9007199254740991.0, "ffffffffffffff1f"},
   };
-  for (auto [v, hex] : cases) EXPECT_EQ(written([&](Encoder& e) { e.writeVarInt(v); }), hex) << v;
+  for (const auto& c : cases) EXPECT_EQ(written([&](Encoder& e) { e.writeVarInt(c.first); }), c.second) << c.first;
 }
 
 TEST(EncoderTest, VarString) {
