@@ -216,6 +216,7 @@ class PostgresStore final : public Store {
   void flush() override { queue_.flush(); }
   // COMMIT returned after the server flushed its WAL.
   void whenSynced(std::function<void(Status)> done) override { done(Status::Ok()); }
+  std::string location() const override { return "PostgreSQL at " + describePostgresUrl(options_.postgresUrl); }
   Status listDocs(std::vector<std::string>* names) override;
   std::vector<std::string> damagedDocs() const override {
     std::lock_guard l(damagedMu_);

@@ -98,6 +98,7 @@ class SqliteStore final : public Store {
   }
   void flush() override { queue_.flush(); }
   void whenSynced(std::function<void(Status)> done) override;
+  std::string location() const override { return (options_.dir / kDbFileName).string(); }
   Status listDocs(std::vector<std::string>* names) override;
   std::vector<std::string> damagedDocs() const override {
     std::lock_guard l(damagedMu_);

@@ -196,6 +196,10 @@ class Store {
   // quick and must not call flush() or load().
   virtual void whenSynced(std::function<void(Status)> done) = 0;
 
+  // Where the documents are, for people: the SQLite file's path, or
+  // "PostgreSQL at user@host:port/db" (never a password).
+  virtual std::string location() const = 0;
+
   // Names of all stored docs, sorted by byte value. Sees committed data only.
   virtual Status listDocs(std::vector<std::string>* names) = 0;
 

@@ -1,0 +1,63 @@
+// The hub with its documents in PostgreSQL (`roundtable serve --store
+// postgres://...`), against a real PostgreSQL 15 server the test starts and
+// real y-websocket clients: edits converge, and everything seen relayed is
+// there after the hub is killed with SIGKILL and started again. A hub that
+// cannot reach its database refuses to start, with a message saying so.
+import fs from 'node:fs'
+import path from 'node:path'
+import { test, before, after } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
+import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert } from './hub_harness.mjs'
+import { PgServer } from './pg_server.mjs'
+
+const h = useHarness()
+let pg = null
+before(async () => { pg = await PgServer.start() })
+after(async () => { await pg?.destroy() })
+
+test('--store postgres://: clients converge; after SIGKILL and a restart a client that uploads nothing reads everything back',
+  onlyHub('PostgreSQL store'), async () => {
+    const hub = await h.startHub({ flags: ['--store', pg.url()] })
+    assert.match(hub.output, /documents in PostgreSQL at postgres@/)
+    const name = docName('pg')
+    const a = h.provider(hub, name)
+    const b = h.provider(hub, name)
+    await Promise.all([waitSynced(a.provider), waitSynced(b.provider)])
+    for (let i = 0; i < 20; i++) {
+      const from = i % 2 ? b : a
+      from.doc.getText('text').insert(0, `edit ${i} 😀 `)
+      from.doc.getMap('map').set(`k${i}`, { i, big: 'x'.repeat(i * 100) })
+    }
+    await waitFor(() => isDeepStrictEqual(stateVector(a.doc), stateVector(b.doc)) &&
+      isDeepStrictEqual(docContent(a.doc), docContent(b.doc)), { message: 'the two clients to converge' })
+    const expected = digest(b.doc)
+    // Nothing in the data directory: the documents are in PostgreSQL.
+    assert.ok(!fs.existsSync(path.join(hub.dataDir, 'roundtable.db')), 'no SQLite database with --store postgres://')
+
+    const killed = hub.kill('SIGKILL')
+    a.provider.destroy()
+    b.provider.destroy() // before they could reconnect and upload their copies
+    await killed
+    await hub.start()
+    const reader = h.rawDoc(hub.yjsUrl(name))
+    await reader.sync()
+    assert.deepEqual(digest(reader.doc), expected, 'the sync step 2 after the restart holds the whole document')
+
+    // and the restarted hub keeps working on it
+    const c = h.provider(hub, name)
+    await waitSynced(c.provider)
+    c.doc.getText('text').insert(0, 'after restart ')
+    await waitFor(() => reader.doc.getText('text').toString().startsWith('after restart'), { message: 'an edit after the restart to be relayed' })
+  })
+
+test('--store with a PostgreSQL that is not there: the hub exits with a message naming the server', onlyHub('PostgreSQL store'), async () => {
+  const hub = h.newHub({ flags: ['--store', `postgresql://alice:s3cret@${encodeURIComponent(path.join(pg.dir, 'nowhere'))}:5999/plans`] })
+  await assert.rejects(hub.start(), /exited/)
+  assert.match(hub.output, /cannot connect to PostgreSQL at alice@.*nowhere:5999\/plans/)
+  assert.doesNotMatch(hub.output, /s3cret/)
+  assert.notEqual((await hub.exited).code, 0)
+
+  const bad = h.newHub({ flags: ['--store', 'mysql://x'] })
+  await assert.rejects(bad.start(), /exited/)
+  assert.match(bad.output, /--store: must be sqlite or a PostgreSQL connection string/)
+})
