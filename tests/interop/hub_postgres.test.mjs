@@ -48,6 +48,22 @@ test('--store postgres://: clients converge; after SIGKILL and a restart a clien
     await waitSynced(c.provider)
     c.doc.getText('text').insert(0, 'after restart ')
     await waitFor(() => reader.doc.getText('text').toString().startsWith('after restart'), { message: 'an edit after the restart to be relayed' })
+
+    // Enough updates for the hub to compact the log (500 by default): the
+    // log in PostgreSQL shrinks, and a second SIGKILL loses nothing.
+    for (let i = 0; i < 600; i++) c.doc.getText('text').insert(0, String.fromCharCode(97 + (i % 26)))
+    await waitFor(() => isDeepStrictEqual(stateVector(reader.doc), stateVector(c.doc)), { message: '600 updates to be relayed', timeout: 15000 })
+    const rows = () => Number(pg.psql(`SELECT count(*) FROM roundtable_updates u JOIN roundtable_docs d ON d.id = u.doc_id WHERE d.name = convert_to('${name}', 'UTF8')`))
+    await waitFor(() => rows() < 100, { message: 'the log to be compacted', timeout: 10000, interval: 100 })
+    const final = digest(c.doc)
+    const killedAgain = hub.kill('SIGKILL')
+    c.provider.destroy()
+    reader.close()
+    await killedAgain
+    await hub.start()
+    const again = h.rawDoc(hub.yjsUrl(name))
+    await again.sync()
+    assert.deepEqual(digest(again.doc), final, 'the compacted log and the updates after it hold the whole document')
   })
 
 test('--store with a PostgreSQL that is not there: the hub exits with a message naming the server', onlyHub('PostgreSQL store'), async () => {

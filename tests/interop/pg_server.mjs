@@ -50,6 +50,11 @@ export class PgServer {
   /** libpq URI of database `db` as the superuser. */
   url (db = 'postgres') { return `postgresql://postgres@${encodeURIComponent(this.dir)}:${port}/${db}` }
 
+  /** Runs one SQL statement with psql; its output, unaligned, without headers. */
+  psql (sql) {
+    return execFileSync(path.join(binDir, 'psql'), [this.url(), '-X', '-A', '-t', '-c', sql]).toString().trim()
+  }
+
   /** Fast shutdown, signalled to the postmaster itself (runuser may not pass signals on). */
   async stop () {
     if (!this.child?.running) return
