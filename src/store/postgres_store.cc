@@ -328,7 +328,13 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
     Status s = writer_->ensure();
     if (s.ok() && writer_->inTransaction()) (void)writer_->exec("ROLLBACK");
     if (s.ok()) s = writer_->exec("BEGIN");
-    for (size_t i = 0; i < batch.size() && s.ok(); ++i) {
+    // Documents are locked in name order (each doc's jobs keep their queue
+    // order), so two hubs' batches never wait for each other in a cycle.
+    std::vector<size_t> order(batch.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return batch[x].doc < batch[y].doc; });
+    for (size_t i : order) {
+      if (!s.ok()) break;
       if (batch[i].invalid.ok()) s = applyJob(batch[i], &results[i], known, forgotten);
     }
     if (s.ok()) s = writer_->exec("COMMIT");
