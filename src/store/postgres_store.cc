@@ -23,6 +23,8 @@ constexpr int64_t kMigrationLockKey = 0x52544231;
 
 constexpr unsigned kByteaOid = 17;
 constexpr unsigned kInt8Oid = 20;
+constexpr unsigned kByteaArrayOid = 1001;
+constexpr unsigned kInt8ArrayOid = 1016;
 
 const char* const kCreateSchema[] = {
     "CREATE TABLE roundtable_docs ("
@@ -76,6 +78,24 @@ class Params {
   }
   Params& text(const std::string& s) {
     add(kByteaOid, s);
+    return *this;
+  }
+  // An array (bytea[] or int8[]) in PostgreSQL's binary array format.
+  Params& array(unsigned arrayType, unsigned elemType, const std::vector<std::string>& elems) {
+    std::string out;
+    auto put32 = [&](uint32_t v) {
+      for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    };
+    put32(1);         // dimensions
+    put32(0);         // no NULLs
+    put32(elemType);
+    put32(static_cast<uint32_t>(elems.size()));
+    put32(1);         // lower bound
+    for (const std::string& e : elems) {
+      put32(static_cast<uint32_t>(e.size()));
+      out += e;
+    }
+    add(arrayType, std::move(out));
     return *this;
   }
   Params& int64(int64_t v) {
@@ -247,7 +267,9 @@ class PostgresStore final : public Store {
 
   Status migrate();
   void runBatch(std::vector<Job>& batch);
-  Status applyJob(Job& job, JobResult* result, std::map<std::string, Known>& known, std::set<std::string>& forgotten);
+  Status applyAppends(const std::vector<Job>& batch, const std::vector<size_t>& appends, std::vector<JobResult>& results,
+                      std::map<std::string, Known>& known, const std::set<std::string>& forgotten);
+  Status applyJob(Job& job, std::map<std::string, Known>& known, std::set<std::string>& forgotten);
   Status applyCompact(Job& job, std::map<std::string, Known>& known);
   bool shouldCompact(uint64_t updates, uint64_t bytes, uint64_t oldestBytes) const;
   bool knownOf(const std::string& doc, Known* out);
@@ -333,10 +355,20 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
     std::vector<size_t> order(batch.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return batch[x].doc < batch[y].doc; });
+    // Consecutive appends (of any docs) go to the server as one statement.
+    std::vector<size_t> appends;
     for (size_t i : order) {
       if (!s.ok()) break;
-      if (batch[i].invalid.ok()) s = applyJob(batch[i], &results[i], known, forgotten);
+      if (!batch[i].invalid.ok()) continue;
+      if (batch[i].kind == Job::Kind::kAppend) {
+        appends.push_back(i);
+        continue;
+      }
+      s = applyAppends(batch, appends, results, known, forgotten);
+      appends.clear();
+      if (s.ok()) s = applyJob(batch[i], known, forgotten);
     }
+    if (s.ok()) s = applyAppends(batch, appends, results, known, forgotten);
     if (s.ok()) s = writer_->exec("COMMIT");
     if (s.ok()) {
       {
@@ -369,50 +401,83 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
   }
 }
 
-Status PostgresStore::applyJob(Job& job, JobResult* result, std::map<std::string, Known>& known,
-                               std::set<std::string>& forgotten) {
-  // The seq is taken from the docs row, which the upsert locks until COMMIT:
+Status PostgresStore::applyAppends(const std::vector<Job>& batch, const std::vector<size_t>& appends,
+                                   std::vector<JobResult>& results, std::map<std::string, Known>& known,
+                                   const std::set<std::string>& forgotten) {
+  // One statement for every append of the run. Per doc, the seqs come from
+  // its docs row, which the upsert locks until COMMIT (docs in name order):
   // a transaction of another hub appending to the same doc waits, then
-  // takes the next seq, so seqs are gap-free and in commit order.
-  static const std::string kAppend =
-      "WITH d AS ("
+  // takes the next seqs, so seqs are gap-free and in commit order. Within
+  // the run, a doc's appends take consecutive seqs in their queue order
+  // (`ord`), and each gets the log's size as of its own row.
+  static const std::string kAppends =
+      "WITH input AS ("
+      "  SELECT name, data, crc, ord FROM unnest($1::bytea[], $2::bytea[], $3::int8[]) WITH ORDINALITY"
+      "    AS t(name, data, crc, ord)),"
+      " per_doc AS ("
+      "  SELECT name, count(*)::int8 AS n, sum(octet_length(data))::int8 AS bytes,"
+      "    (array_agg(octet_length(data) ORDER BY ord))[1]::int8 AS first_len"
+      "  FROM input GROUP BY name),"
+      " d AS ("
       "  INSERT INTO roundtable_docs AS d (name, first_seq, next_seq, log_updates, log_bytes, oldest_bytes)"
-      "  VALUES ($1, 0, 1, 1, octet_length($2), octet_length($2))"
-      "  ON CONFLICT (name) DO UPDATE SET next_seq = d.next_seq + 1, log_updates = d.log_updates + 1,"
-      "    log_bytes = d.log_bytes + octet_length($2),"
-      "    oldest_bytes = CASE WHEN d.log_updates = 0 THEN octet_length($2) ELSE d.oldest_bytes END"
-      "  RETURNING d.id, d.next_seq - 1 AS seq, d.first_seq, d.log_updates, d.log_bytes, d.oldest_bytes),"
-      " ins AS (INSERT INTO roundtable_updates (doc_id, seq, data, crc) SELECT id, seq, $2, $3 FROM d)"
-      " SELECT id, seq, first_seq, log_updates, log_bytes, oldest_bytes FROM d";
-  static const std::string kRemove = "DELETE FROM roundtable_docs WHERE name = $1";
+      "  SELECT name, 0, n, n, bytes, first_len FROM per_doc ORDER BY name"
+      "  ON CONFLICT (name) DO UPDATE SET next_seq = d.next_seq + EXCLUDED.next_seq,"
+      "    log_updates = d.log_updates + EXCLUDED.log_updates, log_bytes = d.log_bytes + EXCLUDED.log_bytes,"
+      "    oldest_bytes = CASE WHEN d.log_updates = 0 THEN EXCLUDED.oldest_bytes ELSE d.oldest_bytes END"
+      "  RETURNING d.id, d.name, d.first_seq, d.next_seq, d.log_updates, d.log_bytes, d.oldest_bytes),"
+      " rows AS ("
+      "  SELECT i.ord, d.id, i.data, i.crc, d.first_seq, d.oldest_bytes,"
+      "    (d.next_seq - p.n + row_number() OVER w - 1)::int8 AS seq,"
+      "    (d.log_updates - p.n + row_number() OVER w)::int8 AS updates,"
+      "    (d.log_bytes - p.bytes + sum(octet_length(i.data)) OVER w)::int8 AS bytes"
+      "  FROM input i JOIN d ON d.name = i.name JOIN per_doc p ON p.name = i.name"
+      "  WINDOW w AS (PARTITION BY i.name ORDER BY i.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),"
+      " ins AS (INSERT INTO roundtable_updates (doc_id, seq, data, crc) SELECT id, seq, data, crc FROM rows)"
+      " SELECT ord::int8, id, seq, first_seq, updates, bytes, oldest_bytes FROM rows ORDER BY ord";
+  if (appends.empty()) return Status::Ok();
+  std::vector<std::string> names, datas, crcs;
+  for (size_t i : appends) {
+    names.push_back(batch[i].doc);
+    datas.emplace_back(batch[i].data.begin(), batch[i].data.end());
+    std::string crc;
+    putInt64(crc, crc32c(batch[i].data));
+    crcs.push_back(std::move(crc));
+  }
+  Result r(nullptr, &PQclear);
+  Status s = writer_->exec(kAppends,
+                           Params()
+                               .array(kByteaArrayOid, kByteaOid, names)
+                               .array(kByteaArrayOid, kByteaOid, datas)
+                               .array(kInt8ArrayOid, kInt8Oid, crcs),
+                           &r);
+  if (!s.ok()) return s;
+  if (PQntuples(r.get()) != static_cast<int>(appends.size())) return Status::Internal("the appends returned too few rows");
+  for (int row = 0; row < PQntuples(r.get()); ++row) {
+    int64_t ord = getInt64(r.get(), row, 0);
+    if (ord < 1 || ord > static_cast<int64_t>(appends.size())) return Status::Internal("an append returned no place");
+    size_t i = appends[static_cast<size_t>(ord - 1)];
+    const std::string& doc = batch[i].doc;
+    int64_t docId = getInt64(r.get(), row, 1), seq = getInt64(r.get(), row, 2), firstSeq = getInt64(r.get(), row, 3);
+    uint64_t updates = static_cast<uint64_t>(getInt64(r.get(), row, 4));
+    uint64_t bytes = static_cast<uint64_t>(getInt64(r.get(), row, 5));
+    uint64_t oldest = static_cast<uint64_t>(getInt64(r.get(), row, 6));
+    // The hub's copy holds this row; it extends what this store knows the
+    // copy holds only if it follows the known run directly (or starts the log).
+    Known k;
+    bool have = known.count(doc) ? (k = known[doc], true) : (!forgotten.count(doc) && knownOf(doc, &k));
+    if ((have && k.docId == docId && seq == k.through + 1) || seq == firstSeq) known[doc] = Known{docId, seq};
+    results[i].append = AppendResult{Status::Ok(), updates, bytes, shouldCompact(updates, bytes, oldest)};
+  }
+  return Status::Ok();
+}
 
+Status PostgresStore::applyJob(Job& job, std::map<std::string, Known>& known, std::set<std::string>& forgotten) {
   if (job.kind == Job::Kind::kRemove) {
     known.erase(job.doc);
     forgotten.insert(job.doc);
-    return writer_->exec(kRemove, Params().text(job.doc));
+    return writer_->exec("DELETE FROM roundtable_docs WHERE name = $1", Params().text(job.doc));
   }
-  if (job.kind == Job::Kind::kCompact) return applyCompact(job, known);
-
-  Result r(nullptr, &PQclear);
-  Status s = writer_->exec(kAppend, Params().text(job.doc).bytes(job.data).int64(crc32c(job.data)), &r);
-  if (!s.ok()) return s;
-  if (PQntuples(r.get()) != 1) return Status::Internal("the append returned no row");
-  int64_t docId = getInt64(r.get(), 0, 0), seq = getInt64(r.get(), 0, 1), firstSeq = getInt64(r.get(), 0, 2);
-  uint64_t updates = static_cast<uint64_t>(getInt64(r.get(), 0, 3));
-  uint64_t bytes = static_cast<uint64_t>(getInt64(r.get(), 0, 4));
-  uint64_t oldest = static_cast<uint64_t>(getInt64(r.get(), 0, 5));
-
-  // The hub's copy holds this row; it extends what this store knows the
-  // copy holds only if it follows the known run directly (or starts the log).
-  Known k;
-  bool have = known.count(job.doc) ? (k = known[job.doc], true) : (!forgotten.count(job.doc) && knownOf(job.doc, &k));
-  if (have && k.docId == docId && seq == k.through + 1) {
-    known[job.doc] = Known{docId, seq};
-  } else if (seq == firstSeq) {
-    known[job.doc] = Known{docId, seq};
-  }
-  result->append = AppendResult{Status::Ok(), updates, bytes, shouldCompact(updates, bytes, oldest)};
-  return Status::Ok();
+  return applyCompact(job, known);
 }
 
 Status PostgresStore::applyCompact(Job& job, std::map<std::string, Known>& known) {

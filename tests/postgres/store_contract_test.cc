@@ -433,7 +433,7 @@ void groupCommitRun(const StoreOptions& options, int threads, int perThread, boo
 TEST_P(StoreContractTest, GroupCommitBatchesAppendsFromManyThreads) {
   StoreOptions o = options();
   o.sync = SyncMode::kEveryCommit;
-  groupCommitRun(o, 4, postgres() ? 250 : 1000, /*print=*/true);
+  groupCommitRun(o, 4, 1000, /*print=*/true);
 }
 
 const char* syncName(SyncMode mode) {
