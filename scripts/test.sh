@@ -19,7 +19,7 @@ ROUNDTABLE_BUILD_DIR="$PWD/build" node --test tests/install/*.test.mjs
 
 echo "== build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DROUNDTABLE_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$JOBS" --target roundtable_tests
+cmake --build build-asan -j"$JOBS" --target roundtable_tests roundtable_store_contract_tests
 
 echo "== unit tests (Release)"
 (cd build && ctest --output-on-failure -j"$JOBS")
