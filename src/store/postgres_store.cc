@@ -465,8 +465,15 @@ Status PostgresStore::applyAppends(const std::vector<Job>& batch, const std::vec
     // copy holds only if it follows the known run directly (or starts the log).
     Known k;
     bool have = known.count(doc) ? (k = known[doc], true) : (!forgotten.count(doc) && knownOf(doc, &k));
-    if ((have && k.docId == docId && seq == k.through + 1) || seq == firstSeq) known[doc] = Known{docId, seq};
-    results[i].append = AppendResult{Status::Ok(), updates, bytes, shouldCompact(updates, bytes, oldest)};
+    if ((have && k.docId == docId && seq == k.through + 1) || seq == firstSeq) {
+      k = known[doc] = Known{docId, seq};
+      have = true;
+    }
+    // Compaction is only worth asking for when it would replace at least two
+    // rows (see applyCompact); else the hub would encode its document for
+    // nothing on every append, until it loads the document again.
+    bool compactable = have && k.docId == docId && k.through > firstSeq;
+    results[i].append = AppendResult{Status::Ok(), updates, bytes, compactable && shouldCompact(updates, bytes, oldest)};
   }
   return Status::Ok();
 }

@@ -686,6 +686,27 @@ TEST_F(PostgresStoreTest, CompactionKeepsAnotherStoresUnseenAppends) {
   EXPECT_EQ(load(*c, "doc"), (Updates{bytes("state:all"), bytes("b9")}));
 }
 
+// The compaction hint is only given when a compaction would replace rows:
+// not while another store's row, never loaded, ends the run this one knows.
+TEST_F(PostgresStoreTest, NoCompactionHintWhenNothingCouldBeCompacted) {
+  StoreOptions o = options();
+  o.compactAfterUpdates = 3;
+  std::unique_ptr<Store> a, b;
+  ASSERT_TRUE(Store::Open(o, &a).ok());
+  ASSERT_TRUE(Store::Open(o, &b).ok());
+  EXPECT_FALSE(appendNow(*a, "doc", bytes("a0")).shouldCompact);
+  EXPECT_FALSE(appendNow(*a, "doc", bytes("a1")).shouldCompact);
+  EXPECT_FALSE(appendNow(*b, "doc", bytes("b2")).shouldCompact);  // b did not start the log: nothing it could compact
+  EXPECT_TRUE(appendNow(*a, "doc", bytes("a3")).shouldCompact);   // a can replace a0 and a1
+  ASSERT_TRUE(compactNow(*a, "doc", bytes("state:a0,a1,a3")).ok());
+  AppendResult r = appendNow(*a, "doc", bytes("a4"));
+  EXPECT_EQ(r.logUpdates, 4u);
+  EXPECT_FALSE(r.shouldCompact) << "only the state is known to a: nothing to replace";
+  // Once a has loaded the log, it can compact all of it again.
+  load(*a, "doc");
+  EXPECT_TRUE(appendNow(*a, "doc", bytes("a5")).shouldCompact);
+}
+
 // The server stops: writes fail with a clear error and the store says it is
 // unhealthy; when the server is back, the store reconnects and nothing
 // acknowledged is missing.
