@@ -645,7 +645,7 @@ std::string describePostgresUrl(const std::string& url) {
   PQconninfoFree(opts);
   std::string out;
   if (!user.empty()) out += user + "@";
-  out += host.empty() ? "localhost" : host;
+  out += host.empty() ? "(libpq's default host)" : host;
   if (!port.empty()) out += ":" + port;
   if (!db.empty()) out += "/" + db;
   return out;
