@@ -303,7 +303,12 @@ Status PostgresStore::migrate() {
   Result r(nullptr, &PQclear);
   Status s = writer_->exec("BEGIN");
   if (s.ok()) s = writer_->exec("SELECT pg_advisory_xact_lock($1)", Params().int64(kMigrationLockKey));
-  if (s.ok()) s = writer_->exec("CREATE TABLE IF NOT EXISTS roundtable_schema (version bigint NOT NULL)");
+  // Looked up before any CREATE: a user who may use the tables but not
+  // create any (PostgreSQL 15 gives only the owner CREATE on `public`) can
+  // open a database someone else set up.
+  if (s.ok()) s = writer_->exec("SELECT (to_regclass('roundtable_schema') IS NOT NULL)::int::int8", {}, &r);
+  bool haveSchemaTable = s.ok() && PQntuples(r.get()) == 1 && getInt64(r.get(), 0, 0) == 1;
+  if (s.ok() && !haveSchemaTable) s = writer_->exec("CREATE TABLE roundtable_schema (version bigint NOT NULL)");
   if (s.ok()) s = writer_->exec("SELECT coalesce(max(version), 0)::int8 FROM roundtable_schema", {}, &r);
   int64_t version = s.ok() && PQntuples(r.get()) == 1 ? getInt64(r.get(), 0, 0) : 0;
   if (s.ok() && version > kPgSchemaVersion) {

@@ -596,6 +596,27 @@ TEST_F(PostgresStoreTest, SchemaFromANewerVersionIsRefused) {
   EXPECT_NE(open(), nullptr);
 }
 
+// Set up once by the database's owner, the store opens as a user who may
+// use its tables but create nothing (PostgreSQL 15's default for `public`).
+TEST_F(PostgresStoreTest, AUserWhoCannotCreateTablesOpensADatabaseSetUpBefore) {
+  open().reset();
+  ASSERT_TRUE(sql("DROP ROLE IF EXISTS roundtable_user").ok());
+  ASSERT_TRUE(sql("CREATE ROLE roundtable_user LOGIN").ok());
+  ASSERT_TRUE(sql("GRANT SELECT, INSERT, UPDATE, DELETE ON roundtable_schema, roundtable_docs, roundtable_updates "
+                  "TO roundtable_user; GRANT USAGE ON SEQUENCE roundtable_docs_id_seq TO roundtable_user")
+                  .ok());
+  StoreOptions o = options();
+  o.postgresUrl = gServer->url();
+  o.postgresUrl.replace(o.postgresUrl.find("postgres@"), 9, "roundtable_user@");
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(o, &store);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(appendNow(*store, "doc", bytes("u")).status.ok());
+  EXPECT_EQ(load(*store, "doc"), Updates{bytes("u")});
+  store.reset();
+  ASSERT_TRUE(sql("DROP OWNED BY roundtable_user; DROP ROLE roundtable_user").ok());
+}
+
 TEST_F(PostgresStoreTest, DamagedLogIsRefusedNotServedShort) {
   auto store = open();
   for (int i = 0; i < 5; ++i) appendNow(*store, "doc", bytes("u", i));
