@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test, before, after } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
-import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert } from './hub_harness.mjs'
+import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, httpGet, sleep } from './hub_harness.mjs'
 import { PgServer } from './pg_server.mjs'
 
 const h = useHarness()
@@ -66,6 +66,37 @@ test('--store postgres://: clients converge; after SIGKILL and a restart a clien
     const again = h.rawDoc(hub.yjsUrl(name))
     await again.sync()
     assert.deepEqual(digest(again.doc), final, 'the compacted log and the updates after it hold the whole document')
+  })
+
+test('PostgreSQL stopped under a running hub: an edit is not relayed and /healthz says 503; started again, the edit the client kept is stored',
+  onlyHub('PostgreSQL store'), async () => {
+    const hub = await h.startHub({ flags: ['--store', pg.url()] })
+    const name = docName('pg-down')
+    const a = h.provider(hub, name)
+    const b = h.provider(hub, name)
+    await Promise.all([waitSynced(a.provider), waitSynced(b.provider)])
+    a.doc.getText('text').insert(0, 'before ')
+    await waitFor(() => b.doc.getText('text').toString() === 'before ', { message: 'the first edit to be relayed' })
+
+    await pg.stop()
+    a.doc.getText('text').insert(0, 'while down ')
+    await waitFor(async () => (await httpGet(hub, '/healthz')).status === 503, { message: '/healthz to answer 503', timeout: 5000 })
+    await sleep(300)
+    assert.doesNotMatch(b.doc.getText('text').toString(), /while down/, 'nothing is relayed that was not committed')
+
+    await pg.startServer()
+    // The providers reconnect; `a` sends the edit it kept, which is now stored and relayed.
+    await waitFor(() => b.doc.getText('text').toString().includes('while down'), { message: 'the edit to be stored once PostgreSQL is back', timeout: 20000 })
+    await waitFor(async () => (await httpGet(hub, '/healthz')).status === 200, { message: '/healthz to answer 200 again', timeout: 5000 })
+    const expected = digest(b.doc)
+    const killed = hub.kill('SIGKILL')
+    a.provider.destroy()
+    b.provider.destroy()
+    await killed
+    await hub.start()
+    const reader = h.rawDoc(hub.yjsUrl(name))
+    await reader.sync()
+    assert.deepEqual(digest(reader.doc), expected, 'after SIGKILL, the document holds the edit made while PostgreSQL was down')
   })
 
 test('--store with a PostgreSQL that is not there: the hub exits with a message naming the server', onlyHub('PostgreSQL store'), async () => {
