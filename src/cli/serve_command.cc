@@ -28,6 +28,7 @@ struct ServeFlags {
   int64_t unloadGraceMs = 30000;
   int64_t awarenessTimeoutMs = 30000;
   std::string fsync = "background";
+  std::string store = "sqlite";
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
 };
@@ -180,6 +181,7 @@ int runHub(ServeFlags& f, bool documents) {
   o.serveDocuments = documents;
   if (documents) {
     o.dataDir = f.dataDir;
+    if (f.store != "sqlite") o.postgresUrl = f.store;
     o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
     o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
     o.sync = f.fsync == "always" ? store::SyncMode::kEveryCommit
@@ -221,6 +223,18 @@ void addServeCommand(CLI::App& app) {
                   "so a power loss can cost the last 50 ms; agents' writes are answered after their fsync. "
                   "always: fsynced before anyone sees it. off: only at SQLite's checkpoints")
       ->check(CLI::IsMember({"always", "background", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--store", f->store,
+                  "Where documents are kept. sqlite: a database in the data directory (one hub). "
+                  "postgres://user@host:port/db (or postgresql://, or libpq's key=value form with dbname=): "
+                  "a PostgreSQL 15 database, which the hub creates its tables in; --fsync does not apply")
+      ->check([](const std::string& v) -> std::string {
+        if (v == "sqlite" || v.starts_with("postgres://") || v.starts_with("postgresql://") ||
+            v.find("dbname=") != std::string::npos) {
+          return "";
+        }
+        return "must be sqlite or a PostgreSQL connection string (postgres://user@host:port/db)";
+      })
       ->capture_default_str();
   cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/true)); });
 }

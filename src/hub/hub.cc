@@ -208,6 +208,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   if (options.serveDocuments) {
     store::StoreOptions storeOptions;
     storeOptions.dir = options.dataDir;
+    storeOptions.postgresUrl = options.postgresUrl;
     storeOptions.sync = options.sync;
     Status s = store::Store::Open(storeOptions, &impl->store);
     if (!s.ok()) return s;
@@ -273,7 +274,7 @@ void Hub::run() {
   impl.tickSessions();
   std::string host = impl.options.host.find(':') != std::string::npos ? "[" + impl.options.host + "]" : impl.options.host;
   spdlog::info("listening on http://{}:{}{}", host, impl.port,
-               impl.store ? fmt::format(" (data in {})", impl.options.dataDir.string()) : std::string());
+               impl.store ? fmt::format(" (documents in {})", impl.store->location()) : std::string());
   std::vector<std::thread> threads;
   for (int i = 1; i < std::max(1, impl.options.threads); ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();

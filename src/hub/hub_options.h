@@ -31,6 +31,9 @@ struct HubOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   uint16_t port = 4141;            // 0 picks a free port (logged when listening)
   std::filesystem::path dataDir;   // empty: no document endpoints (signal-only mode)
+  // Empty: documents in SQLite in dataDir. Otherwise a libpq connection
+  // string: documents in that PostgreSQL database (dataDir still holds config.json).
+  std::string postgresUrl;
   int threads = 2;
 
   // What this process serves.

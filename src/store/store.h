@@ -1,30 +1,44 @@
-// Store: the hub's embedded persistence. One SQLite database (WAL mode) in a
-// data directory holds, per document, the log of Yjs updates the hub accepted;
+// Store: the hub's persistence, one interface with two implementations:
+//   - SQLite (sqlite_store.h), the embedded default: one database (WAL mode)
+//     in a data directory, owned by one hub;
+//   - PostgreSQL (postgres_store.h): a server that several hubs may share.
+// Each keeps, per document, the log of Yjs updates the hub accepted;
 // compaction replaces a log by the document's merged state.
 //
 //   StoreOptions opt;
-//   opt.dir = "/home/me/.roundtable";
+//   opt.dir = "/home/me/.roundtable";              // or opt.postgresUrl = "postgres://..."
 //   std::unique_ptr<Store> store;
-//   Status s = Store::Open(opt, &store);           // fails if another hub owns the dir
+//   Status s = Store::Open(opt, &store);           // SQLite: fails if another hub owns the dir
 //   std::vector<std::vector<uint8_t>> updates;
 //   s = store->load("plan-42", &updates);          // apply each to a fresh Y.Doc
 //   store->append("plan-42", update, [](const AppendResult& r) {
 //     // on the writer thread: post to your executor, then relay if r.status.ok()
 //   });
 //
-// Writes go through one queue and one writer thread. The writer takes every
-// queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
-// them in ONE SQLite transaction (group commit), then calls each job's `done`
-// on the writer thread, in queue order. A small append to a store that has
-// been idle for a millisecond is committed by append() itself, on the
-// caller's thread, which calls its `done` before append() returns (unless
-// StoreOptions::inlineAppends is false): a hand-off to another thread and
-// back costs more than the commit. A `done` that reports Ok means the
-// write is committed: in SQLite's WAL, so it survives a crash of this process;
-// whether it also survives power loss by then depends on StoreOptions::sync
-// (whenSynced() says when it does).
-// If a commit fails, the whole batch is rolled back and every `done` of the
-// batch gets the error; later batches are tried afresh.
+// The contract both implementations keep:
+// - Each document's log is append-only, with a gap-free sequence per
+//   document assigned in commit order (by the database, inside the
+//   transaction: with PostgreSQL under the document's row lock, so hubs
+//   sharing a database never assign one seq twice).
+// - Writes go through one queue and one writer thread. The writer takes every
+//   queued job (all documents, up to StoreOptions::maxBatchBytes) and commits
+//   them in ONE transaction (group commit), then calls each job's `done` on
+//   the writer thread, in queue order, and only after COMMIT returned. A
+//   `done` that reports Ok means the write is committed. SQLite only: a small
+//   append to a store that has been idle for a millisecond is committed by
+//   append() itself, on the caller's thread, which calls its `done` before
+//   append() returns (unless StoreOptions::inlineAppends is false): a
+//   hand-off to another thread and back costs more than the commit. The
+//   PostgreSQL store never commits inline (a round trip to a server must not
+//   block the caller's thread).
+// - Durability: SQLite's commit is in its WAL, so it survives a crash of this
+//   process; whether it also survives power loss by then depends on
+//   StoreOptions::sync (whenSynced() says when it does). PostgreSQL's COMMIT
+//   returns after the server flushed its WAL (synchronous_commit, the
+//   server's default), so whenSynced() answers at once.
+// - If a commit fails, the whole batch is rolled back and every `done` of the
+//   batch gets the error; later batches are tried afresh (PostgreSQL: on a
+//   new connection if the old one broke).
 //
 // Document names are UTF-8, 1 to kMaxDocNameBytes bytes; any other name
 // gives InvalidArgument (from load directly, through `done` from the queue).
@@ -33,7 +47,7 @@
 // they may call append/compact/remove (which only queue) but not flush() or
 // load() (which wait for the writer thread that is running the callback).
 // Whoever calls append() must not hold a lock that its `done` takes.
-// docs/storage.md describes the schema and the durability argument.
+// docs/storage.md describes the schemas and the durability arguments.
 #pragma once
 
 #include <array>
@@ -55,10 +69,14 @@ inline constexpr size_t kMaxDocNameBytes = 1024;
 enum class SyncMode { kEveryCommit, kBackground, kOff };
 
 struct StoreOptions {
-  // Data directory; created with mode 0700 if missing. Holds roundtable.db
+  // Empty: the SQLite store in `dir`. Otherwise the PostgreSQL store at this
+  // libpq connection string ("postgres://user@host:port/db"); `dir`, `sync`,
+  // maxDatabaseBytes and openWalForTesting are then unused.
+  std::string postgresUrl;
+  // SQLite only. Data directory; created with mode 0700 if missing. Holds roundtable.db
   // (plus SQLite's -wal and -shm files) and hub.lock.
   std::filesystem::path dir;
-  // When commits reach the disk (every mode keeps the WAL, so a commit always
+  // SQLite only. When commits reach the disk (every mode keeps the WAL, so a commit always
   // survives a crash of the process and the database is always consistent):
   //   kEveryCommit  SQLite synchronous=FULL: a commit is fsynced before its
   //                 `done` is called.
@@ -80,12 +98,12 @@ struct StoreOptions {
   // One transaction takes queued jobs up to this many bytes (but always at
   // least one job), which bounds the WAL growth of a single commit.
   size_t maxBatchBytes = size_t{64} << 20;
-  // Largest database file SQLite may grow to (rounded up to whole pages);
+  // SQLite only. Largest database file SQLite may grow to (rounded up to whole pages);
   // 0: no limit. Beyond it, commits fail with ResourceExhausted.
   uint64_t maxDatabaseBytes = 0;
-  // Whether append() may commit a small append itself (see above).
+  // SQLite only. Whether append() may commit a small append itself (see above).
   bool inlineAppends = true;
-  // Tests only: how SyncMode::kBackground opens the WAL for its fsync (null:
+  // SQLite only, tests only: how SyncMode::kBackground opens the WAL for its fsync (null:
   // ::open), to simulate a process out of descriptors without taking every
   // descriptor of the process (which the sanitizers' runtime needs too).
   int (*openWalForTesting)(const char* path, int flags) = nullptr;
@@ -107,19 +125,18 @@ struct AppendResult {
 
 class Store {
  public:
-  // Creates DIR if missing, takes DIR/hub.lock (see dir_lock.h), opens or
-  // creates DIR/roundtable.db, brings its schema up to date and starts the
-  // writer thread. Fails with FailedPrecondition and a message for a person
-  // when the directory is in use by another hub (in this process or
-  // another), cannot be created, or the database is unreadable, foreign or
-  // from a newer version. On failure *out is untouched and nothing is held.
+  // Opens the PostgreSQL store if options.postgresUrl is set
+  // (OpenPostgresStore), else the SQLite store in options.dir
+  // (OpenSqliteStore). On failure *out is untouched and nothing is held.
   static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
 
   // Drains the queue (every queued job is committed or fails, and its `done`
-  // is called), stops the writer thread, closes the database and releases
-  // the directory lock. No other method may run concurrently with it.
-  ~Store();
+  // is called), stops the writer thread and closes the database (SQLite:
+  // and releases the directory lock). No other method may run concurrently
+  // with it.
+  virtual ~Store() = default;
 
+  Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -133,59 +150,72 @@ class Store {
   // A damaged log is never returned short or altered: if a row is missing
   // (a gap in the doc's seqs, or fewer than its recorded range), a row fails
   // its CRC-32C, or SQLite reports the file corrupt while reading the doc,
-  // load gives FailedPrecondition "document 'DOC' is damaged in FILE: what
+  // load gives FailedPrecondition "document 'DOC' is damaged in WHERE: what
   // is wrong; ...", and damagedDocs() lists the doc until a load of it
   // succeeds again (after it is removed, say).
-  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates);
+  virtual Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) = 0;
 
   // Queues `update` (an opaque, non-empty byte string) for `doc` and returns
   // at once, or after committing it (see above). Appends for one doc are
   // stored in call order. `done` (may be empty) is called once, on the
   // writer thread or, for an append committed inline, on this thread before
   // append returns.
-  void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done);
+  virtual void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done) = 0;
 
-  // Queues a compaction: in one transaction, every row of `doc` in the log
-  // when the job runs (including rows of appends queued before this call) is
-  // replaced by the single row `state` (non-empty). After a crash the log
-  // holds either the old rows or the state, never neither. `done` may be
-  // empty.
-  void compact(std::string doc, std::vector<uint8_t> state, std::function<void(Status)> done);
+  // Queues a compaction: in one transaction, the rows of `doc` that `state`
+  // (non-empty) covers are replaced by the single row `state`, which takes
+  // their place at the head of the log. After a crash the log holds either
+  // the old rows or the state, never neither. `done` may be empty.
+  // SQLite (one hub owns the log): the rows covered are every row in the log
+  // when the job runs, including rows of appends queued before this call.
+  // PostgreSQL (other hubs may append to the same log): the rows covered are
+  // the unbroken run from the head of the log that this store loaded or
+  // appended itself, up to its last append queued before this call; rows
+  // after the first one it has not seen are kept after the state. When it
+  // has seen none of the log (the log holds rows it never loaded), the
+  // compaction changes nothing and reports Ok. Compacting a doc with no log
+  // stores the state.
+  virtual void compact(std::string doc, std::vector<uint8_t> state, std::function<void(Status)> done) = 0;
 
   // Queues the deletion of `doc` and its log. Removing an unknown doc is Ok.
-  void remove(std::string doc, std::function<void(Status)> done);
+  virtual void remove(std::string doc, std::function<void(Status)> done) = 0;
 
-  // Queues a change of StoreOptions::maxDatabaseBytes (0: no limit) that
-  // applies to every job queued after it.
-  void setMaxDatabaseBytes(uint64_t bytes, std::function<void(Status)> done);
+  // SQLite only: queues a change of StoreOptions::maxDatabaseBytes (0: no
+  // limit) that applies to every job queued after it. The PostgreSQL store
+  // answers FailedPrecondition (the server's administrator sets its limits).
+  virtual void setMaxDatabaseBytes(uint64_t bytes, std::function<void(Status)> done) = 0;
 
   // Returns once every job queued before this call is committed (or failed)
   // and its `done` has returned.
-  void flush();
+  virtual void flush() = 0;
 
   // Calls `done` once every commit made before this call survives power loss
   // too: with SyncMode::kBackground on the store's sync thread when its fsync
   // returns (with an error if it failed); at once otherwise (kEveryCommit
   // commits are fsynced already; kOff promises nothing more). `done` must be
   // quick and must not call flush() or load().
-  void whenSynced(std::function<void(Status)> done);
+  virtual void whenSynced(std::function<void(Status)> done) = 0;
+
+  // Where the documents are, for people: the SQLite file's path, or
+  // "PostgreSQL at user@host:port/db" (never a password).
+  virtual std::string location() const = 0;
 
   // Names of all stored docs, sorted by byte value. Sees committed data only.
-  Status listDocs(std::vector<std::string>* names);
+  virtual Status listDocs(std::vector<std::string>* names) = 0;
 
   // Docs whose last load() found them damaged (see load()), sorted.
-  std::vector<std::string> damagedDocs() const;
+  virtual std::vector<std::string> damagedDocs() const = 0;
 
   // Bytes of update data queued and not yet committed, and whether that is
   // above StoreOptions::queueLimitBytes.
-  size_t queuedBytes() const;
-  bool overloaded() const;
+  virtual size_t queuedBytes() const = 0;
+  virtual bool overloaded() const = 0;
 
   // Ok, or why writes fail: the store can no longer make writes durable (a
   // failed fsync is final: see SyncMode::kBackground; every later write
-  // fails), or the last transaction failed (a full disk, say) and none has
-  // succeeded since.
-  Status health() const;
+  // fails), or the last transaction failed (a full disk, say, or PostgreSQL
+  // unreachable) and none has succeeded since.
+  virtual Status health() const = 0;
 
   // Upper bounds (seconds) of the commit latency histogram, for Prometheus.
   static constexpr std::array<double, 12> kCommitSecondsBounds = {
@@ -206,7 +236,7 @@ class Store {
     std::array<uint64_t, kCommitSecondsBounds.size()> commitSecondsBuckets{};
     double commitSecondsSum = 0;
     uint64_t commitSecondsCount = 0;
-    // SyncMode::kBackground: fsyncs of the WAL after commits, their total and
+    // SQLite's SyncMode::kBackground: fsyncs of the WAL after commits, their total and
     // longest duration, and the checkpoints run beside them.
     uint64_t syncs = 0;
     double syncSecondsSum = 0, maxSyncSeconds = 0;
@@ -216,12 +246,7 @@ class Store {
     // Docs whose last load found them damaged (see load()).
     uint64_t damagedDocs = 0;
   };
-  Stats stats() const;
-
- private:
-  class Impl;
-  explicit Store(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  virtual Stats stats() const = 0;
 };
 
 }  // namespace roundtable::store

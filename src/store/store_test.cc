@@ -130,71 +130,9 @@ TEST_F(StoreTest, CreatesThePrivateDataDirectory) {
   EXPECT_TRUE(fs::exists(options().dir / "hub.lock"));
 }
 
-TEST_F(StoreTest, AppendsSurviveReopenInOrder) {
-  Updates a, b;
-  {
-    auto store = open();
-    std::vector<AppendResult> results;
-    for (int i = 0; i < 100; ++i) {
-      a.push_back(bytes("a", i));
-      store->append("a", a.back(), [&](const AppendResult& r) { results.push_back(r); });
-      if (i % 2 == 0) {
-        b.push_back(bytes("b", i));
-        store->append("b", b.back(), nullptr);
-      }
-    }
-    store->flush();
-    ASSERT_EQ(results.size(), 100u);
-    uint64_t bytesSoFar = 0;
-    for (size_t i = 0; i < results.size(); ++i) {
-      bytesSoFar += a[i].size();
-      EXPECT_TRUE(results[i].status.ok()) << results[i].status.message();
-      EXPECT_EQ(results[i].logUpdates, i + 1);
-      EXPECT_EQ(results[i].logBytes, bytesSoFar);
-    }
-  }
-  auto store = open();
-  EXPECT_EQ(load(*store, "a"), a);
-  EXPECT_EQ(load(*store, "b"), b);
-  std::vector<std::string> names;
-  ASSERT_TRUE(store->listDocs(&names).ok());
-  EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
-  // The log size continues from what is on disk.
-  AppendResult r = appendNow(*store, "a", bytes("more"));
-  EXPECT_EQ(r.logUpdates, 101u);
-}
 
-TEST_F(StoreTest, DestructorCommitsEverythingQueued) {
-  std::atomic<int> called = 0;
-  {
-    auto store = open();
-    for (int i = 0; i < 1000; ++i) {
-      store->append("doc", bytes(std::to_string(i)), [&](const AppendResult& r) {
-        EXPECT_TRUE(r.status.ok());
-        ++called;
-      });
-    }
-  }
-  EXPECT_EQ(called, 1000);
-  auto store = open();
-  Updates updates = load(*store, "doc");
-  ASSERT_EQ(updates.size(), 1000u);
-  EXPECT_EQ(updates[999], bytes("999"));
-}
 
-TEST_F(StoreTest, LoadOfUnknownDocIsEmpty) {
-  auto store = open();
-  Updates updates = {bytes("junk")};
-  Status s = store->load("nobody", &updates);
-  EXPECT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(updates.empty());
-}
 
-TEST_F(StoreTest, LoadIncludesAppendsQueuedBeforeIt) {
-  auto store = open();
-  for (int i = 0; i < 50; ++i) store->append("doc", bytes(std::to_string(i)), nullptr);
-  EXPECT_EQ(load(*store, "doc").size(), 50u);  // no flush() in between
-}
 
 // Appends on a thread of its own with a `done` that waits for `released`:
 // until then the commit that calls it (inline on that thread, or on the
@@ -235,13 +173,6 @@ TEST_F(StoreTest, ASmallAppendToAnIdleStoreIsCommittedBeforeAppendReturns) {
 
 // Under load, appends (here from one thread, as a room's all come from its
 // strand) share transactions instead of committing one by one.
-TEST_F(StoreTest, AppendsInQuickSuccessionShareCommits) {
-  auto store = open();
-  for (int i = 0; i < 200; ++i) store->append("doc", bytes("u", i), nullptr);
-  store->flush();
-  EXPECT_LE(store->stats().commits, 50u);
-  EXPECT_EQ(load(*store, "doc").size(), 200u);
-}
 
 TEST_F(StoreTest, WithoutInlineAppendsEveryCommitIsTheWriterThreads) {
   StoreOptions o = options();
@@ -258,33 +189,6 @@ TEST_F(StoreTest, WithoutInlineAppendsEveryCommitIsTheWriterThreads) {
   EXPECT_EQ(load(*store, "doc").size(), 3u);
 }
 
-TEST_F(StoreTest, OneTransactionTakesEverythingQueued) {
-  auto store = open();
-  // Hold the first commit inside its callback while more jobs queue up.
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread holder = appendAndHold(*store, "a", bytes("first"), released);
-  std::vector<std::string> order;
-  for (int i = 0; i < 300; ++i) {
-    std::string doc = "doc" + std::to_string(i % 3);
-    store->append(doc, bytes(std::to_string(i)), [&order, doc, i](const AppendResult& r) {
-      EXPECT_TRUE(r.status.ok());
-      order.push_back(doc + ":" + std::to_string(i));
-    });
-  }
-  release.set_value();
-  holder.join();
-  store->flush();
-  Store::Stats st = store->stats();
-  EXPECT_EQ(st.commits, 2u);
-  EXPECT_EQ(st.appends, 301u);
-  ASSERT_EQ(order.size(), 300u);
-  for (int i = 0; i < 300; ++i) EXPECT_EQ(order[i], "doc" + std::to_string(i % 3) + ":" + std::to_string(i));
-  EXPECT_EQ(st.commitSecondsCount, 2u);
-  EXPECT_EQ(st.commitSecondsBuckets.back(), 2u);
-  EXPECT_GT(st.commitSecondsSum, 0);
-  EXPECT_GE(st.maxCommitSeconds, st.lastCommitSeconds);
-}
 
 // Many threads appending at once: far fewer commits than appends, every
 // callback called, and each doc's updates stored in the order of the calls.
@@ -489,86 +393,9 @@ TEST_F(StoreTest, RunningOutOfDescriptorsDelaysTheFsyncAndBreaksNothing) {
   EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before"), bytes("after")}));
 }
 
-TEST_F(StoreTest, CompactionLeavesTheStateThenLaterAppends) {
-  {
-    auto store = open();
-    for (int i = 0; i < 5; ++i) store->append("doc", bytes("u", i), nullptr);
-    // Appends queued before compact() are covered by the state, even when
-    // they are still in the queue when compact() is called.
-    Status compacted = Status::Internal("not called");
-    store->compact("doc", bytes("state0-4"), [&](Status s) { compacted = s; });
-    AppendResult r = appendNow(*store, "doc", bytes("u5"));
-    EXPECT_TRUE(compacted.ok()) << compacted.message();
-    EXPECT_EQ(r.logUpdates, 2u);
-    EXPECT_EQ(r.logBytes, 10u);
-    EXPECT_EQ(load(*store, "doc"), (Updates{bytes("state0-4"), bytes("u5")}));
-    EXPECT_EQ(store->stats().compactions, 1u);
-  }
-  auto store = open();
-  EXPECT_EQ(load(*store, "doc"), (Updates{bytes("state0-4"), bytes("u5")}));
-  EXPECT_TRUE(compactNow(*store, "doc", bytes("state0-5")).ok());
-  EXPECT_EQ(load(*store, "doc"), (Updates{bytes("state0-5")}));
-  // Compacting a doc that has no log yet stores the state.
-  EXPECT_TRUE(compactNow(*store, "fresh", bytes("s")).ok());
-  EXPECT_EQ(load(*store, "fresh"), (Updates{bytes("s")}));
-}
 
-TEST_F(StoreTest, ShouldCompactHint) {
-  StoreOptions o = options();
-  o.compactAfterUpdates = 10;
-  o.compactAfterBytes = 1000;
-  auto store = open(o);
-  for (int i = 1; i <= 10; ++i) {
-    AppendResult r = appendNow(*store, "count", bytes("x"));
-    EXPECT_EQ(r.shouldCompact, i >= 10) << i;
-  }
-  // By bytes: a 600-byte state, then appends until 1000 bytes and the tail
-  // (400 here) is at least the state's size.
-  ASSERT_TRUE(compactNow(*store, "size", std::vector<uint8_t>(600, 's')).ok());
-  EXPECT_FALSE(appendNow(*store, "size", std::vector<uint8_t>(400, 'a')).shouldCompact);  // 1000 bytes, tail 400
-  EXPECT_FALSE(appendNow(*store, "size", std::vector<uint8_t>(100, 'a')).shouldCompact);  // tail 500
-  EXPECT_TRUE(appendNow(*store, "size", std::vector<uint8_t>(100, 'a')).shouldCompact);   // tail 600
-  // A single big update is never worth compacting on its own.
-  EXPECT_FALSE(appendNow(*store, "big", std::vector<uint8_t>(5000, 'b')).shouldCompact);
-}
 
-TEST_F(StoreTest, RemoveDeletesTheDoc) {
-  auto store = open();
-  appendNow(*store, "gone", bytes("1"));
-  appendNow(*store, "kept", bytes("2"));
-  EXPECT_TRUE(removeNow(*store, "gone").ok());
-  EXPECT_TRUE(removeNow(*store, "never-existed").ok());
-  EXPECT_TRUE(load(*store, "gone").empty());
-  std::vector<std::string> names;
-  ASSERT_TRUE(store->listDocs(&names).ok());
-  EXPECT_EQ(names, std::vector<std::string>{"kept"});
-  // A removed name can be used again and starts a new log.
-  EXPECT_EQ(appendNow(*store, "gone", bytes("3")).logUpdates, 1u);
-  EXPECT_EQ(load(*store, "gone"), Updates{bytes("3")});
-}
 
-TEST_F(StoreTest, DocNamesAreValidated) {
-  auto store = open();
-  const std::string longest(kMaxDocNameBytes, 'n');
-  const std::string unicode = "plan/\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80 'quoted' \"x\"; DROP TABLE docs;";
-  for (const std::string& bad : {std::string(), std::string(kMaxDocNameBytes + 1, 'n'), std::string("bad\xFF")}) {
-    AppendResult r = appendNow(*store, bad, bytes("u"));
-    EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument) << bad.size();
-    Updates updates;
-    EXPECT_EQ(store->load(bad, &updates).code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(compactNow(*store, bad, bytes("s")).code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(removeNow(*store, bad).code(), StatusCode::kInvalidArgument);
-  }
-  EXPECT_EQ(appendNow(*store, "doc", {}).status.code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(appendNow(*store, longest, bytes("u")).status.ok());
-  EXPECT_TRUE(appendNow(*store, unicode, bytes("v")).status.ok());
-  EXPECT_EQ(load(*store, longest), Updates{bytes("u")});
-  EXPECT_EQ(load(*store, unicode), Updates{bytes("v")});
-  std::vector<std::string> names;
-  ASSERT_TRUE(store->listDocs(&names).ok());
-  EXPECT_EQ(names, (std::vector<std::string>{longest, unicode}));
-  EXPECT_EQ(store->stats().appends, 2u);
-}
 
 TEST_F(StoreTest, SecondOpenInTheSameProcessFails) {
   auto store = open();
@@ -739,22 +566,6 @@ TEST_F(StoreTest, ForeignDatabaseIsRefused) {
   EXPECT_NE(s.message().find("is not a roundtable database"), std::string::npos) << s.message();
 }
 
-TEST_F(StoreTest, QueuedBytesCountsPendingData) {
-  StoreOptions o = options();
-  o.queueLimitBytes = 1000;
-  auto store = open(o);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::thread holder = appendAndHold(*store, "doc", bytes("x"), released);
-  for (int i = 0; i < 10; ++i) store->append("doc", std::vector<uint8_t>(200, 'y'), nullptr);
-  EXPECT_EQ(store->queuedBytes(), 2001u);
-  EXPECT_TRUE(store->overloaded());
-  release.set_value();
-  holder.join();
-  store->flush();
-  EXPECT_EQ(store->queuedBytes(), 0u);
-  EXPECT_FALSE(store->overloaded());
-}
 
 // Crash test: a child process appends (and now and then compacts) in a loop;
 // each `done` that reports Ok writes the update's sequence number to a pipe.
