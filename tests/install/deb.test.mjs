@@ -27,7 +27,7 @@ test('the package is roundtable_<version>_<arch>.deb; its Depends name packages 
   const depends = field('Depends')
   const names = depends.split(',').map(d => d.trim().split(/[\s(|]/)[0]).filter(Boolean)
   // What the binary links dynamically, as Debian 12 names the libraries.
-  for (const lib of ['libc6', 'libstdc++6', 'libsqlite3-0', 'libpq5', 'libssl3']) {
+  for (const lib of ['libc6', 'libstdc++6', 'libsqlite3-0', 'libpq5', 'libssl3', 'gstreamer1.0-plugins-bad', 'gstreamer1.0-nice']) {
     assert.ok(names.includes(lib), `Depends has ${lib}: ${depends}`)
   }
   assert.ok(names.some(n => n.startsWith('libcmark-gfm')), `Depends has cmark-gfm: ${depends}`)
