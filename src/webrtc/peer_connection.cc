@@ -384,6 +384,9 @@ Status PeerConnection::signal(const lib0::Value& signal) {
 }
 
 Status PeerConnection::send(std::span<const uint8_t> message) {
+  if (message.size() > kMaxSendBytes)
+    return Status::InvalidArgument("a message of " + std::to_string(message.size()) + " bytes (at most " +
+                                   std::to_string(kMaxSendBytes) + " go in one)");
   GstWebRTCDataChannel* channel = nullptr;
   {
     std::lock_guard lock(impl_->mutex);
@@ -426,7 +429,17 @@ void PeerConnection::close() {
     std::swap(channel, impl_->channel);
   }
   if (channel) {
+    // Closing the channel resets its SCTP stream, which tells the remote
+    // peer at once; stopping the pipeline alone would leave it to notice
+    // the silence after ICE's consent checks (30 s). The reset is sent on
+    // webrtcbin's thread: wait for it briefly.
     gst_webrtc_data_channel_close(channel);
+    for (int i = 0; i < 50; ++i) {
+      GstWebRTCDataChannelState state;
+      g_object_get(channel, "ready-state", &state, nullptr);
+      if (state == GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED) break;
+      g_usleep(5000);
+    }
   }
   // Stopping the pipeline joins webrtcbin's threads (ICE, DTLS, SCTP).
   gst_element_set_state(impl_->pipeline, GST_STATE_NULL);

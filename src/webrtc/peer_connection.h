@@ -42,6 +42,10 @@
 namespace roundtable::webrtc {
 
 inline constexpr size_t kMaxSdpBytes = 64 * 1024;
+// Largest message send() takes: webrtcbin's SCTP refuses more, and every
+// browser takes this much (the web app frames larger y-webrtc messages in
+// pieces of at most this size; the hub does the same).
+inline constexpr size_t kMaxSendBytes = 64 * 1024;
 
 struct IceServers {
   // "stun://host:port"; webrtcbin uses one STUN server, the first.
@@ -95,8 +99,9 @@ class PeerConnection {
   // media tracks cause, are ignored.
   Status signal(const lib0::Value& signal);
 
-  // Queues one binary message on the data channel. FailedPrecondition when
-  // the channel is not open (yet, or any more).
+  // Queues one binary message on the data channel. InvalidArgument when it
+  // is over kMaxSendBytes; FailedPrecondition when the channel is not open
+  // (yet, or any more).
   Status send(std::span<const uint8_t> message);
 
   // Bytes queued on the data channel and not yet sent.
