@@ -32,13 +32,14 @@ CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROUNDTA
   -DROUNDTABLE_TESTS=OFF -DROUNDTABLE_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$JOBS" --target roundtable_sync_message_fuzz roundtable_room_message_fuzz \
   roundtable_markdown_fuzz roundtable_mcp_message_fuzz roundtable_websocket_frame_fuzz roundtable_signaling_message_fuzz \
-  roundtable_hook_input_fuzz roundtable_update_v2_fuzz roundtable_update_merge_fuzz roundtable_room_crypto_fuzz
+  roundtable_hook_input_fuzz roundtable_update_v2_fuzz roundtable_update_merge_fuzz roundtable_room_crypto_fuzz roundtable_token_fuzz
 rm -rf build-fuzz/seeds-room && (cd tests/interop && node ../fuzz/room_corpus.mjs ../../build-fuzz/seeds-room)
 for target in sync_message:tests/fuzz/corpus/sync_message room_message:build-fuzz/seeds-room \
     markdown:tests/interop/fixtures/plans mcp_message:tests/fuzz/corpus/mcp_message \
     websocket_frame:tests/fuzz/corpus/websocket_frame signaling_message:tests/fuzz/corpus/signaling_message \
     hook_input:tests/fuzz/corpus/hook_input update_v2:tests/fuzz/corpus/update_v2 \
-    update_merge:tests/fuzz/corpus/update_merge room_crypto:tests/fuzz/corpus/room_crypto; do
+    update_merge:tests/fuzz/corpus/update_merge room_crypto:tests/fuzz/corpus/room_crypto \
+    token:tests/fuzz/corpus/token; do
   name="${target%%:*}" seeds="${target#*:}"
   mkdir -p "build-fuzz/corpus-$name"
   log="build-fuzz/$name.log"
