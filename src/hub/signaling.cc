@@ -18,7 +18,8 @@ SharedBytes toBytes(std::string_view text) { return std::make_shared<const Bytes
 
 class SignalEndpoint : public Endpoint {
  public:
-  explicit SignalEndpoint(std::shared_ptr<SignalingRelay> relay) : relay_(std::move(relay)) {}
+  SignalEndpoint(std::shared_ptr<SignalingRelay> relay, std::string onlyTopic)
+      : relay_(std::move(relay)), onlyTopic_(std::move(onlyTopic)) {}
 
   void onOpen(const std::shared_ptr<WebSocketSession>&) override { metrics().signalConnections++; }
 
@@ -32,6 +33,7 @@ class SignalEndpoint : public Endpoint {
       case Kind::kSubscribe:
         for (std::string& name : message.topics) {
           if (name.size() > relay_->limits_.maxTopicBytes) return reject(session, "topic name too long");
+          if (!allowed(name)) return forbid(session, name);
           if (!mine_.count(name) && mine_.size() >= relay_->limits_.maxTopicsPerConnection) {
             metrics().limitRefusals++;
             spdlog::warn("signal {} ({}): more than {} topics, closing", session->id(), session->remoteAddress(),
@@ -48,6 +50,7 @@ class SignalEndpoint : public Endpoint {
           if (mine_.erase(name)) relay_->unsubscribe(name, session);
         break;
       case Kind::kPublish:
+        if (!allowed(message.topic)) return forbid(session, message.topic);
         relay_->publish(message.topic, json);
         break;
       case Kind::kPing: {
@@ -68,6 +71,15 @@ class SignalEndpoint : public Endpoint {
   }
 
  private:
+  bool allowed(const std::string& topic) const { return onlyTopic_.empty() || topic == onlyTopic_; }
+
+  void forbid(const std::shared_ptr<WebSocketSession>& session, const std::string& topic) {
+    metrics().unauthorizedTotal++;
+    spdlog::warn("signal {} ({}): topic '{}' is outside its token's plan; closing", session->id(),
+                 session->remoteAddress(), topic.substr(0, 128));
+    session->close(CloseCode::kForbidden, "topic not allowed by the token");
+  }
+
   void reject(const std::shared_ptr<WebSocketSession>& session, const std::string& why) {
     metrics().badMessages++;
     spdlog::warn("signal {} ({}): {}; closing", session->id(), session->remoteAddress(), why);
@@ -75,11 +87,12 @@ class SignalEndpoint : public Endpoint {
   }
 
   std::shared_ptr<SignalingRelay> relay_;
+  const std::string onlyTopic_;  // empty: any
   std::unordered_set<std::string> mine_;
 };
 
-std::unique_ptr<Endpoint> SignalingRelay::newEndpoint() {
-  return std::make_unique<SignalEndpoint>(shared_from_this());
+std::unique_ptr<Endpoint> SignalingRelay::newEndpoint(std::string onlyTopic) {
+  return std::make_unique<SignalEndpoint>(shared_from_this(), std::move(onlyTopic));
 }
 
 size_t SignalingRelay::topicCount() const {

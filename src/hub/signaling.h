@@ -33,8 +33,10 @@ class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
  public:
   explicit SignalingRelay(SignalingLimits limits) : limits_(limits) {}
 
-  // The endpoint for one new /signal connection.
-  std::unique_ptr<Endpoint> newEndpoint();
+  // The endpoint for one new /signal connection. `onlyTopic` non-empty: the
+  // connection may subscribe and publish to that topic only (a plan-bound
+  // access token); another closes it with 4403.
+  std::unique_ptr<Endpoint> newEndpoint(std::string onlyTopic = {});
 
   size_t topicCount() const;
 
