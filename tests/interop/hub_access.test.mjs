@@ -18,6 +18,7 @@ import {
   useHarness, hubBinary, waitFor, sleep, assert, Y, WebSocket, WebsocketProvider, httpGet, tryUpgrade
 } from './hub_harness.mjs'
 import { mcpPost, review } from './mcp_harness.mjs'
+import { startAgent } from './mcp_agent.mjs'
 
 globalThis.WebSocket ??= WebSocket
 const { SignalingConn } = await import('y-webrtc')
@@ -262,4 +263,28 @@ test('without a secret: on loopback no token is needed; on a network address the
   assert.match(refusal.stderr.toString(), /refusing to serve plans on 0\.0\.0\.0 without access control/)
   const told = await h.startHub({ host: '0.0.0.0', flags: ['--no-access-control'] })
   assert.match(told.output, /NO ACCESS CONTROL on 0\.0\.0\.0/)
+})
+
+test('`roundtable mcp` sends ROUNDTABLE_TOKEN as its bearer token; without one the agent is refused', async () => {
+  const withToken = await startAgent({
+    command: hubBinary, args: ['mcp', '--port', String(hub.port), '--data', hub.dataDir],
+    env: { ROUNDTABLE_NO_OPEN: '1', ROUNDTABLE_TOKEN: tokens.agent }, name: 'agent-with-token'
+  })
+  h.defer(() => withToken.close())
+  const created = await withToken.client.callTool({ name: 'create_plan', arguments: { title: 'Through stdio', content: '# Through stdio\n' } })
+  assert.ok(!created.isError, JSON.stringify(created))
+  assert.match(created.structuredContent.shareUrl, /#k=[A-Za-z0-9_-]+&access_token=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+
+  let refused
+  try {
+    const without = await startAgent({
+      command: hubBinary, args: ['mcp', '--port', String(hub.port), '--data', hub.dataDir],
+      env: { ROUNDTABLE_NO_OPEN: '1', ROUNDTABLE_TOKEN: '' }, name: 'agent-without-token'
+    })
+    h.defer(() => without.close())
+    const r = await without.client.callTool({ name: 'list_plans', arguments: {} })
+    refused = r.isError ? JSON.stringify(r) : null
+  } catch (e) { refused = e.message }
+  assert.match(refused ?? '', /401/, 'an agent without a token lists nothing')
+  assert.doesNotMatch(refused, /Through stdio|Secret plan/)
 })
