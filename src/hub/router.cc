@@ -15,6 +15,7 @@
 #include "hub/turn_credentials.h"
 #include "hub/url.h"
 #include "lib0/utf.h"
+#include "mcp/json_rpc.h"
 #include "store/store.h"
 #include "sync/message.h"
 
@@ -164,28 +165,20 @@ std::optional<HttpResponse> Router::authorizeMcp(const HttpRequest& request) con
   // needs its own scope, on the plan it names.
   if (auto refusal = authorize(request, auth::Scope::kRead, std::nullopt, &claims)) return refusal;
   if (request.method() != http::verb::post) return std::nullopt;
-  auto body = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-  auto needs = [&](const nlohmann::json& message) -> std::optional<HttpResponse> {
-    if (!message.is_object()) return std::nullopt;  // the endpoint answers what is not JSON-RPC
-    auto method = message.find("method");
-    if (method == message.end() || !method->is_string() || *method != "tools/call") return std::nullopt;
-    std::string tool, plan;
-    if (auto params = message.find("params"); params != message.end() && params->is_object()) {
-      if (auto name = params->find("name"); name != params->end() && name->is_string()) tool = *name;
-      if (auto args = params->find("arguments"); args != params->end() && args->is_object())
-        if (auto id = args->find("planId"); id != args->end() && id->is_string()) plan = *id;
-    }
-    auth::Scope scope = tool == "create_plan" || tool == "update_plan" ? auth::Scope::kCreate : auth::Scope::kRead;
-    if (tool == "create_plan" || tool == "list_plans") plan.clear();  // on no one plan
-    auth::Claims again;
-    return authorize(request, scope, std::string_view(plan), &again);
-  };
-  if (body.is_array()) {
-    for (const auto& message : body)
-      if (auto refusal = needs(message)) return refusal;
-    return std::nullopt;
+  // Read exactly as the endpoint will read it: what it would refuse as
+  // malformed needs no scope, and nothing it runs escapes the check.
+  mcp::Incoming message = mcp::parseMessage(request.body());
+  if (message.kind != mcp::Incoming::Kind::kRequest || message.method != "tools/call") return std::nullopt;
+  std::string tool, plan;
+  const mcp::Json& params = message.params;
+  if (params.is_object()) {
+    if (auto name = params.find("name"); name != params.end() && name->is_string()) tool = *name;
+    if (auto args = params.find("arguments"); args != params.end() && args->is_object())
+      if (auto id = args->find("planId"); id != args->end() && id->is_string()) plan = *id;
   }
-  return needs(body);
+  auth::Scope scope = tool == "create_plan" || tool == "update_plan" ? auth::Scope::kCreate : auth::Scope::kRead;
+  if (tool == "create_plan" || tool == "list_plans") plan.clear();  // on no one plan
+  return authorize(request, scope, std::string_view(plan), &claims);
 }
 
 HttpResponse Router::tooManyConnections(const HttpRequest& request) const {
