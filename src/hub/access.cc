@@ -93,6 +93,8 @@ AccessControl::Response AccessControl::unauthorized(const Request& request, std:
   return res;
 }
 
+bool tokenExpired(int64_t expiresAt) { return expiresAt != 0 && nowSeconds() >= expiresAt + auth::kLeewaySeconds; }
+
 std::string planSignalingTopic(std::string_view planId) { return "roundtable-" + std::string(planId); }
 
 }  // namespace roundtable::hub

@@ -53,6 +53,11 @@ class AccessControl {
   std::string secret_;
 };
 
+// Whether a token expiring at `expiresAt` (seconds since the epoch; 0: a
+// connection opened without access control) has expired by now, with the
+// same leeway as verification.
+bool tokenExpired(int64_t expiresAt);
+
 // The web app's WebRTC room for a plan (web/src/collab/share.ts roomName):
 // the one signaling topic a plan-bound token may use.
 std::string planSignalingTopic(std::string_view planId);

@@ -36,7 +36,10 @@ constexpr size_t kMaxDocNameBytes = 1024;
 // it made offline) is ignored, and an update closes the connection with 4403.
 class YjsEndpoint : public Endpoint {
  public:
-  YjsEndpoint(std::shared_ptr<Room> room, bool readOnly) : room_(std::move(room)), readOnly_(readOnly) {}
+  // `expiresAt`: when the connection's access token expires (0: never); a
+  // message after it closes the connection with 4401.
+  YjsEndpoint(std::shared_ptr<Room> room, bool readOnly, int64_t expiresAt)
+      : room_(std::move(room)), expiresAt_(expiresAt), readOnly_(readOnly) {}
   ~YjsEndpoint() override {
     if (!joined_) room_->abandonJoin();
   }
@@ -45,6 +48,10 @@ class YjsEndpoint : public Endpoint {
     room_->join(session);
   }
   void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes message, bool) override {
+    if (tokenExpired(expiresAt_)) {
+      metrics().unauthorizedTotal++;
+      return session->close(CloseCode::kTokenExpired, "token expired");
+    }
     if (readOnly_) {
       sync::Message m;
       // A malformed message goes on to the room, which closes the connection for it.
@@ -64,6 +71,7 @@ class YjsEndpoint : public Endpoint {
 
  private:
   std::shared_ptr<Room> room_;
+  int64_t expiresAt_;
   bool readOnly_;
   bool joined_ = false;
 };
@@ -133,6 +141,10 @@ std::shared_ptr<McpEndpoint> Router::mcpFor(const HttpRequest& request, std::opt
     return nullptr;  // handle() answers 403
   if ((*refusal = authorizeMcp(request))) return nullptr;
   return parts_.mcp;
+}
+
+int64_t Router::expiresAtOf(const auth::Claims& claims) const {
+  return parts_.access && parts_.access->enabled() ? claims.expiresAt : 0;
 }
 
 std::optional<HttpResponse> Router::authorize(const HttpRequest& request, auth::Scope needed,
@@ -209,7 +221,8 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
       up.refusal = std::move(refusal);
       return up;
     }
-    up.endpoint = parts_.signaling->newEndpoint(claims.plan.empty() ? std::string() : planSignalingTopic(claims.plan));
+    up.endpoint = parts_.signaling->newEndpoint(claims.plan.empty() ? std::string() : planSignalingTopic(claims.plan),
+                                                expiresAtOf(claims));
     return up;
   }
   if (yjs) {
@@ -225,7 +238,7 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
       return up;
     }
     bool readOnly = parts_.access && parts_.access->enabled() && !auth::allows(claims, auth::Scope::kReview, name);
-    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms->acquireForJoin(name), readOnly);
+    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms->acquireForJoin(name), readOnly, expiresAtOf(claims));
     return up;
   }
   up.refusal = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8", "no such endpoint\n");

@@ -87,6 +87,8 @@ class Router {
   // `plan` nullopt: any plan the token names will do.
   std::optional<HttpResponse> authorize(const HttpRequest& request, auth::Scope needed,
                                         std::optional<std::string_view> plan, auth::Claims* claims) const;
+  // When a WebSocket opened with `claims` must end (0: never, as without access control).
+  int64_t expiresAtOf(const auth::Claims& claims) const;
   // What an MCP request needs: its tool call's scope and plan.
   std::optional<HttpResponse> authorizeMcp(const HttpRequest& request) const;
 

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/access.h"
 #include "hub/metrics.h"
 #include "signaling/message.h"
 
@@ -18,13 +19,17 @@ SharedBytes toBytes(std::string_view text) { return std::make_shared<const Bytes
 
 class SignalEndpoint : public Endpoint {
  public:
-  SignalEndpoint(std::shared_ptr<SignalingRelay> relay, std::string onlyTopic)
-      : relay_(std::move(relay)), onlyTopic_(std::move(onlyTopic)) {}
+  SignalEndpoint(std::shared_ptr<SignalingRelay> relay, std::string onlyTopic, int64_t expiresAt)
+      : relay_(std::move(relay)), onlyTopic_(std::move(onlyTopic)), expiresAt_(expiresAt) {}
 
   void onOpen(const std::shared_ptr<WebSocketSession>&) override { metrics().signalConnections++; }
 
   void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes bytes, bool text) override {
     metrics().signalMessagesTotal++;
+    if (tokenExpired(expiresAt_)) {
+      metrics().unauthorizedTotal++;
+      return session->close(CloseCode::kTokenExpired, "token expired");
+    }
     std::string_view json(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     signaling::Message message;
     if (Status s = signaling::parseMessage(json, text, &message); !s.ok()) return reject(session, s.message());
@@ -88,11 +93,12 @@ class SignalEndpoint : public Endpoint {
 
   std::shared_ptr<SignalingRelay> relay_;
   const std::string onlyTopic_;  // empty: any
+  const int64_t expiresAt_;       // of its access token; 0: never
   std::unordered_set<std::string> mine_;
 };
 
-std::unique_ptr<Endpoint> SignalingRelay::newEndpoint(std::string onlyTopic) {
-  return std::make_unique<SignalEndpoint>(shared_from_this(), std::move(onlyTopic));
+std::unique_ptr<Endpoint> SignalingRelay::newEndpoint(std::string onlyTopic, int64_t expiresAt) {
+  return std::make_unique<SignalEndpoint>(shared_from_this(), std::move(onlyTopic), expiresAt);
 }
 
 size_t SignalingRelay::topicCount() const {

@@ -42,6 +42,10 @@ enum class CloseCode : uint16_t {
   // through a plan:read token, a signaling topic outside a plan-bound
   // token's plan (docs/hub.md, "Access control"). Like HTTP's 403.
   kForbidden = 4403,
+  // The access token the connection was opened with has expired since; it
+  // is closed at its next message (y-websocket and y-webrtc send one at
+  // least every 15 to 30 s). Like HTTP's 401.
+  kTokenExpired = 4401,
 };
 
 // Largest payload of a control frame (ping, pong, close).

@@ -288,3 +288,23 @@ test('`roundtable mcp` sends ROUNDTABLE_TOKEN as its bearer token; without one t
   assert.match(refused ?? '', /401/, 'an agent without a token lists nothing')
   assert.doesNotMatch(refused, /Through stdio|Secret plan/)
 })
+
+test('a connection whose token expires meanwhile is closed with 4401 at its next message, and not let back in', async () => {
+  // Expired 3 s ago: within the 5 s leeway for 2 s more, then refused.
+  const issued = now()
+  const token = jwt({ sub: 'soon-gone', scope: 'plan:review', plan: planId, iat: issued - 60, exp: issued - 3 })
+  const p = provider(planId, token)
+  await waitFor(() => p.provider.synced, { message: 'the provider to sync before its token runs out' })
+  const signal = h.raw(withToken(hub.signalUrl, token))
+  await signal.opened
+  await waitFor(() => Date.now() / 1000 >= issued + 2.2, { timeout: 4000, message: 'the leeway to pass' })
+  p.doc.getMap('metadata').set('status', 'too-late')
+  await waitFor(() => p.closes.includes(4401), { message: 'the provider closed with 4401' })
+  signal.sendJson({ type: 'ping' })
+  assert.equal((await signal.waitClosed()).code, 4401)
+  await sleep(300) // its reconnection attempts are refused at the upgrade
+  assert.equal(p.provider.wsconnected, false)
+  const fresh = provider(planId, tokens.admin)
+  await waitFor(() => fresh.provider.synced, { message: 'a fresh provider to sync' })
+  assert.notEqual(fresh.doc.getMap('metadata').get('status'), 'too-late')
+})
