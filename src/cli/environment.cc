@@ -22,6 +22,11 @@ uint16_t defaultPort(uint16_t fallback) {
   return fallback;
 }
 
+std::string envToken() {
+  const char* v = std::getenv("ROUNDTABLE_TOKEN");
+  return v ? std::string(v) : std::string();
+}
+
 bool envNoOpen() {
   const char* v = std::getenv("ROUNDTABLE_NO_OPEN");
   return v && *v && std::string(v) != "0";

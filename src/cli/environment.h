@@ -13,6 +13,9 @@ uint16_t defaultPort(uint16_t fallback);
 std::string defaultDataDir();
 // ROUNDTABLE_NO_OPEN set to anything but "" or "0".
 bool envNoOpen();
+// ROUNDTABLE_TOKEN: the access token `roundtable mcp` and `roundtable hook`
+// send to a hub with access control; empty if unset.
+std::string envToken();
 // This binary (/proc/self/exe), to start `roundtable serve`; "roundtable" if unknown.
 std::string selfExecutable();
 

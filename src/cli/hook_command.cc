@@ -27,6 +27,7 @@ void addHookCommand(CLI::App& app) {
   cmd->callback([options, noOpen] {
     options->openBrowser = !*noOpen && !envNoOpen();
     options->executable = selfExecutable();
+    options->hub.token = envToken();
     throw CLI::RuntimeError(hook::runClaudeCodeHook(*options, std::cin, std::cout, std::cerr));
   });
 }

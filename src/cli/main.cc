@@ -5,6 +5,7 @@
 #include "cli/hook_command.h"
 #include "cli/mcp_command.h"
 #include "cli/serve_command.h"
+#include "cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Roundtable: review an AI agent's implementation plan together, in real time"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   roundtable::cli::addMcpCommand(app);
   roundtable::cli::addOpenCommand(app);
   roundtable::cli::addHookCommand(app);
+  roundtable::cli::addTokenCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -29,6 +29,7 @@ void addMcpCommand(CLI::App& app) {
     spdlog::set_level(spdlog::level::from_str(*logLevel));
     options->openBrowser = !*noOpen && !envNoOpen();
     options->executable = selfExecutable();
+    options->hub.token = envToken();
     throw CLI::RuntimeError(mcp_stdio::runStdioBridge(*options));
   });
 }

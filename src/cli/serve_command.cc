@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/environment.h"
+#include "cli/token_command.h"
+#include "auth/token.h"
 #include "hub/hub.h"
 
 namespace roundtable::cli {
@@ -31,7 +33,14 @@ struct ServeFlags {
   std::string store = "sqlite";
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
+  std::string tokenSecretFile;
+  std::string shareTokenExpires = "30d";
+  bool noAccessControl = false;
 };
+
+bool isLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host.starts_with("127.");
+}
 
 // A TURN secret kept in a file (so that it is not visible in `ps`): its
 // first line.
@@ -142,6 +151,9 @@ void addCommonFlags(CLI::App* cmd, ServeFlags* f) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-conns-per-ip", o.maxConnsPerIp, "Connections one address may hold")->capture_default_str();
   cmd->add_option("--max-topics-per-conn", o.maxTopicsPerConn, "Signaling topics one connection may join")->capture_default_str();
+  cmd->add_option("--token-secret-file", f->tokenSecretFile,
+                  "Turn access control on: every endpoint but /healthz and the web app's files needs an access token "
+                  "signed with the secret in this file (roundtable token issue; docs/hub.md)");
   cmd->add_option("--log-level", f->logLevel, "trace, debug, info, warn, error")->capture_default_str();
 }
 
@@ -190,6 +202,31 @@ int runHub(ServeFlags& f, bool documents) {
     o.mcpProgressInterval = std::chrono::milliseconds(std::max<int64_t>(f.mcpProgressMs, 10));
   }
   if (!f.webDir.empty()) o.webDir = f.webDir;
+  if (!f.tokenSecretFile.empty()) {
+    std::string error;
+    if (!readTokenSecret(f.tokenSecretFile, &o.tokenSecret, &error)) {
+      std::cerr << error << "\n";
+      return 2;
+    }
+    auto ttl = auth::parseDuration(f.shareTokenExpires);
+    if (!ttl) {
+      std::cerr << "--share-token-expires must be a duration such as 30d or 12h\n";
+      return 2;
+    }
+    o.shareTokenTtl = std::chrono::seconds(*ttl);
+    spdlog::info("access control on: tokens signed with the secret in {}", f.tokenSecretFile);
+  } else if (!isLoopback(o.host)) {
+    if (documents && !f.noAccessControl) {
+      // Plans on a network address with no access control: anyone who can
+      // reach it reads and changes them. Said once, loudly, and refused.
+      std::cerr << "refusing to serve plans on " << o.host << " without access control: anyone who reaches it could "
+                << "read and change every plan.\nGive --token-secret-file FILE (docs/hub.md, \"Access control\"), "
+                << "or --no-access-control if something else guards this address.\n";
+      return 2;
+    }
+    spdlog::warn("NO ACCESS CONTROL on {}: anyone who reaches this address can use every endpoint{}", o.host,
+                 documents ? " and every plan (--no-access-control)" : " (the relay sees only encrypted rooms)");
+  }
 
   std::unique_ptr<hub::Hub> hub;
   Status s = hub::Hub::Create(o, &hub);
@@ -217,6 +254,11 @@ void addServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--mcp-progress-ms", f->mcpProgressMs, "wait_for_review sends MCP progress at least this often")
       ->capture_default_str();
+  cmd->add_option("--share-token-expires", f->shareTokenExpires,
+                  "With access control: how long the reviewer's token in create_plan's links lasts")
+      ->capture_default_str();
+  cmd->add_flag("--no-access-control", f->noAccessControl,
+                "Serve on a non-loopback --host without a token secret (refused otherwise)");
   cmd->add_option("--fsync", f->fsync,
                   "When an update reaches the disk. Every mode commits it to SQLite's WAL before any other client "
                   "sees it, so a crash of the hub loses nothing anyone saw. background: fsynced within about 50 ms, "

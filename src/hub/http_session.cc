@@ -134,13 +134,14 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), false));
     return;
   }
-  if (auto mcp = router_->mcpFor(request)) {
+  std::optional<HttpResponse> refusal;
+  if (auto mcp = router_->mcpFor(request, &refusal)) {
     // Streamable HTTP may answer over minutes (an event stream): the
     // exchange owns the connection until then.
     mcp->serve(std::move(stream_), std::move(buffer_), std::move(request), router_, std::move(token_));
     return;
   }
-  auto res = std::make_shared<HttpResponse>(router_->handle(request));
+  auto res = std::make_shared<HttpResponse>(refusal ? std::move(*refusal) : router_->handle(request));
   bool keepAlive = res->keep_alive();
   response_ = res;
   http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));

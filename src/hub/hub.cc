@@ -21,6 +21,7 @@
 #include "hub/metrics.h"
 #include "hub/plan_service.h"
 #include "hub/room.h"
+#include "hub/access.h"
 #include "hub/router.h"
 #include "hub/session_timers.h"
 #include "hub/signaling.h"
@@ -246,9 +247,17 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     std::error_code fsEc;
     opts.webDir = StaticFiles::locate(std::filesystem::read_symlink("/proc/self/exe", fsEc));
   }
+  auto access = std::make_shared<const AccessControl>(opts.tokenSecret);
   if (impl->rooms) {
+    // With access control on, create_plan's links carry a reviewer's token for their plan.
+    PlanService::ShareToken shareToken;
+    if (access->enabled())
+      shareToken = [access, ttl = opts.shareTokenTtl](const std::string& planId) {
+        return access->reviewerToken(planId, ttl);
+      };
     impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
-                                                shareableUrl(opts, impl->port), impl->background.get_executor());
+                                                shareableUrl(opts, impl->port), impl->background.get_executor(),
+                                                std::move(shareToken));
     impl->plans->start();
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();
@@ -256,7 +265,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
                                                         impl->store.get(), impl->limiter, impl->mcp,
-                                                        &impl->sessionTimers});
+                                                        &impl->sessionTimers, access});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }

@@ -69,6 +69,12 @@ struct HubOptions {
   // MCP: wait_for_review reports progress at least this often.
   std::chrono::milliseconds mcpProgressInterval{15000};
 
+  // Access control (docs/hub.md, "Access control"): the secret that signs
+  // and verifies access tokens. Empty: no tokens are needed or checked.
+  std::string tokenSecret;
+  // How long the reviewer's token in a create_plan share link lasts.
+  std::chrono::seconds shareTokenTtl{30 * 86400};
+
   // Runtime configuration handed to the web app through /config.json.
   std::vector<std::string> signalingUrls;  // in addition to this hub's own /signal
   std::vector<IceServer> iceServers;

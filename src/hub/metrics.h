@@ -27,6 +27,7 @@ struct Metrics {
   std::atomic<uint64_t> bytesSent{0};
   std::atomic<uint64_t> httpRequestsTotal{0};
   std::atomic<uint64_t> forbiddenTotal{0};      // Origin / Host refusals
+  std::atomic<uint64_t> unauthorizedTotal{0};   // access token refusals (401, 4403)
   std::atomic<uint64_t> limitRefusals{0};       // size, count and rate limits
   std::atomic<uint64_t> slowConsumers{0};
   std::atomic<uint64_t> badMessages{0};         // connections closed for malformed input

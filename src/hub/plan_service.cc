@@ -54,11 +54,12 @@ std::string newRoomSecret() {
 }  // namespace
 
 PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string liveUrl,
-                         std::string snapshotBaseUrl, asio::any_io_executor converter)
+                         std::string snapshotBaseUrl, asio::any_io_executor converter, ShareToken shareToken)
     : rooms_(std::move(rooms)),
       executor_(std::move(executor)),
       liveUrl_(std::move(liveUrl)),
       snapshotBaseUrl_(std::move(snapshotBaseUrl)),
+      shareToken_(std::move(shareToken)),
       converter_(std::move(converter)) {}
 
 void PlanService::start() {
@@ -110,7 +111,10 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
     // The WebRTC room secret (web/src/collab/share.ts reads it from the
     // fragment): the author's page and the reviewers' share link carry the
     // same one, so they meet in one room. It is never stored.
-    const std::string fragment = "#k=" + newRoomSecret();
+    // With access control, the reviewer's token travels in the fragment too:
+    // browsers send neither the fragment to the server nor it in Referer.
+    std::string fragment = "#k=" + newRoomSecret();
+    if (self->shareToken_) fragment += "&access_token=" + self->shareToken_(metadata.id);
     result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id + fragment,
                      self->snapshotBaseUrl_ + "/plan/" + metadata.id + fragment,
                      snapshot ? self->snapshotBaseUrl_ + "/plan?d=" + plan::snapshotParameter(draft) : "", blocks};

@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,8 +26,11 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   // `liveUrl`: where the author opens live plans, e.g. http://127.0.0.1:4141;
   // `snapshotBaseUrl`: where snapshot links open (the public review site if any);
   // `converter`: where markdown is converted into new plans (a thread of its own).
+  // `shareToken`: the access token a new plan's links carry for it (put in
+  // their fragment as access_token); null when the hub has no access control.
+  using ShareToken = std::function<std::string(const std::string& planId)>;
   PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string liveUrl,
-              std::string snapshotBaseUrl, boost::asio::any_io_executor converter);
+              std::string snapshotBaseUrl, boost::asio::any_io_executor converter, ShareToken shareToken = nullptr);
 
   // Registers the index keeper with the registry; call before serving.
   void start();
@@ -63,6 +67,7 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   boost::asio::any_io_executor executor_;
   const std::string liveUrl_;
   const std::string snapshotBaseUrl_;
+  const ShareToken shareToken_;
   std::mutex mutex_;
   std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
   std::atomic<uint64_t> nextWatcherId_{1};

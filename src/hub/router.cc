@@ -5,6 +5,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hub/access.h"
 #include "hub/beast_string.h"
 #include "hub/connection_limiter.h"
 #include "hub/mcp_endpoint.h"
@@ -14,7 +15,9 @@
 #include "hub/turn_credentials.h"
 #include "hub/url.h"
 #include "lib0/utf.h"
+#include "mcp/json_rpc.h"
 #include "store/store.h"
+#include "sync/message.h"
 
 namespace roundtable::hub {
 
@@ -27,9 +30,16 @@ constexpr size_t kMaxDocNameBytes = 1024;
 // The y-websocket endpoint of one connection: forwards to its document's room.
 // Holds only its room (one per connection, so every byte counts): the room
 // is acquired, and starts loading, when the upgrade is accepted.
+//
+// Through a read-only token (plan:read), the client syncs but changes nothing:
+// its sync step 2 (its answer to the hub's step 1, which would carry any edit
+// it made offline) is ignored, and an update closes the connection with 4403.
 class YjsEndpoint : public Endpoint {
  public:
-  explicit YjsEndpoint(std::shared_ptr<Room> room) : room_(std::move(room)) {}
+  // `expiresAt`: when the connection's access token expires (0: never); a
+  // message after it closes the connection with 4401.
+  YjsEndpoint(std::shared_ptr<Room> room, bool readOnly, int64_t expiresAt)
+      : room_(std::move(room)), expiresAt_(expiresAt), readOnly_(readOnly) {}
   ~YjsEndpoint() override {
     if (!joined_) room_->abandonJoin();
   }
@@ -38,12 +48,31 @@ class YjsEndpoint : public Endpoint {
     room_->join(session);
   }
   void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes message, bool) override {
+    if (tokenExpired(expiresAt_)) {
+      metrics().unauthorizedTotal++;
+      return session->close(CloseCode::kTokenExpired, "token expired");
+    }
+    if (readOnly_) {
+      sync::Message m;
+      // A malformed message goes on to the room, which closes the connection for it.
+      if (sync::decodeMessage(message, &m).ok() && m.type == sync::MessageType::kSync) {
+        if (m.sync == sync::SyncType::kStep2) return session->continueReading();
+        if (m.sync == sync::SyncType::kUpdate) {
+          metrics().unauthorizedTotal++;
+          spdlog::warn("closing connection {} ({}): an update through a read-only token", session->id(),
+                       session->remoteAddress());
+          return session->close(CloseCode::kForbidden, "read-only token");
+        }
+      }
+    }
     room_->message(session, std::move(message));
   }
   void onClose(const std::shared_ptr<WebSocketSession>& session) override { room_->leave(session); }
 
  private:
   std::shared_ptr<Room> room_;
+  int64_t expiresAt_;
+  bool readOnly_;
   bool joined_ = false;
 };
 
@@ -105,12 +134,63 @@ std::optional<HttpResponse> Router::checkPolicy(const HttpRequest& request, bool
   return std::nullopt;
 }
 
-std::shared_ptr<McpEndpoint> Router::mcpFor(const HttpRequest& request) const {
+std::shared_ptr<McpEndpoint> Router::mcpFor(const HttpRequest& request, std::optional<HttpResponse>* refusal) const {
   if (!parts_.mcp || targetPath(sv(request.target())) != "/mcp") return nullptr;
   if (!policy_.hostAllowed(sv(request[http::field::host])) ||
       !policy_.originAllowed(sv(request[http::field::origin]), sv(request[http::field::host]), false))
     return nullptr;  // handle() answers 403
+  if ((*refusal = authorizeMcp(request))) return nullptr;
   return parts_.mcp;
+}
+
+int64_t Router::expiresAtOf(const auth::Claims& claims) const {
+  return parts_.access && parts_.access->enabled() ? claims.expiresAt : 0;
+}
+
+std::optional<HttpResponse> Router::authorize(const HttpRequest& request, auth::Scope needed,
+                                              std::optional<std::string_view> plan, auth::Claims* claims) const {
+  if (!parts_.access || !parts_.access->enabled()) return std::nullopt;
+  Status verified = parts_.access->check(request, claims);
+  std::string_view error, description;
+  if (!verified.ok()) {
+    // No token at all gets a bare challenge (RFC 6750 section 3.1).
+    error = verified.code() == StatusCode::kNotFound ? "" : "invalid_token";
+    description = verified.message();
+  } else if (!auth::allows(*claims, needed, plan ? *plan : std::string_view(claims->plan))) {
+    error = "insufficient_scope";
+    description = !claims->plan.empty() && (!plan || *plan != claims->plan) ? "the token is for another plan"
+                                                                             : "the token's scope is too narrow";
+  } else {
+    return std::nullopt;
+  }
+  metrics().unauthorizedTotal++;
+  spdlog::warn("refused {} {}: {}{}", std::string(request.method_string()), std::string(targetPath(sv(request.target()))),
+               std::string(description), verified.ok() ? fmt::format(" (token of '{}')", claims->subject) : std::string());
+  return AccessControl::unauthorized(request, error, description,
+                                     error == "insufficient_scope" ? auth::scopeName(needed) : std::string_view());
+}
+
+std::optional<HttpResponse> Router::authorizeMcp(const HttpRequest& request) const {
+  if (!parts_.access || !parts_.access->enabled()) return std::nullopt;
+  auth::Claims claims;
+  // Any valid token may open a session and list the tools; each tool call
+  // needs its own scope, on the plan it names.
+  if (auto refusal = authorize(request, auth::Scope::kRead, std::nullopt, &claims)) return refusal;
+  if (request.method() != http::verb::post) return std::nullopt;
+  // Read exactly as the endpoint will read it: what it would refuse as
+  // malformed needs no scope, and nothing it runs escapes the check.
+  mcp::Incoming message = mcp::parseMessage(request.body());
+  if (message.kind != mcp::Incoming::Kind::kRequest || message.method != "tools/call") return std::nullopt;
+  std::string tool, plan;
+  const mcp::Json& params = message.params;
+  if (params.is_object()) {
+    if (auto name = params.find("name"); name != params.end() && name->is_string()) tool = *name;
+    if (auto args = params.find("arguments"); args != params.end() && args->is_object())
+      if (auto id = args->find("planId"); id != args->end() && id->is_string()) plan = *id;
+  }
+  auth::Scope scope = tool == "create_plan" || tool == "update_plan" ? auth::Scope::kCreate : auth::Scope::kRead;
+  if (tool == "create_plan" || tool == "list_plans") plan.clear();  // on no one plan
+  return authorize(request, scope, std::string_view(plan), &claims);
 }
 
 HttpResponse Router::tooManyConnections(const HttpRequest& request) const {
@@ -134,8 +214,15 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
     up.refusal = std::move(refusal);
     return up;
   }
+  auth::Claims claims;
   if (signaling && parts_.signaling) {
-    up.endpoint = parts_.signaling->newEndpoint();
+    // Any valid token; a plan-bound one keeps to its plan's WebRTC room.
+    if (auto refusal = authorize(request, auth::Scope::kRead, std::nullopt, &claims)) {
+      up.refusal = std::move(refusal);
+      return up;
+    }
+    up.endpoint = parts_.signaling->newEndpoint(claims.plan.empty() ? std::string() : planSignalingTopic(claims.plan),
+                                                expiresAtOf(claims));
     return up;
   }
   if (yjs) {
@@ -145,7 +232,13 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
                                 "bad document name (1 to 1024 bytes of UTF-8)\n");
       return up;
     }
-    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms->acquireForJoin(name));
+    // Refused before the room is acquired: nothing of the document is loaded or sent.
+    if (auto refusal = authorize(request, auth::Scope::kRead, std::string_view(name), &claims)) {
+      up.refusal = std::move(refusal);
+      return up;
+    }
+    bool readOnly = parts_.access && parts_.access->enabled() && !auth::allows(claims, auth::Scope::kReview, name);
+    up.endpoint = std::make_unique<YjsEndpoint>(parts_.rooms->acquireForJoin(name), readOnly, expiresAtOf(claims));
     return up;
   }
   up.refusal = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8", "no such endpoint\n");
@@ -155,13 +248,20 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
 HttpResponse Router::handle(const HttpRequest& request) {
   metrics().httpRequestsTotal++;
   if (auto refusal = checkPolicy(request, false)) return std::move(*refusal);
+  std::string_view path = targetPath(sv(request.target()));
+  auth::Claims claims;
+  if (path == "/metrics") {
+    if (auto refusal = authorize(request, auth::Scope::kAdmin, std::string_view(), &claims)) return std::move(*refusal);
+  } else if (path == "/config.json") {
+    // No plan data, but TURN credentials: for holders of any valid token.
+    if (auto refusal = authorize(request, auth::Scope::kRead, std::nullopt, &claims)) return std::move(*refusal);
+  }
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
     auto res = makeResponse(request, http::status::method_not_allowed, "text/plain; charset=utf-8",
                             "method not allowed\n");
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
-  std::string_view path = targetPath(sv(request.target()));
   HttpResponse res;
   if (path == "/healthz") {
     // A hub that can no longer store what it is sent says so (and a
@@ -274,6 +374,9 @@ HttpResponse Router::metricsText(const HttpRequest& request) const {
   metric("roundtable_sent_bytes_total", "counter", "WebSocket payload bytes sent.", m.bytesSent.load());
   metric("roundtable_http_requests_total", "counter", "Plain HTTP requests.", m.httpRequestsTotal.load());
   metric("roundtable_forbidden_total", "counter", "Requests refused for their Origin or Host.", m.forbiddenTotal.load());
+  metric("roundtable_unauthorized_total", "counter",
+         "Requests refused for their access token (401), and messages a token did not allow (close 4403).",
+         m.unauthorizedTotal.load());
   metric("roundtable_limit_refusals_total", "counter", "Requests or connections refused by a limit.", m.limitRefusals.load());
   metric("roundtable_slow_consumers_total", "counter", "Connections dropped for not reading.", m.slowConsumers.load());
   metric("roundtable_bad_messages_total", "counter", "Connections closed for malformed input.", m.badMessages.load());

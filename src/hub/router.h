@@ -7,6 +7,9 @@
 //   POST/GET/DELETE /mcp                      MCP over Streamable HTTP (McpEndpoint)
 //
 // Every request first passes the RequestPolicy (Host, Origin); refusals are 403.
+// Then, when the hub has a token secret, AccessControl (docs/hub.md, "Access
+// control"): every endpoint but /healthz and the web app's files needs a
+// token allowing it; refusals are 401, before anything of a document is sent.
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -14,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "auth/token.h"
 #include "hub/hub_options.h"
 #include "hub/request_policy.h"
 #include "hub/shared_body.h"
@@ -30,6 +34,7 @@ class RoomRegistry;
 class SignalingRelay;
 class ConnectionLimiter;
 class McpEndpoint;
+class AccessControl;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<SharedBody>;
@@ -45,6 +50,7 @@ class Router {
     std::shared_ptr<ConnectionLimiter> limiter;
     std::shared_ptr<McpEndpoint> mcp;           // null: no /mcp
     SessionTimers* sessionTimers;
+    std::shared_ptr<const AccessControl> access;  // null: none
   };
   explicit Router(Parts parts);
 
@@ -58,8 +64,10 @@ class Router {
   Upgrade upgrade(const HttpRequest& request);
 
   // The MCP endpoint for a request to /mcp that passed the Host/Origin
-  // policy; null otherwise (refusals and other paths go through handle()).
-  std::shared_ptr<McpEndpoint> mcpFor(const HttpRequest& request) const;
+  // policy and access control; null otherwise: then *refusal is the 401 for
+  // a request its token does not allow, else empty (Host/Origin refusals and
+  // other paths go through handle()).
+  std::shared_ptr<McpEndpoint> mcpFor(const HttpRequest& request, std::optional<HttpResponse>* refusal) const;
 
   SessionLimits sessionLimits() const;
   SessionTimers& sessionTimers() const { return *parts_.sessionTimers; }
@@ -74,6 +82,15 @@ class Router {
   std::optional<HttpResponse> checkPolicy(const HttpRequest& request, bool signaling) const;
   HttpResponse configJson(const HttpRequest& request) const;
   HttpResponse metricsText(const HttpRequest& request) const;
+  // Null if the request's token allows `needed` on `plan` (empty: on no one
+  // plan), or access control is off; else the 401. *claims gets the token's claims when it verified.
+  // `plan` nullopt: any plan the token names will do.
+  std::optional<HttpResponse> authorize(const HttpRequest& request, auth::Scope needed,
+                                        std::optional<std::string_view> plan, auth::Claims* claims) const;
+  // When a WebSocket opened with `claims` must end (0: never, as without access control).
+  int64_t expiresAtOf(const auth::Claims& claims) const;
+  // What an MCP request needs: its tool call's scope and plan.
+  std::optional<HttpResponse> authorizeMcp(const HttpRequest& request) const;
 
   Parts parts_;
   RequestPolicy policy_;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/access.h"
 #include "hub/metrics.h"
 #include "signaling/message.h"
 
@@ -18,12 +19,17 @@ SharedBytes toBytes(std::string_view text) { return std::make_shared<const Bytes
 
 class SignalEndpoint : public Endpoint {
  public:
-  explicit SignalEndpoint(std::shared_ptr<SignalingRelay> relay) : relay_(std::move(relay)) {}
+  SignalEndpoint(std::shared_ptr<SignalingRelay> relay, std::string onlyTopic, int64_t expiresAt)
+      : relay_(std::move(relay)), onlyTopic_(std::move(onlyTopic)), expiresAt_(expiresAt) {}
 
   void onOpen(const std::shared_ptr<WebSocketSession>&) override { metrics().signalConnections++; }
 
   void onMessage(const std::shared_ptr<WebSocketSession>& session, Bytes bytes, bool text) override {
     metrics().signalMessagesTotal++;
+    if (tokenExpired(expiresAt_)) {
+      metrics().unauthorizedTotal++;
+      return session->close(CloseCode::kTokenExpired, "token expired");
+    }
     std::string_view json(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     signaling::Message message;
     if (Status s = signaling::parseMessage(json, text, &message); !s.ok()) return reject(session, s.message());
@@ -32,6 +38,7 @@ class SignalEndpoint : public Endpoint {
       case Kind::kSubscribe:
         for (std::string& name : message.topics) {
           if (name.size() > relay_->limits_.maxTopicBytes) return reject(session, "topic name too long");
+          if (!allowed(name)) return forbid(session, name);
           if (!mine_.count(name) && mine_.size() >= relay_->limits_.maxTopicsPerConnection) {
             metrics().limitRefusals++;
             spdlog::warn("signal {} ({}): more than {} topics, closing", session->id(), session->remoteAddress(),
@@ -48,6 +55,7 @@ class SignalEndpoint : public Endpoint {
           if (mine_.erase(name)) relay_->unsubscribe(name, session);
         break;
       case Kind::kPublish:
+        if (!allowed(message.topic)) return forbid(session, message.topic);
         relay_->publish(message.topic, json);
         break;
       case Kind::kPing: {
@@ -68,6 +76,15 @@ class SignalEndpoint : public Endpoint {
   }
 
  private:
+  bool allowed(const std::string& topic) const { return onlyTopic_.empty() || topic == onlyTopic_; }
+
+  void forbid(const std::shared_ptr<WebSocketSession>& session, const std::string& topic) {
+    metrics().unauthorizedTotal++;
+    spdlog::warn("signal {} ({}): topic '{}' is outside its token's plan; closing", session->id(),
+                 session->remoteAddress(), topic.substr(0, 128));
+    session->close(CloseCode::kForbidden, "topic not allowed by the token");
+  }
+
   void reject(const std::shared_ptr<WebSocketSession>& session, const std::string& why) {
     metrics().badMessages++;
     spdlog::warn("signal {} ({}): {}; closing", session->id(), session->remoteAddress(), why);
@@ -75,11 +92,13 @@ class SignalEndpoint : public Endpoint {
   }
 
   std::shared_ptr<SignalingRelay> relay_;
+  const std::string onlyTopic_;  // empty: any
+  const int64_t expiresAt_;       // of its access token; 0: never
   std::unordered_set<std::string> mine_;
 };
 
-std::unique_ptr<Endpoint> SignalingRelay::newEndpoint() {
-  return std::make_unique<SignalEndpoint>(shared_from_this());
+std::unique_ptr<Endpoint> SignalingRelay::newEndpoint(std::string onlyTopic, int64_t expiresAt) {
+  return std::make_unique<SignalEndpoint>(shared_from_this(), std::move(onlyTopic), expiresAt);
 }
 
 size_t SignalingRelay::topicCount() const {

@@ -33,8 +33,12 @@ class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
  public:
   explicit SignalingRelay(SignalingLimits limits) : limits_(limits) {}
 
-  // The endpoint for one new /signal connection.
-  std::unique_ptr<Endpoint> newEndpoint();
+  // The endpoint for one new /signal connection. `onlyTopic` non-empty: the
+  // connection may subscribe and publish to that topic only (a plan-bound
+  // access token); another closes it with 4403.
+  // `expiresAt`: when its access token expires (seconds since the epoch; 0:
+  // never); a message after it closes the connection with 4401.
+  std::unique_ptr<Endpoint> newEndpoint(std::string onlyTopic = {}, int64_t expiresAt = 0);
 
   size_t topicCount() const;
 

@@ -20,6 +20,7 @@ HubCall::HubCall(asio::io_context& ioc, const HubAddress& hub, std::string sessi
   request_.set(http::field::accept, "application/json, text/event-stream");
   if (!sessionId.empty()) request_.set("Mcp-Session-Id", sessionId);
   if (!protocolVersion.empty()) request_.set("MCP-Protocol-Version", protocolVersion);
+  if (!hub.token.empty()) request_.set(http::field::authorization, "Bearer " + hub.token);
   request_.body() = std::move(body);
   request_.prepare_payload();
   parser_.body_limit(256u << 20);
@@ -153,7 +154,10 @@ void HubCall::finish(std::string error) {
 }
 
 void deleteHubSession(const HubAddress& hub, const std::string& sessionId, std::chrono::milliseconds timeout) {
-  if (!sessionId.empty()) (void)hubRequest(hub, "DELETE", "/mcp", {{"Mcp-Session-Id", sessionId}}, timeout);
+  if (sessionId.empty()) return;
+  std::vector<std::pair<std::string, std::string>> headers{{"Mcp-Session-Id", sessionId}};
+  if (!hub.token.empty()) headers.emplace_back("Authorization", "Bearer " + hub.token);
+  (void)hubRequest(hub, "DELETE", "/mcp", headers, timeout);
 }
 
 Status HubClient::post(const Json& message, Json* reply, HubCall::Result* outcome) {

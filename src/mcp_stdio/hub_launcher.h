@@ -16,6 +16,9 @@ namespace roundtable::mcp_stdio {
 struct HubAddress {
   std::string host = "127.0.0.1";
   uint16_t port = 4141;
+  // Sent as `Authorization: Bearer` on /mcp when not empty (a hub with
+  // access control; ROUNDTABLE_TOKEN).
+  std::string token;
 };
 
 // The status and Server header of the hub's response to one request without

@@ -38,6 +38,14 @@ enum class CloseCode : uint16_t {
   // its document past a limit (its size, or what may wait for missing
   // dependencies), and was refused. Like HTTP's 413.
   kDocumentLimit = 4413,
+  // The connection's access token does not allow what it sent: an update
+  // through a plan:read token, a signaling topic outside a plan-bound
+  // token's plan (docs/hub.md, "Access control"). Like HTTP's 403.
+  kForbidden = 4403,
+  // The access token the connection was opened with has expired since; it
+  // is closed at its next message (y-websocket and y-webrtc send one at
+  // least every 15 to 30 s). Like HTTP's 401.
+  kTokenExpired = 4401,
 };
 
 // Largest payload of a control frame (ping, pong, close).

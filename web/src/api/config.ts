@@ -1,6 +1,8 @@
 // Runtime configuration from the hub's /config.json, so that a deployment
 // changes signaling relays and ICE servers without a new build.
 
+import { authHeaders, withAccessToken } from './accessToken'
+
 export type IceServer = { urls: string | string[]; username?: string; credential?: string }
 
 export type RuntimeConfig = {
@@ -70,6 +72,30 @@ const CACHE_KEY = 'roundtable:config'
 let pending: Promise<RuntimeConfig> | null = null
 
 /**
+ * The access token goes to this hub's own signaling relay and the public
+ * review site's (which `roundtable signal --token-secret-file` guards with
+ * the same secret), never to a third party's relay.
+ */
+const withTokenOnOwnRelays = (config: RuntimeConfig): RuntimeConfig => {
+  const own = new Set([window.location.host])
+  if (config.publicUrl) {
+    try {
+      own.add(new URL(config.publicUrl).host)
+    } catch {
+      // not a URL: only this page's host
+    }
+  }
+  const signaling = config.signaling.map(url => {
+    try {
+      return own.has(new URL(url).host) ? withAccessToken(url) : url
+    } catch {
+      return url
+    }
+  })
+  return { ...config, signaling }
+}
+
+/**
  * The configuration, fetched once per page. With the hub down, the last
  * configuration this browser saw (or the default) keeps the app working.
  */
@@ -78,18 +104,18 @@ export const loadConfig = (): Promise<RuntimeConfig> => {
     try {
       const ctrl = new AbortController()
       const timer = setTimeout(() => ctrl.abort(), 3000)
-      const res = await fetch('/config.json', { cache: 'no-store', signal: ctrl.signal })
+      const res = await fetch('/config.json', { cache: 'no-store', signal: ctrl.signal, headers: authHeaders() })
       clearTimeout(timer)
       if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`)
       const raw: unknown = await res.json()
       localStorage.setItem(CACHE_KEY, JSON.stringify(raw))
-      return parseConfig(raw)
+      return withTokenOnOwnRelays(parseConfig(raw))
     } catch {
       try {
         const cached = localStorage.getItem(CACHE_KEY)
-        return parseConfig(cached ? JSON.parse(cached) : null)
+        return withTokenOnOwnRelays(parseConfig(cached ? JSON.parse(cached) : null))
       } catch {
-        return defaultConfig()
+        return withTokenOnOwnRelays(defaultConfig())
       }
     }
   })()

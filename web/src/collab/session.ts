@@ -18,6 +18,7 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { WebrtcProvider } from 'y-webrtc'
+import { accessToken } from '../api/accessToken'
 import type { RuntimeConfig } from '../api/config'
 import { HubHealth, type HubReport } from './hubHealth'
 import { LOCAL_SCHEMA_VERSION, SCHEMA_KEY, checkLocalStore, deleteLocalStore, localDbName, type LocalCheck } from './localStore'
@@ -66,6 +67,12 @@ export type SessionOptions = {
   webrtc?: WebrtcRoom
 }
 
+/** y-websocket's query parameters: the access token, if the page has one. */
+const tokenParams = (): Record<string, string> => {
+  const token = accessToken()
+  return token ? { access_token: token } : {}
+}
+
 /** Longest pause between reconnection attempts to the hub. */
 const MAX_BACKOFF_MS = 10_000
 /** How often peers and the hub are looked at: connections come and go without always telling their provider. */
@@ -104,6 +111,8 @@ export class DocSession {
       this.ws = new WebsocketProvider(options.config.websocketUrl, encodeURIComponent(name), this.doc, {
         awareness: this.awareness,
         maxBackoffTime: MAX_BACKOFF_MS,
+        // The hub's access token: a WebSocket cannot carry an Authorization header.
+        params: tokenParams(),
       })
       this.hubHealth = new HubHealth(this.ws, r => this.store.patch(r))
     } else {

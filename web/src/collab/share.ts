@@ -2,6 +2,8 @@
 // server) and in this browser's localStorage; y-webrtc derives the room's
 // encryption key from it, so the signaling relay sees only ciphertext.
 
+import { shareableToken } from '../api/accessToken'
+
 const storageKey = (planId: string) => `roundtable:room-secret:${planId}`
 
 export const roomName = (planId: string): string => `roundtable-${planId}`
@@ -39,13 +41,21 @@ export const resolveRoomSecret = (planId: string): string => {
     // Private mode: the fragment alone keeps it for this tab.
   }
   if (secretFromHash(window.location.hash) !== secret) {
-    history.replaceState(history.state, '', `${window.location.pathname}${window.location.search}#k=${secret}`)
+    // Anything else in the fragment (the access token) stays.
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ''))
+    params.set('k', secret)
+    history.replaceState(history.state, '', `${window.location.pathname}${window.location.search}#${params.toString()}`)
   }
   return secret
 }
 
-/** The link a reviewer elsewhere opens: the public address when the hub has one. */
+/**
+ * The link a reviewer elsewhere opens: the public address when the hub has
+ * one. With access control, it carries this page's token when that token is
+ * bound to this plan (a broader one is never passed on).
+ */
 export const shareLink = (planId: string, secret: string, publicUrl: string | null): string => {
   const base = (publicUrl ?? window.location.origin).replace(/\/+$/, '')
-  return `${base}/plan/${encodeURIComponent(planId)}#k=${secret}`
+  const token = shareableToken(planId)
+  return `${base}/plan/${encodeURIComponent(planId)}#k=${secret}${token ? `&access_token=${token}` : ''}`
 }

@@ -11,6 +11,7 @@ import { BlockNoteView } from '@blocknote/mantine'
 import { BlockNoteViewEditor, useCreateBlockNote } from '@blocknote/react'
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type * as Y from 'yjs'
+import { isReadOnlyToken } from '../api/accessToken'
 import { currentRevision, documentFragment, readUser, threadsMap, type UserInfo } from '../collab/plan'
 import { usePlanUsers } from '../collab/planHooks'
 import type { RevisionHistory } from '../collab/revisions'
@@ -117,7 +118,8 @@ export const PlanEditor = ({
   }, [editor])
 
   return (
-    <BlockNoteView editor={editor} theme={theme} renderEditor={false} className="plan-editor-root">
+    // A plan:read token syncs but may not change the plan (the hub refuses it).
+    <BlockNoteView editor={editor} editable={!isReadOnlyToken()} theme={theme} renderEditor={false} className="plan-editor-root">
       <div className={`plan-body${commentsOpen ? ' with-comments' : ''}`}>
         <div className="editor-column" ref={rootRef} data-testid="plan-editor" data-ready={ready || undefined} hidden={Boolean(inPlace)}>
           <BlockNoteViewEditor />

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
+import { isReadOnlyToken } from '../api/accessToken'
 import type { RuntimeConfig } from '../api/config'
 import { useDocSession, useSessionState } from '../collab/hooks'
 import { publishUser } from '../collab/plan'
@@ -59,7 +60,7 @@ export const PlanPage = ({
   useEffect(() => {
     if (!session) return
     publishPresence(session.awareness, me)
-    publishUser(session.doc, me)
+    if (!isReadOnlyToken()) publishUser(session.doc, me)
   }, [session, me])
 
   const narrow = useIsNarrow()
@@ -129,7 +130,7 @@ export const PlanPage = ({
         actions={
           <>
             <ShareButton planId={planId} secret={secret} publicUrl={config.publicUrl} />
-            <ReviewActions doc={session.doc} meta={meta} me={me} openThreads={threadCount.open} />
+            {!isReadOnlyToken() && <ReviewActions doc={session.doc} meta={meta} me={me} openThreads={threadCount.open} />}
           </>
         }
       />
