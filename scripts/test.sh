@@ -32,7 +32,7 @@ echo "== unit tests (Release)"
 (cd build && ctest --output-on-failure -j"$JOBS")
 
 echo "== unit tests (ASan + UBSan)"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$JOBS")
 
 echo "== fuzz (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:=12} s per target)"
 fuzz=build-asan/fuzz
