@@ -7,31 +7,31 @@ namespace roundtable::hub {
 
 namespace asio = boost::asio;
 
-void Fanout::add(std::shared_ptr<WebSocketSession> session) {
+void Fanout::add(std::shared_ptr<RoomConnection> session) {
   if (!find(session->id())) conns_.push_back(std::move(session));
   if (parallel_ && !helper_ && conns_.size() >= kParallelFanout) helper_.emplace(asio::make_strand(parallel_->get_executor()));
 }
 
-bool Fanout::remove(const std::shared_ptr<WebSocketSession>& session) { return std::erase(conns_, session) > 0; }
+bool Fanout::remove(const std::shared_ptr<RoomConnection>& session) { return std::erase(conns_, session) > 0; }
 
-std::vector<std::shared_ptr<WebSocketSession>> Fanout::takeAll() {
-  std::vector<std::shared_ptr<WebSocketSession>> all;
+std::vector<std::shared_ptr<RoomConnection>> Fanout::takeAll() {
+  std::vector<std::shared_ptr<RoomConnection>> all;
   all.swap(conns_);
   return all;
 }
 
-WebSocketSession* Fanout::find(ConnId id) const {
+RoomConnection* Fanout::find(ConnId id) const {
   for (auto& session : conns_)
     if (session->id() == id) return session.get();
   return nullptr;
 }
 
-void Fanout::sendTo(WebSocketSession& session, const SharedBytes& bytes) {
+void Fanout::sendTo(RoomConnection& session, const SharedBytes& bytes) {
   if (!offloaded(session)) return session.send(bytes);
   asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->send(bytes); });
 }
 
-void Fanout::answer(WebSocketSession& session, const SharedBytes& bytes) {
+void Fanout::answer(RoomConnection& session, const SharedBytes& bytes) {
   if (!offloaded(session)) return session.sendAnswer(bytes);
   asio::post(*helper_, [s = session.shared_from_this(), bytes] { s->sendAnswer(bytes); });
 }
@@ -41,7 +41,7 @@ void Fanout::relay(std::span<const Relay> messages) {
     size_t n = 1;
     if (messages[0].to != 0) {
       // A reply stays behind the messages before it.
-      if (WebSocketSession* session = find(messages[0].to)) answer(*session, messages[0].bytes);
+      if (RoomConnection* session = find(messages[0].to)) answer(*session, messages[0].bytes);
     } else {
       while (n < messages.size() && messages[n].to == 0) ++n;
       broadcast(messages.first(n));
@@ -52,7 +52,7 @@ void Fanout::relay(std::span<const Relay> messages) {
 
 namespace {
 // Sends `session`, in one send, the messages not from itself.
-void sendAllBut(WebSocketSession& session, std::span<const Relay> messages, std::vector<SharedBytes>& batch) {
+void sendAllBut(RoomConnection& session, std::span<const Relay> messages, std::vector<SharedBytes>& batch) {
   batch.clear();
   for (auto& m : messages)
     if (m.from != session.id()) batch.push_back(m.bytes);
@@ -64,7 +64,7 @@ void sendAllBut(WebSocketSession& session, std::span<const Relay> messages, std:
 void Fanout::broadcast(std::span<const Relay> messages) {
   if (helper_) {
     struct Offload {
-      std::vector<std::shared_ptr<WebSocketSession>> sessions;
+      std::vector<std::shared_ptr<RoomConnection>> sessions;
       std::vector<Relay> messages;
     };
     auto offload = std::make_shared<Offload>();

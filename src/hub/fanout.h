@@ -1,7 +1,7 @@
 // Fanout: a room's connections, and how its messages reach them.
 //
 // Called on the room's strand. Sending writes to each socket from the
-// calling thread (WebSocketSession::send), except in a large room: from
+// calling thread (RoomConnection::send), except in a large room: from
 // kParallelFanout connections on (and with parallel fan-out allowed), the
 // connections with odd ids get theirs from a second strand, so another thread
 // pays half of the kernel's per-recipient cost (about 7 us on loopback, most
@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "hub/relay_order.h"
-#include "hub/websocket_session.h"
+#include "hub/room_connection.h"
 
 namespace roundtable::hub {
 
@@ -37,17 +37,17 @@ class Fanout {
   explicit Fanout(boost::asio::io_context* parallel) : parallel_(parallel) {}
 
   // Adds the connection unless it is here already.
-  void add(std::shared_ptr<WebSocketSession> session);
+  void add(std::shared_ptr<RoomConnection> session);
   // False if it was not here.
-  bool remove(const std::shared_ptr<WebSocketSession>& session);
+  bool remove(const std::shared_ptr<RoomConnection>& session);
   // Every connection, taken out (to be closed by the caller).
-  std::vector<std::shared_ptr<WebSocketSession>> takeAll();
-  WebSocketSession* find(ConnId id) const;
+  std::vector<std::shared_ptr<RoomConnection>> takeAll();
+  RoomConnection* find(ConnId id) const;
   bool empty() const { return conns_.empty(); }
 
-  void sendTo(WebSocketSession& session, const SharedBytes& bytes);
-  // An answer that carries document state (WebSocketSession::sendAnswer).
-  void answer(WebSocketSession& session, const SharedBytes& bytes);
+  void sendTo(RoomConnection& session, const SharedBytes& bytes);
+  // An answer that carries document state (RoomConnection::sendAnswer).
+  void answer(RoomConnection& session, const SharedBytes& bytes);
   // Sends each message to its recipients (see Relay), in order (a message
   // for one connection is a reply held for the store: an answer): a run of
   // messages for every connection goes to each in one send (without the
@@ -58,11 +58,11 @@ class Fanout {
   // Each connection gets the messages not from itself (`from` of each; 0 for
   // messages from nobody).
   void broadcast(std::span<const Relay> messages);
-  bool offloaded(const WebSocketSession& session) const { return helper_ && session.id() % 2 == 1; }
+  bool offloaded(const RoomConnection& session) const { return helper_ && session.id() % 2 == 1; }
 
   // A vector: rooms have a few connections, and a hash map node with its
   // bucket costs more than a slot.
-  std::vector<std::shared_ptr<WebSocketSession>> conns_;
+  std::vector<std::shared_ptr<RoomConnection>> conns_;
   boost::asio::io_context* parallel_;
   std::optional<Strand> helper_;  // the second strand, once the room was large enough
 };

@@ -61,7 +61,7 @@ void Room::load() {
   });
 }
 
-void Room::join(std::shared_ptr<WebSocketSession> session) {
+void Room::join(std::shared_ptr<RoomConnection> session) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
     self->owner_.joined(*self);
     if (self->state_ != State::kReady) {
@@ -77,7 +77,7 @@ void Room::join(std::shared_ptr<WebSocketSession> session) {
   });
 }
 
-void Room::message(std::shared_ptr<WebSocketSession> session, Bytes bytes) {
+void Room::message(std::shared_ptr<RoomConnection> session, Bytes bytes) {
   asio::dispatch(strand_, [self = shared_from_this(), session = std::move(session), bytes = std::move(bytes)] {
     ConnId id = session->id();
     if (!self->fanout_.find(id)) return;  // closed meanwhile
@@ -130,7 +130,7 @@ void Room::abandonJoin() {
   });
 }
 
-void Room::leave(std::shared_ptr<WebSocketSession> session) {
+void Room::leave(std::shared_ptr<RoomConnection> session) {
   asio::post(strand_, [self = shared_from_this(), session = std::move(session)] {
     ConnId id = session->id();
     if (!self->fanout_.remove(session)) return;
@@ -195,7 +195,7 @@ void Room::notifyChanged() {
 }
 
 void Room::carryOut(ConnId from, RoomEffects fx) {
-  if (WebSocketSession* sender = fanout_.find(from)) {
+  if (RoomConnection* sender = fanout_.find(from)) {
     for (auto& reply : fx.reply) fanout_.sendTo(*sender, share(std::move(reply)));
   }
   for (auto& update : fx.docUpdates) {

@@ -24,7 +24,7 @@
 
 #include "hub/fanout.h"
 #include "hub/relay_order.h"
-#include "hub/websocket_session.h"
+#include "hub/room_connection.h"
 #include "store/store.h"
 #include "sync/room_core.h"
 
@@ -88,9 +88,9 @@ class Room : public std::enable_shared_from_this<Room> {
   void load();
 
   // Connection events, callable from any thread; handled on the room's strand.
-  void join(std::shared_ptr<WebSocketSession> session);
-  void message(std::shared_ptr<WebSocketSession> session, Bytes bytes);
-  void leave(std::shared_ptr<WebSocketSession> session);
+  void join(std::shared_ptr<RoomConnection> session);
+  void message(std::shared_ptr<RoomConnection> session, Bytes bytes);
+  void leave(std::shared_ptr<RoomConnection> session);
   // The join announced by RoomRegistry::acquireForJoin will not happen (the
   // connection ended before it opened).
   void abandonJoin();
@@ -140,7 +140,7 @@ class Room : public std::enable_shared_from_this<Room> {
   RoomCore core_;
   Fanout fanout_;     // the connections
   RelayOrder order_;  // what waits for the store
-  std::vector<std::shared_ptr<WebSocketSession>> paused_;  // not reading until the store catches up
+  std::vector<std::shared_ptr<RoomConnection>> paused_;  // not reading until the store catches up
   Timer unloadTimer_;
   std::unique_ptr<Timer> resumeTimer_;  // made when first needed (the store is rarely overloaded)
   Timer awarenessTimer_;

@@ -35,7 +35,7 @@ void SessionTimers::tick() {
       if (!s->deadlineDue(t)) continue;
       // Null when the session is being destroyed: its destructor is then
       // waiting for this mutex to unregister.
-      if (auto session = s->weak_from_this().lock()) due.push_back(std::move(session));
+      if (auto session = s->weak_from_this().lock()) due.push_back(std::static_pointer_cast<WebSocketSession>(std::move(session)));
     }
   }
   // Outside the mutex: the last reference to a session may go here (its

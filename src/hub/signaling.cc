@@ -60,7 +60,7 @@ class SignalEndpoint : public Endpoint {
         break;
       case Kind::kPing: {
         static const SharedBytes pong = toBytes(signaling::kPong);
-        session->send(pong, /*text=*/true);
+        session->sendText(pong);
         break;
       }
       case Kind::kIgnored:
@@ -128,7 +128,7 @@ void SignalingRelay::publish(const std::string& topic, std::string_view message)
     receivers.assign(it->second.begin(), it->second.end());
   }
   SharedBytes bytes = toBytes(signaling::relayedPublish(message, receivers.size()));
-  for (const auto& receiver : receivers) receiver->send(bytes, /*text=*/true);
+  for (const auto& receiver : receivers) receiver->sendText(bytes);
 }
 
 }  // namespace roundtable::hub

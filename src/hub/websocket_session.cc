@@ -25,7 +25,6 @@ using websocket::Opcode;
 
 namespace {
 
-std::atomic<uint64_t> nextSessionId{1};
 // A peer that does not answer our close frame within this time is cut off.
 constexpr uint32_t kCloseDeadlineSeconds = 5;
 // At most this many frames per sendmsg (two iovecs each; IOV_MAX is 1024).
@@ -59,7 +58,6 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, std::unique_p
       endpoint_(std::move(endpoint)),
       limits_(limits),
       token_(std::move(token)),
-      id_(nextSessionId++),
       timers_(timers),
       reader_(limits.maxMessageBytes) {
   metrics().websocketsOpen++;
@@ -108,7 +106,7 @@ void WebSocketSession::accept(const http::request<http::string_body>& request, B
     response->set(http::field::sec_websocket_accept, websocket::acceptKey(key));
   }
   if (ok) unread_ = std::move(pipelined);
-  http::async_write(socket_, *response, [self = shared_from_this(), response, ok](error_code ec, size_t) {
+  http::async_write(socket_, *response, [self = self(), response, ok](error_code ec, size_t) {
     if (!ok) {
       self->socket_.shutdown(Socket::shutdown_send, ec);
       Lock lock(self->mutex_);
@@ -122,7 +120,7 @@ void WebSocketSession::accept(const http::request<http::string_body>& request, B
 
 void WebSocketSession::onHandshakeWritten(error_code ec) {
   if (ec) {
-    spdlog::debug("websocket {} handshake failed: {}", id_, ec.message());
+    spdlog::debug("websocket {} handshake failed: {}", id(), ec.message());
     disconnect();
     return;
   }
@@ -134,7 +132,7 @@ void WebSocketSession::onHandshakeWritten(error_code ec) {
   lastReceived_ = timers_.now();
   timed_ = true;
   opened_ = true;
-  endpoint_->onOpen(shared_from_this());
+  endpoint_->onOpen(self());
   resumeReading();
 }
 
@@ -151,7 +149,7 @@ void WebSocketSession::readSocket() {
   if (ec) {
     if (ec != asio::error::eof && ec != asio::error::connection_reset && ec != asio::error::operation_aborted &&
         ec != asio::error::bad_descriptor)
-      spdlog::debug("websocket {} read: {}", id_, ec.message());
+      spdlog::debug("websocket {} read: {}", id(), ec.message());
     disconnect();
     return;
   }
@@ -161,7 +159,7 @@ void WebSocketSession::readSocket() {
 }
 
 void WebSocketSession::waitReadable() {
-  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](error_code ec) {
+  socket_.async_wait(Socket::wait_read, [self = self()](error_code ec) {
     if (self->finished_) return;
     if (ec) return self->disconnect();
     self->readSocket();
@@ -183,7 +181,7 @@ void WebSocketSession::consume(const uint8_t* data, size_t size) {
         lock.unlock();
         paused_ = true;
         unread_.assign(data, data + size);
-        endpoint_->onMessage(shared_from_this(), std::move(event.payload), event.text);
+        endpoint_->onMessage(self(), std::move(event.payload), event.text);
         return;
       }
       case websocket::ReadEvent::kPing: {
@@ -210,11 +208,11 @@ void WebSocketSession::consume(const uint8_t* data, size_t size) {
       }
       case websocket::ReadEvent::kError: {
         if (event.code == CloseCode::kTooBig) {
-          spdlog::warn("websocket {} ({}): message over {} bytes, closing", id_, remoteAddress(),
+          spdlog::warn("websocket {} ({}): message over {} bytes, closing", id(), remoteAddress(),
                        limits_.maxMessageBytes);
           metrics().limitRefusals++;
         } else {
-          spdlog::debug("websocket {} ({}): {}, closing", id_, remoteAddress(), event.reason);
+          spdlog::debug("websocket {} ({}): {}, closing", id(), remoteAddress(), event.reason);
         }
         peerClosed_ = true;  // nothing more is read
         Lock lock(mutex_);
@@ -226,7 +224,7 @@ void WebSocketSession::consume(const uint8_t* data, size_t size) {
 }
 
 void WebSocketSession::continueReading() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = self()] {
     if (self->finished_ || !self->paused_) return;
     self->paused_ = false;
     self->resumeReading();
@@ -260,7 +258,7 @@ WebSocketSession::Due WebSocketSession::dueAt(uint32_t now) const {
 bool WebSocketSession::deadlineDue(uint32_t now) const { return dueAt(now) != Due::kNothing; }
 
 void WebSocketSession::postDeadline() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->onDeadline(); });
+  asio::post(socket_.get_executor(), [self = self()] { self->onDeadline(); });
 }
 
 void WebSocketSession::onDeadline() {
@@ -270,10 +268,10 @@ void WebSocketSession::onDeadline() {
     case Due::kNothing:
       return;
     case Due::kCloseUnanswered:
-      spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id_);
+      spdlog::debug("websocket {}: no answer to our close frame, disconnecting", id());
       return disconnect();
     case Due::kIdleClose:
-      spdlog::debug("websocket {} ({}): idle for {} s, closing", id_, remoteAddress(), 2 * limits_.idleSeconds);
+      spdlog::debug("websocket {} ({}): idle for {} s, closing", id(), remoteAddress(), 2 * limits_.idleSeconds);
       return disconnect();
     case Due::kPing:
       break;
@@ -288,7 +286,7 @@ void WebSocketSession::onDeadline() {
 // ---------------------------------------------------------------------------
 // Writing.
 
-void WebSocketSession::send(SharedBytes message, bool text) {
+void WebSocketSession::queue(SharedBytes message, bool text) {
   Lock lock(mutex_);
   if (state_ != State::kOpen) return;
   if (queuedBytes_ - answerBytes_ + message->size() > limits_.maxQueuedBytes) return refuseSlowPeer(lock);
@@ -325,7 +323,7 @@ void WebSocketSession::close(CloseCode code, std::string reason) {
 // After our close frame: read on (whatever the endpoint's pacing) to see the
 // peer's answer, until a deadline.
 void WebSocketSession::awaitPeerClose() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = self()] {
     if (self->finished_) return;
     self->closeDeadline_.store(self->timers_.now() + kCloseDeadlineSeconds, std::memory_order_relaxed);
     if (!self->paused_) return;  // reading already
@@ -335,7 +333,7 @@ void WebSocketSession::awaitPeerClose() {
 }
 
 void WebSocketSession::refuseSlowPeer(Lock& lock) {
-  spdlog::warn("websocket {} ({}): peer too slow ({} bytes queued), disconnecting", id_, remoteAddress(),
+  spdlog::warn("websocket {} ({}): peer too slow ({} bytes queued), disconnecting", id(), remoteAddress(),
                queuedBytes_);
   metrics().slowConsumers++;
   // Drop what the peer has not started to receive; the close follows.
@@ -413,7 +411,7 @@ void WebSocketSession::writeQueued(Lock& lock) {
     ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      asio::post(socket_.get_executor(), [self = self()] {
         self->socket_.async_wait(Socket::wait_write, [self](error_code ec) {
           Lock lock(self->mutex_);
           if (ec || self->state_ == State::kClosed) {
@@ -426,14 +424,14 @@ void WebSocketSession::writeQueued(Lock& lock) {
       return;
     }
     if (n < 0) {
-      spdlog::debug("websocket {} write: {}", id_, std::strerror(errno));
+      spdlog::debug("websocket {} write: {}", id(), std::strerror(errno));
       queue_.clear();
       queueHead_ = 0;
       queuedBytes_ = 0;
       answerBytes_ = 0;
       writing_ = false;
       lock.unlock();
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->disconnect(); });
+      asio::post(socket_.get_executor(), [self = self()] { self->disconnect(); });
       lock.lock();
       return;
     }
@@ -460,7 +458,7 @@ void WebSocketSession::writeQueued(Lock& lock) {
   writing_ = false;
   if (closeWritten_ && disconnectAfterClose_) {
     lock.unlock();
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->disconnect(); });
+    asio::post(socket_.get_executor(), [self = self()] { self->disconnect(); });
     lock.lock();
   }
 }
@@ -485,7 +483,7 @@ void WebSocketSession::disconnect() {
   }
   timed_ = false;
   unread_ = {};
-  if (opened_) endpoint_->onClose(shared_from_this());
+  if (opened_) endpoint_->onClose(self());
 }
 
 }  // namespace roundtable::hub

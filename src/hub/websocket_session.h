@@ -32,14 +32,13 @@
 #include <vector>
 
 #include "hub/connection_limiter.h"
+#include "hub/room_connection.h"
 #include "hub/session_timers.h"
 #include "hub/shared_bytes.h"
 #include "websocket/frame.h"
 #include "websocket/frame_reader.h"
 
 namespace roundtable::hub {
-
-using CloseCode = websocket::CloseCode;
 
 class WebSocketSession;
 
@@ -62,7 +61,7 @@ struct SessionLimits {
   uint32_t idleSeconds;  // silent this long: a ping; twice as long: closed
 };
 
-class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
+class WebSocketSession final : public RoomConnection {
  public:
   // The socket's executor is a concrete strand type, not any_io_executor:
   // copies of a type-erased strand are heap objects, and every pending
@@ -82,22 +81,23 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // Queues a message, or several binary messages to go out together. If the
   // queue would exceed the limit, the peer is too slow: what it has not
   // started to receive is dropped and the connection closed (1008).
-  void send(SharedBytes message, bool text = false);
-  void send(const std::vector<SharedBytes>& messages);
+  void send(SharedBytes message) override { queue(std::move(message), false); }
+  void send(const std::vector<SharedBytes>& messages) override;
+  // A text message (the signaling relay's JSON).
+  void sendText(SharedBytes message) { queue(std::move(message), true); }
   // Queues a binary answer that carries document state (a sync step 2). It
   // can be as large as the document, so the limit meant for live traffic
   // does not apply to it: one answer is always queued, and live traffic is
   // held to the limit beside it; a second answer while one is unsent counts
   // toward the limit like anything else (a client that asks again and again
   // without reading is too slow).
-  void sendAnswer(SharedBytes message);
+  void sendAnswer(SharedBytes message) override;
   // Sends a close frame after what is queued; the connection ends when the
   // peer answers it, or after a deadline.
-  void close(CloseCode code, std::string reason);
-  void continueReading();
+  void close(CloseCode code, std::string reason) override;
+  void continueReading() override;
 
-  uint64_t id() const { return id_; }
-  const std::string& remoteAddress() const { return token_.address(); }
+  const std::string& remoteAddress() const override { return token_.address(); }
 
  private:
   enum class State : uint8_t {
@@ -114,6 +114,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     bool isAnswer = false;  // counted in answerBytes_
   };
   using Lock = std::unique_lock<std::mutex>;
+  std::shared_ptr<WebSocketSession> self() { return std::static_pointer_cast<WebSocketSession>(shared_from_this()); }
+  void queue(SharedBytes message, bool text);
 
   void onHandshakeWritten(boost::system::error_code ec);
   void readSocket();
@@ -146,7 +148,6 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::unique_ptr<Endpoint> endpoint_;
   const SessionLimits limits_;
   ConnectionToken token_;
-  const uint64_t id_;
   SessionTimers& timers_;
   size_t timerSlot_ = 0;  // guarded by the timers' mutex
 
