@@ -39,14 +39,22 @@ RoomSignal RoomSignal::signalTo(std::string from, std::string to, std::optional<
   return s;
 }
 
-std::string subscribeMessage(std::span<const std::string> topics) {
+namespace {
+
+std::string topicsMessage(const char* type, std::span<const std::string> topics) {
   lib0::Value::Array list;
   for (const std::string& t : topics) list.push_back(lib0::Value(t));
   lib0::Value::Object o;
-  o.set("type", "subscribe");
+  o.set("type", type);
   o.set("topics", lib0::Value::array(std::move(list)));
   return lib0::toJSON(lib0::Value(std::move(o)));
 }
+
+}  // namespace
+
+std::string subscribeMessage(std::span<const std::string> topics) { return topicsMessage("subscribe", topics); }
+
+std::string unsubscribeMessage(std::span<const std::string> topics) { return topicsMessage("unsubscribe", topics); }
 
 std::string publishMessage(const RoomKey& key, std::string_view room, const RoomSignal& signal) {
   // Members in the order y-webrtc writes them.

@@ -37,8 +37,10 @@ struct RoomSignal {
   static RoomSignal signalTo(std::string from, std::string to, std::optional<double> token, lib0::Value signal);
 };
 
-// {"type":"subscribe","topics":[...]} and {"type":"ping"}, as y-webrtc sends them.
+// {"type":"subscribe","topics":[...]}, {"type":"unsubscribe","topics":[...]}
+// and {"type":"ping"}, as y-webrtc sends them.
 std::string subscribeMessage(std::span<const std::string> topics);
+std::string unsubscribeMessage(std::span<const std::string> topics);
 inline constexpr std::string_view kPingMessage = R"({"type":"ping"})";
 
 // {"type":"publish","topic":ROOM,"data":"<base64 of the sealed message>"}.

@@ -1,0 +1,81 @@
+// The hub's signaling client (src/hub/signaling_client.h) in a room of a
+// y-webrtc relay (here the hub's own /signal), beside a real y-webrtc
+// WebrtcProvider: it hears the provider's announce, its announce reaches the
+// provider (which answers with an offer), and after the relay restarts it
+// reconnects, subscribes again and hears the provider announce again.
+
+import { test, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import readline from 'node:readline'
+import path from 'node:path'
+import * as Y from 'yjs'
+import wrtc from '@roamhq/wrtc'
+import * as bc from 'lib0/broadcastchannel'
+import { useHarness, waitFor, docName, buildDir, WebSocket } from './hub_harness.mjs'
+
+// y-webrtc's client code uses the browser's global WebSocket.
+globalThis.WebSocket ??= WebSocket
+
+const { WebrtcProvider } = await import('y-webrtc')
+
+const h = useHarness()
+let hub
+before(async () => { hub = await h.startHub() })
+
+const startClient = (url, room, password, self) => {
+  const proc = spawn(path.join(buildDir, 'roundtable_signaling_client_driver'), [url, room, password, self], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const events = []
+  readline.createInterface({ input: proc.stdout }).on('line', line => events.push(JSON.parse(line)))
+  h.defer(async () => {
+    proc.stdin.end()
+    await new Promise(resolve => proc.once('exit', resolve))
+  })
+  return { proc, events, send: line => proc.stdin.write(line + '\n') }
+}
+
+test('the hub\'s signaling client meets a y-webrtc provider in its room, and again after the relay restarts', async () => {
+  const room = docName('roundtable-plan')
+  const password = 'share-link secret'
+  const self = 'hub-peer-' + process.pid
+  const client = startClient(hub.signalUrl, room, password, self)
+  await waitFor(() => client.events.some(e => e.event === 'connected'), { message: 'the client connected' })
+
+  const doc = new Y.Doc()
+  const provider = new WebrtcProvider(room, doc, { signaling: [hub.signalUrl], password, peerOpts: { wrtc, config: { iceServers: [] } } })
+  h.defer(async () => {
+    provider.disconnect()
+    provider.destroy()
+    doc.destroy()
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const none = () => {}
+    bc.subscribe(room, none)
+    bc.unsubscribe(room, none)
+  })
+  await waitFor(() => provider.room, { message: 'the provider\'s room' })
+  const peerId = provider.room.peerId
+  const announces = () => client.events.filter(e => e.event === 'announce' && e.from === peerId).length
+  await waitFor(() => announces() >= 1, { message: 'the provider\'s announce at the C++ client' })
+
+  // Our announce reaches the provider, which initiates: its offer is addressed to us.
+  client.send('announce')
+  await waitFor(() => client.events.some(e => e.event === 'signal' && e.from === peerId && e.type === 'offer'), { message: 'the provider\'s offer' })
+
+  // The relay goes away and comes back on the same port: the client
+  // reconnects with its backoff and subscribes again; the provider
+  // reconnects too and announces, and the client hears it.
+  const before = announces()
+  await hub.restart('SIGKILL')
+  await waitFor(() => client.events.some(e => e.event === 'disconnected'), { message: 'the drop reported' })
+  await waitFor(() => client.events.filter(e => e.event === 'connected').length >= 2, { timeout: 10000, message: 'the client reconnected' })
+  await waitFor(() => announces() > before, { timeout: 15000, message: 'an announce after the restart' })
+})
+
+test('a URL that is not ws:// or wss:// is refused at once', async () => {
+  const proc = spawn(path.join(buildDir, 'roundtable_signaling_client_driver'), ['http://127.0.0.1:1/', 'r', 'p', 's'], { stdio: ['pipe', 'ignore', 'pipe'] })
+  let stderr = ''
+  proc.stderr.on('data', d => { stderr += d })
+  const code = await new Promise(resolve => proc.once('exit', resolve))
+  assert.equal(code, 2)
+  assert.match(stderr, /ws:\/\/ or wss:\/\//)
+})
