@@ -17,9 +17,6 @@ void writeU32(uint8_t* p, uint32_t v) {
   p[3] = uint8_t(v >> 24);
 }
 
-// The web app's first growth, so that a few frames do not reallocate each time.
-constexpr size_t kMinGrowth = 1024 * 1024;
-
 }  // namespace
 
 bool isFrame(std::span<const uint8_t> data) {
@@ -105,8 +102,9 @@ Status FrameAssembler::drop(FrameDrop reason, const char* detail) {
 }
 
 bool FrameAssembler::grow(size_t needed) {
-  // As the web app: double (at least kMinGrowth), never beyond the declared total.
-  const size_t size = std::min<size_t>(cur_->total, std::max({needed, reserved_ * 2, kMinGrowth}));
+  // As the web app: double (at least firstBufferBytes, so that the first
+  // frames do not reallocate each time), never beyond the declared total.
+  const size_t size = std::min<size_t>(cur_->total, std::max({needed, reserved_ * 2, limits_.firstBufferBytes}));
   const size_t extra = size - reserved_;
   if (budget_ && !budget_->take(extra)) return false;
   cur_->buf.reserve(size);

@@ -130,15 +130,20 @@ const char* frameDropName(FrameDrop reason);
 
 struct FrameAssemblerLimits {
   size_t maxMessageBytes = kMaxFramedMessageBytes;
+  // The buffer's first size (or the total, when smaller), as in the web app;
+  // smaller only in tests and the fuzzer, so that growth is reached.
+  size_t firstBufferBytes = 1024 * 1024;
 };
 
 // Reassembles the frames arriving on one connection, accepting exactly what
 // p2pFraming.ts's Reassembler accepts. A data channel is ordered and
 // reliable and a sender sends one message's frames back to back, so at most
 // one message is partial; a frame out of sequence drops it. Memory follows
-// what arrived, not what a header claims: the buffer grows (doubling, at
-// least 1 MiB at a time, never beyond the declared total, itself at most
-// maxMessageBytes) as frames come, each growth taken from the FrameBudget.
+// what arrived, not what a header claims: the buffer grows as frames come, to
+// the largest of what arrived, twice its size and firstBufferBytes, never
+// beyond the declared total (itself at most maxMessageBytes), each growth
+// taken from the FrameBudget; so pendingBytes() <= max(firstBufferBytes,
+// 2 x the payload received).
 // Not thread-safe (one connection's messages arrive in order anyway).
 class FrameAssembler {
  public:
