@@ -227,6 +227,12 @@ TEST(MessageFraming, ANewMessageInterruptsThePartialOne) {
   for (const Bytes& f : b) ASSERT_TRUE(in.push(f, &whole).ok());
   EXPECT_EQ(*whole, second);
   EXPECT_EQ(in.dropped(FrameDrop::kInterrupted), 2u);
+  // A first frame can interrupt and be refused itself: two drops.
+  ASSERT_TRUE(in.push(b[0], &whole).ok());
+  EXPECT_EQ(in.push(rawFrame(3, 0, 1, 5, {1, 2, 3}), &whole).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(in.dropped(FrameDrop::kInterrupted), 3u);
+  EXPECT_EQ(in.dropped(FrameDrop::kShort), 1u);
+  EXPECT_EQ(in.pendingBytes(), 0u);
 }
 
 TEST(MessageFraming, MemoryFollowsWhatArrived) {

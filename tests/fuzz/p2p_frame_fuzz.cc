@@ -9,7 +9,7 @@
 //   0 raw:      [len] bytes, pushed as one data channel message (with the
 //               frame magic in front when p is odd, so headers are reached)
 //   1 message:  [id][len lo][len hi] bytes, framed by FrameSplitter with a
-//               payload of p + 1 and every frame pushed
+//               payload of p + 1 (p < 16) or 64 (p - 15), and every frame pushed
 //   2 mangled:  as 1, then [frames to push][position][xor]: only that many
 //               frames, one byte of the stream flipped
 //   3 reset:    the connection closes
@@ -59,15 +59,19 @@ Status push(Connection& c, const Bytes& data, std::optional<Bytes>* whole) {
   const Status s = c.in.push(data, whole);
   uint64_t newDrops = 0;
   for (size_t r = 0; r < kFrameDropReasons; ++r) newDrops += c.in.dropped(FrameDrop(r)) - before[r];
+  // Only a first frame interrupts, and only a message in progress; the same
+  // frame may then be refused too (two drops, as in the web app).
+  const uint64_t interrupted = c.in.dropped(FrameDrop::kInterrupted) - before[size_t(FrameDrop::kInterrupted)];
+  check(interrupted == 0 || (interrupted == 1 && isFrame(data) && u32(data, 8) == 0 && !c.run.empty()));
   if (!s.ok()) {
     check(!*whole && c.in.pendingBytes() == 0);
     check(s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kResourceExhausted);
     bool named = false;
     for (size_t r = 0; r < kFrameDropReasons; ++r) {
       const std::string name = frameDropName(FrameDrop(r));
-      if (s.message().rfind(name + ":", 0) == 0) named = c.in.dropped(FrameDrop(r)) == before[r] + 1;
+      if (s.message().rfind(name + ":", 0) == 0) named = FrameDrop(r) != FrameDrop::kInterrupted && c.in.dropped(FrameDrop(r)) == before[r] + 1;
     }
-    check(named && newDrops == 1);
+    check(named && newDrops == 1 + interrupted);
     c.run.clear();
     c.received = 0;
     return s;
@@ -79,8 +83,7 @@ Status push(Connection& c, const Bytes& data, std::optional<Bytes>* whole) {
   // A frame taken: a first frame begins a run (dropping any other, counted).
   const uint32_t index = u32(data, 8);
   if (index == 0) {
-    check(newDrops == (c.run.empty() ? 0u : 1u));
-    if (newDrops) check(c.in.dropped(FrameDrop::kInterrupted) == before[size_t(FrameDrop::kInterrupted)] + 1);
+    check(newDrops == interrupted && interrupted == (c.run.empty() ? 0u : 1u));
     c.run.clear();
     c.received = 0;
   } else {
@@ -151,7 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const size_t len = byte() | (size_t(byte()) << 8);
         const Bytes message = take(len);
         std::vector<Bytes> frames;
-        for (FrameSplitter split(message, id, p + 1); !split.done();) frames.push_back(split.next());
+        for (FrameSplitter split(message, id, p < 16 ? p + 1 : 64 * (p - 15)); !split.done();) frames.push_back(split.next());
         if ((op & 3) == 1) {
           whole.reset();
           // Room in the budget for the whole message, counting what this connection gives back.

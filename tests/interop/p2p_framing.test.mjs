@@ -171,6 +171,8 @@ test('both drop the same malformed and out-of-sequence frames, for the same reas
     'a new id mid-message': [a0, b1, a2],
     'a new message mid-message, then the old one\'s next frame': [a0, b0, a1],
     'a new message mid-message, whole': [a0, a1, b0, b1, b2],
+    'a new message mid-message, its only frame short': [a0, frame(3, 0, 1, 5, [1, 2, 3])],
+    'a new message mid-message, its first frame over its total': [a0, frame(3, 0, 2, 2, [1, 2, 3])],
     'another count mid-message': [a0, frame(1, 1, 4, n, body(a1)), a2],
     'another total mid-message': [a0, frame(1, 1, 3, n + 1, body(a1)), a2],
     'count 0': [frame(1, 0, 0, n, body(a0))],
