@@ -57,8 +57,8 @@ uint32_t frameCount(size_t total, size_t payload = kChunkPayload);
 // The frames of one message, in order, made one at a time (so a sender can
 // pace them), byte for byte as p2pFraming.ts encodeFrame makes them. Holds a
 // view of the message, which must outlive it. Preconditions: payload >= 1
-// and message.size() < 2^32 (the header's total is 32-bit); the web app also
-// uses no other payload than kChunkPayload, which is what peers get.
+// and message.size() < 2^32 (the header's total is 32-bit). Peers get
+// kChunkPayload, as the web app sends; other payloads are for tests.
 class FrameSplitter {
  public:
   FrameSplitter(std::span<const uint8_t> message, uint32_t id, size_t payload = kChunkPayload);

@@ -16,7 +16,8 @@
 //
 // The web app's framing of large messages (p2p/message_framing.h; no password
 // or room), for tests/interop/p2p_framing.test.mjs; each "conn" names a
-// connection with its own MessageSplitter and FrameAssembler:
+// connection with its own MessageSplitter and FrameAssembler (default limits,
+// no FrameBudget):
 //   {"cmd":"split","conn":"a","hex":"<message>"}  -> {"ok":true,"frames":["<hex>",...]}
 //   {"cmd":"assemble","conn":"a","frames":["<hex>",...]}
 //       -> {"ok":true,"results":[{"ok":true,"whole":"<hex>"|null} or
