@@ -13,6 +13,17 @@
 //       -> {"ok":true,"text":"<the relay message>"}
 //   {"cmd":"read",...,"self":"<peer id>","text":"<a relay message>"}
 //       -> {"ok":true,"topic":"...","message":"<json of the signal>"|null}
+//
+// The web app's framing of large messages (p2p/message_framing.h; no password
+// or room), for tests/interop/p2p_framing.test.mjs; each "conn" names a
+// connection with its own MessageSplitter and FrameAssembler (default limits,
+// no FrameBudget):
+//   {"cmd":"split","conn":"a","hex":"<message>"}  -> {"ok":true,"frames":["<hex>",...]}
+//   {"cmd":"assemble","conn":"a","frames":["<hex>",...]}
+//       -> {"ok":true,"results":[{"ok":true,"whole":"<hex>"|null} or
+//                                {"ok":false,"code":"...","error":"..."}, ...],
+//           "pending":<bytes held>,"dropped":{"<reason>":n,...}}
+//   {"cmd":"reset","conn":"a"}                      -> {"ok":true}
 // A Status error answers {"ok":false,"code":"InvalidArgument","error":"..."}.
 
 #include <map>
@@ -25,6 +36,7 @@
 #include "json_lines.h"
 #include "lib0/hex_for_tests.h"
 #include "lib0/json.h"
+#include "p2p/message_framing.h"
 #include "p2p/room_crypto.h"
 #include "p2p/room_signaling.h"
 
@@ -62,8 +74,56 @@ Value answer(Status s, const char* key, std::string value) {
   return Value(std::move(o));
 }
 
+struct Connection {
+  p2p::MessageSplitter out;
+  p2p::FrameAssembler in;
+};
+
+// Answers a framing command, or returns nullopt for another command.
+std::optional<Value> handleFraming(const std::string& cmd, const Value& req) {
+  if (cmd != "split" && cmd != "assemble" && cmd != "reset") return std::nullopt;
+  static std::map<std::string, Connection> conns;
+  Connection& conn = conns[text(req, "conn")];
+  Value::Object o;
+  o.set("ok", true);
+  if (cmd == "split") {
+    std::vector<std::vector<uint8_t>> frames;
+    if (Status s = conn.out.split(fromHex(text(req, "hex")), &frames); !s.ok()) return answer(s, "", "");
+    Value::Array hexes;
+    for (const auto& f : frames) hexes.emplace_back(toHex(f));
+    o.set("frames", Value::array(std::move(hexes)));
+  } else if (cmd == "assemble") {
+    const Value* frames = req.asObject().get("frames");
+    if (!frames || !frames->isArray()) throw std::invalid_argument("missing array frames");
+    Value::Array results;
+    for (const Value& f : frames->asArray()) {
+      std::optional<std::vector<uint8_t>> whole;
+      Status s = conn.in.push(fromHex(f.asString()), &whole);
+      Value::Object r;
+      r.set("ok", s.ok());
+      if (s.ok()) {
+        r.set("whole", whole ? Value(toHex(*whole)) : Value::null());
+      } else {
+        r.set("code", roundtable::testing::statusCodeName(s.code()));
+        r.set("error", s.message());
+      }
+      results.emplace_back(std::move(r));
+    }
+    o.set("results", Value::array(std::move(results)));
+    o.set("pending", conn.in.pendingBytes());
+    Value::Object dropped;
+    for (size_t r = 0; r < p2p::kFrameDropReasons; ++r)
+      if (uint64_t n = conn.in.dropped(p2p::FrameDrop(r))) dropped.set(p2p::frameDropName(p2p::FrameDrop(r)), n);
+    o.set("dropped", Value(std::move(dropped)));
+  } else {
+    conn.in.reset();
+  }
+  return Value(std::move(o));
+}
+
 Value handle(const Value& req) {
   const std::string& cmd = text(req, "cmd");
+  if (std::optional<Value> framing = handleFraming(cmd, req)) return *framing;
   const p2p::RoomKey& key = keyFor(req);
   if (cmd == "derive") return answer(Status::Ok(), "key", toHex(key.bytes()));
   if (cmd == "encrypt") return answer(Status::Ok(), "hex", toHex(p2p::encrypt(key, fromHex(text(req, "hex")))));
