@@ -133,11 +133,13 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
 
   void connect() {
     if (stopped || sub.ac || pub.ac) return;
-    if (!open(sub) || !open(pub)) {
-      closeAll();
+    if (open(sub) && open(pub)) {
+      connecting = true;
       return;
     }
-    connecting = true;
+    // Refused at once (a Unix socket that is not there, say): try again later.
+    closeAll();
+    scheduleReconnect();
   }
 
   bool open(Conn& c) {
@@ -317,7 +319,6 @@ void RedisBus::start() {
   asio::dispatch(impl_->strand, [impl = impl_] {
     if (impl->stopped) return;
     impl->connect();
-    if (!impl->sub.ac) impl->scheduleReconnect();
   });
 }
 

@@ -67,19 +67,18 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await waitFor(() => b.doc.getText('text').toString() === 'before ', { message: 'the first edit to cross' })
 
     await redis.stop('SIGKILL')
+    // Only `a` edits: an append of `b`'s own would show its replica the
+    // hole in the seqs, and it would catch up from PostgreSQL at once.
     a.doc.getText('text').insert(0, 'a-while-down ')
-    b.doc.getText('text').insert(0, 'b-while-down ')
-    for (let i = 0; i < 20; i++) (i % 2 ? a : b).doc.getMap('m').set(`k${i}`, i)
+    for (let i = 0; i < 20; i++) a.doc.getMap('m').set(`k${i}`, i)
     await sleep(300)
     assert.doesNotMatch(b.doc.getText('text').toString(), /a-while-down/, 'without Redis, replicas hear nothing of each other')
     await waitFor(() => /bus: lost the connection/.test(hubs[0].output), { message: 'the replica to notice' })
     await redis.startServer()
     await waitFor(() => converged([a.doc, b.doc]) && a.doc.getMap('m').size === 20,
       { message: 'the replicas to catch up once Redis is back', timeout: 8000 })
-    assert.match(hubs[0].output, /bus: connected[^]*bus: lost the connection[^]*bus: connected/)
-    const text = a.doc.getText('text').toString()
-    assert.match(text, /a-while-down/)
-    assert.match(text, /b-while-down/)
+    for (const hub of hubs) assert.match(hub.output, /bus: connected[^]*bus: lost the connection[^]*bus: connected/)
+    assert.match(b.doc.getText('text').toString(), /a-while-down/)
 
     // and the bus works again
     b.doc.getText('text').insert(0, 'after ')
