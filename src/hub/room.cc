@@ -464,6 +464,9 @@ void Room::busSubscribed() {
     if (self->state_ != State::kReady) return;
     // Whatever was committed while we were not listening is in the store.
     self->catchUp();
+    // And what we committed while we could not publish: a replica whose
+    // connection stayed up hears how far the log goes, and catches up too.
+    if (self->nextSeq_ > 0) self->publish(bus::BusKind::kCommitted, self->nextSeq_ - 1, {});
     self->publish(bus::BusKind::kQuery, 0, {});
   });
 }
