@@ -5,6 +5,9 @@ namespace roundtable::bus {
 namespace {
 
 constexpr std::string_view kChannelPrefix = "roundtable:doc:";
+constexpr std::string_view kSignalPrefix = "roundtable:signal:";
+
+bool hasPayload(BusKind k) { return k == BusKind::kUpdate || k == BusKind::kAwareness || k == BusKind::kSignal; }
 
 void putVarUint(std::vector<uint8_t>& out, uint64_t v) {
   while (v >= 0x80) {
@@ -38,7 +41,7 @@ std::vector<uint8_t> encodeBusMessage(BusKind kind, uint64_t replica, uint64_t s
   out.push_back(static_cast<uint8_t>(kind));
   putVarUint(out, replica);
   if (kind == BusKind::kUpdate || kind == BusKind::kCommitted) putVarUint(out, seq);
-  if (kind == BusKind::kUpdate || kind == BusKind::kAwareness) out.insert(out.end(), payload.begin(), payload.end());
+  if (hasPayload(kind)) out.insert(out.end(), payload.begin(), payload.end());
   return out;
 }
 
@@ -49,7 +52,7 @@ Status decodeBusMessage(std::span<const uint8_t> bytes, BusMessage* out) {
                                    std::to_string(kMaxBusMessageBytes) + ")");
   if (bytes.empty()) return Status::InvalidArgument("empty bus message");
   uint8_t kind = bytes[0];
-  if (kind < 1 || kind > 4) return Status::InvalidArgument("bus message of unknown kind " + std::to_string(kind));
+  if (kind < 1 || kind > 5) return Status::InvalidArgument("bus message of unknown kind " + std::to_string(kind));
   out->kind = static_cast<BusKind>(kind);
   size_t pos = 1;
   if (!getVarUint(bytes, &pos, &out->replica) || out->replica == 0)
@@ -58,7 +61,7 @@ Status decodeBusMessage(std::span<const uint8_t> bytes, BusMessage* out) {
     if (!getVarUint(bytes, &pos, &out->seq)) return Status::InvalidArgument("bus message without a seq");
   }
   std::span<const uint8_t> rest = bytes.subspan(pos);
-  if (out->kind == BusKind::kUpdate || out->kind == BusKind::kAwareness) {
+  if (hasPayload(out->kind)) {
     if (rest.empty()) return Status::InvalidArgument("bus message with an empty payload");
     out->payload = rest;
   } else if (!rest.empty()) {
@@ -73,10 +76,20 @@ std::string channelFor(std::string_view doc) {
   return c;
 }
 
-bool docOfChannel(std::string_view channel, std::string* doc) {
-  if (!channel.starts_with(kChannelPrefix) || channel.size() == kChannelPrefix.size()) return false;
-  doc->assign(channel.substr(kChannelPrefix.size()));
-  return true;
+std::string signalChannelFor(std::string_view topic) {
+  std::string c(kSignalPrefix);
+  c += topic;
+  return c;
+}
+
+bool nameOfChannel(std::string_view channel, std::string* name) {
+  for (std::string_view prefix : {kChannelPrefix, kSignalPrefix}) {
+    if (channel.starts_with(prefix) && channel.size() > prefix.size()) {
+      name->assign(channel.substr(prefix.size()));
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace roundtable::bus

@@ -8,6 +8,8 @@
 //   kCommitted  seq (varuint): committed, too big to carry; read it from the store
 //   kAwareness  a y-websocket awareness message (the rest, not empty)
 //   kQuery      nothing: "tell me your clients' awareness states"
+//   kSignal     a y-webrtc signaling publish, as its client sent it (the
+//               rest, not empty), on a topic's channel (signalChannelFor)
 // varuints are lib0's (7 bits a byte, low first), at most 64 bits.
 #pragma once
 
@@ -21,7 +23,7 @@
 
 namespace roundtable::bus {
 
-enum class BusKind : uint8_t { kUpdate = 1, kCommitted = 2, kAwareness = 3, kQuery = 4 };
+enum class BusKind : uint8_t { kUpdate = 1, kCommitted = 2, kAwareness = 3, kQuery = 4, kSignal = 5 };
 
 // Updates larger than this travel as kCommitted (receivers read them from
 // the store), so every message a replica publishes is small.
@@ -33,7 +35,7 @@ struct BusMessage {
   BusKind kind = BusKind::kQuery;
   uint64_t replica = 0;
   uint64_t seq = 0;                  // kUpdate, kCommitted
-  std::span<const uint8_t> payload;  // kUpdate, kAwareness: a view into the decoded bytes
+  std::span<const uint8_t> payload;  // kUpdate, kAwareness, kSignal: a view into the decoded bytes
 };
 
 std::vector<uint8_t> encodeBusMessage(BusKind kind, uint64_t replica, uint64_t seq, std::span<const uint8_t> payload);
@@ -44,7 +46,10 @@ Status decodeBusMessage(std::span<const uint8_t> bytes, BusMessage* out);
 
 // The Redis channel of a document: "roundtable:doc:" + its name.
 std::string channelFor(std::string_view doc);
-// The document of a channel, or false if it is not one of ours.
-bool docOfChannel(std::string_view channel, std::string* doc);
+// The Redis channel of a y-webrtc signaling topic: "roundtable:signal:" + its name.
+std::string signalChannelFor(std::string_view topic);
+// The document or topic of a channel (what follows either prefix), or false
+// if it is not one of ours.
+bool nameOfChannel(std::string_view channel, std::string* name);
 
 }  // namespace roundtable::bus

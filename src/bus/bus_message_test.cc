@@ -28,6 +28,11 @@ TEST(BusMessage, RoundTripsEveryKind) {
   EXPECT_EQ(m.kind, BusKind::kAwareness);
   EXPECT_EQ(m.payload.size(), update.size());
 
+  e = encodeBusMessage(BusKind::kSignal, 7, 0, update);
+  ASSERT_TRUE(decodeBusMessage(e, &m).ok());
+  EXPECT_EQ(m.kind, BusKind::kSignal);
+  EXPECT_EQ(m.payload.size(), update.size());
+
   e = encodeBusMessage(BusKind::kQuery, UINT64_MAX, 0, {});
   ASSERT_TRUE(decodeBusMessage(e, &m).ok());
   EXPECT_EQ(m.kind, BusKind::kQuery);
@@ -43,7 +48,8 @@ TEST(BusMessage, RefusesWhatIsNotOurs) {
   };
   refused({}, "empty");
   refused({0, 1}, "unknown kind");
-  refused({5, 1}, "unknown kind");
+  refused({6, 1}, "unknown kind");
+  refused({5, 1}, "empty payload");
   refused({1}, "replica");
   refused({1, 0, 1, 'x'}, "replica");                // replica 0
   refused({1, 1}, "seq");                            // truncated
@@ -62,10 +68,13 @@ TEST(BusMessage, RefusesWhatIsNotOurs) {
 TEST(BusMessage, Channels) {
   std::string doc;
   EXPECT_EQ(channelFor("plan-1"), "roundtable:doc:plan-1");
-  EXPECT_TRUE(docOfChannel("roundtable:doc:plan-1", &doc));
+  EXPECT_TRUE(nameOfChannel("roundtable:doc:plan-1", &doc));
   EXPECT_EQ(doc, "plan-1");
-  EXPECT_FALSE(docOfChannel("roundtable:doc:", &doc));
-  EXPECT_FALSE(docOfChannel("other:plan-1", &doc));
+  EXPECT_EQ(signalChannelFor("room"), "roundtable:signal:room");
+  EXPECT_TRUE(nameOfChannel("roundtable:signal:room", &doc));
+  EXPECT_EQ(doc, "room");
+  EXPECT_FALSE(nameOfChannel("roundtable:doc:", &doc));
+  EXPECT_FALSE(nameOfChannel("other:plan-1", &doc));
 }
 
 }  // namespace

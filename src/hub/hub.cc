@@ -260,6 +260,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
       impl->bus = std::make_shared<RedisBus>(impl->ioc, busTarget, replica);
       impl->bus->start();
       roomOptions.bus = impl->bus;
+      impl->signaling->setBus(impl->bus);
       spdlog::info("replica {:016x} of a team server: news through {}", replica, busTarget.describe());
     }
     impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);

@@ -185,12 +185,11 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
       stats.connected = true;
     }
     spdlog::info("bus: connected to {}", target.describe());
-    for (auto& [doc, peer] : peers) sendSubscribe(doc, true);
+    for (auto& [channel, peer] : peers) sendSubscribe(channel, true);
   }
 
-  void sendSubscribe(const std::string& doc, bool on) {
+  void sendSubscribe(const std::string& channel, bool on) {
     if (!sub.up) return;
-    std::string channel = bus::channelFor(doc);
     redisAsyncCommand(sub.ac, &Impl::onSubReply, nullptr, on ? "SUBSCRIBE %b" : "UNSUBSCRIBE %b", channel.data(),
                       channel.size());
   }
@@ -206,9 +205,9 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
     redisReply* channel = reply->element[1];
     if (kind->type != REDIS_REPLY_STRING || channel->type != REDIS_REPLY_STRING) return;
     std::string_view k(kind->str, kind->len);
-    std::string doc;
-    if (!bus::docOfChannel(std::string_view(channel->str, channel->len), &doc)) return;
-    auto it = self->peers.find(doc);
+    std::string name, ch(channel->str, channel->len);
+    if (!bus::nameOfChannel(ch, &name)) return;
+    auto it = self->peers.find(ch);
     if (it == self->peers.end()) return;
     std::shared_ptr<BusPeer> peer = it->second.lock();
     if (!peer) return;
@@ -223,12 +222,12 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload->str), payload->len), &m);
     if (!s.ok()) {
       self->count(&Stats::refused);
-      spdlog::warn("bus: ignoring a message on the channel of '{}': {}", doc, s.message());
+      spdlog::warn("bus: ignoring a message on the channel of '{}': {}", name, s.message());
       return;
     }
     if (m.replica == self->replica) return;  // our own, echoed back
     self->count(&Stats::received);
-    peer->busMessage(m);
+    peer->busMessage(name, m);
   }
 
   static void onPubReply(redisAsyncContext* ac, void*, void* size) {
@@ -236,7 +235,7 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
     self->inFlight -= reinterpret_cast<uintptr_t>(size);
   }
 
-  void publish(const std::string& doc, std::vector<uint8_t> message) {
+  void publish(const std::string& channel, std::vector<uint8_t> message) {
     if (!connected()) {
       count(&Stats::dropped);  // the others catch up from the store when we are back
       return;
@@ -250,7 +249,6 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
       count(&Stats::shrunk);
       message = bus::encodeBusMessage(bus::BusKind::kCommitted, m.replica, m.seq, {});
     }
-    std::string channel = bus::channelFor(doc);
     inFlight += message.size();
     redisAsyncCommand(pub.ac, &Impl::onPubReply, reinterpret_cast<void*>(static_cast<uintptr_t>(message.size())),
                       "PUBLISH %b %b", channel.data(), channel.size(), message.data(), message.size());
@@ -330,15 +328,15 @@ void RedisBus::stop() {
   });
 }
 
-void RedisBus::subscribe(const std::string& doc, std::weak_ptr<BusPeer> peer) {
-  asio::post(impl_->strand, [impl = impl_, doc, peer = std::move(peer)]() mutable {
+void RedisBus::subscribe(const std::string& channel, std::weak_ptr<BusPeer> peer) {
+  asio::post(impl_->strand, [impl = impl_, channel, peer = std::move(peer)]() mutable {
     std::shared_ptr<BusPeer> p = peer.lock();
     if (!p) return;
-    bool had = impl->peers.count(doc) > 0;
-    impl->peerIds[doc] = p.get();
-    impl->peers[doc] = std::move(peer);
+    bool had = impl->peers.count(channel) > 0;
+    impl->peerIds[channel] = p.get();
+    impl->peers[channel] = std::move(peer);
     if (!had) {
-      impl->sendSubscribe(doc, true);
+      impl->sendSubscribe(channel, true);
     } else if (impl->connected()) {
       // Already subscribed: the new peer may have missed what came before.
       p->busSubscribed();
@@ -346,19 +344,19 @@ void RedisBus::subscribe(const std::string& doc, std::weak_ptr<BusPeer> peer) {
   });
 }
 
-void RedisBus::unsubscribe(const std::string& doc, const BusPeer* peer) {
-  asio::post(impl_->strand, [impl = impl_, doc, peer] {
-    auto it = impl->peerIds.find(doc);
+void RedisBus::unsubscribe(const std::string& channel, const BusPeer* peer) {
+  asio::post(impl_->strand, [impl = impl_, channel, peer] {
+    auto it = impl->peerIds.find(channel);
     if (it == impl->peerIds.end() || it->second != peer) return;
     impl->peerIds.erase(it);
-    impl->peers.erase(doc);
-    impl->sendSubscribe(doc, false);
+    impl->peers.erase(channel);
+    impl->sendSubscribe(channel, false);
   });
 }
 
-void RedisBus::publish(const std::string& doc, std::vector<uint8_t> message) {
-  asio::post(impl_->strand, [impl = impl_, doc, message = std::move(message)]() mutable {
-    if (!impl->stopped) impl->publish(doc, std::move(message));
+void RedisBus::publish(const std::string& channel, std::vector<uint8_t> message) {
+  asio::post(impl_->strand, [impl = impl_, channel, message = std::move(message)]() mutable {
+    if (!impl->stopped) impl->publish(channel, std::move(message));
   });
 }
 

@@ -33,9 +33,10 @@ namespace roundtable::hub {
 class BusPeer {
  public:
   virtual ~BusPeer() = default;
-  // A message from another replica on this peer's channel (never our own).
-  // The payload view lives only during the call.
-  virtual void busMessage(const bus::BusMessage& message) = 0;
+  // A message from another replica on one of this peer's channels (never
+  // our own); `name` is the channel's document or topic (bus::nameOfChannel).
+  // The views live only during the call.
+  virtual void busMessage(std::string_view name, const bus::BusMessage& message) = 0;
   // The channel is subscribed (again): messages from now on arrive; whatever
   // was published before may have been missed.
   virtual void busSubscribed() = 0;
@@ -64,13 +65,14 @@ class RedisBus : public std::enable_shared_from_this<RedisBus> {
 
   uint64_t replicaId() const { return replicaId_; }
 
-  // `peer` receives the messages of `doc`'s channel until unsubscribe(doc,
-  // peer) (a later subscribe for the same doc replaces it).
-  void subscribe(const std::string& doc, std::weak_ptr<BusPeer> peer);
-  void unsubscribe(const std::string& doc, const BusPeer* peer);
-  // Publishes an encoded message on `doc`'s channel (see the header comment
-  // for what happens when Redis is away or slow).
-  void publish(const std::string& doc, std::vector<uint8_t> message);
+  // `peer` receives the messages of `channel` (bus::channelFor(doc) or
+  // bus::signalChannelFor(topic)) until unsubscribe(channel, peer) (a later
+  // subscribe to the same channel replaces it).
+  void subscribe(const std::string& channel, std::weak_ptr<BusPeer> peer);
+  void unsubscribe(const std::string& channel, const BusPeer* peer);
+  // Publishes an encoded message on `channel` (see the header comment for
+  // what happens when Redis is away or slow).
+  void publish(const std::string& channel, std::vector<uint8_t> message);
 
   struct Stats {
     uint64_t published = 0, received = 0, dropped = 0, shrunk = 0, refused = 0, connects = 0;

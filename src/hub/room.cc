@@ -34,7 +34,7 @@ Room::Room(std::string name, Strand strand, store::Store& store, Owner& owner, R
 Room::~Room() {
   // A later room of the same name that subscribed already is not touched
   // (the bus compares the peer).
-  if (options_.bus) options_.bus->unsubscribe(name_, this);
+  if (options_.bus) options_.bus->unsubscribe(bus::channelFor(name_), this);
   metrics().documentsLoaded--;
   metrics().documentsUnloadedTotal++;
 }
@@ -65,7 +65,7 @@ void Room::load() {
     self->owner_.changed(self->name_, self->core_);
     // What other replicas commit from now on; busSubscribed catches up on
     // what they committed since the load.
-    if (self->options_.bus) self->options_.bus->subscribe(self->name_, self->weak_from_this());
+    if (self->options_.bus) self->options_.bus->subscribe(bus::channelFor(self->name_), self->weak_from_this());
   });
 }
 
@@ -406,10 +406,10 @@ static bool isBusOwner(uint64_t owner) { return owner >> 63; }
 static constexpr size_t kMaxBusQueuedBytes = size_t{16} << 20;
 
 void Room::publish(bus::BusKind kind, uint64_t seq, std::span<const uint8_t> payload) {
-  options_.bus->publish(name_, bus::encodeBusMessage(kind, options_.bus->replicaId(), seq, payload));
+  options_.bus->publish(bus::channelFor(name_), bus::encodeBusMessage(kind, options_.bus->replicaId(), seq, payload));
 }
 
-void Room::busMessage(const bus::BusMessage& m) {
+void Room::busMessage(std::string_view, const bus::BusMessage& m) {
   size_t size = m.payload.size() + 64;
   if (busQueued_.load() + size > kMaxBusQueuedBytes) {
     // The room is behind: updates are read from the store once it gets
@@ -450,6 +450,8 @@ void Room::busMessage(const bus::BusMessage& m) {
         self->scheduleAwarenessSweep();
         break;
       }
+      case bus::BusKind::kSignal:
+        break;  // not on a document's channel
       case bus::BusKind::kQuery: {
         std::vector<uint8_t> mine = self->core_.awarenessOwnedBy([](uint64_t owner) { return owner != 0 && !isBusOwner(owner); });
         if (!mine.empty()) self->publish(bus::BusKind::kAwareness, 0, mine);

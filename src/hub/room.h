@@ -117,7 +117,7 @@ class Room : public std::enable_shared_from_this<Room>, public BusPeer {
   void unwatch(uint64_t id);
 
   // BusPeer: called on the bus's strand; handled on the room's.
-  void busMessage(const bus::BusMessage& message) override;
+  void busMessage(std::string_view name, const bus::BusMessage& message) override;
   void busSubscribed() override;
 
  private:

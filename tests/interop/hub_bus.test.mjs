@@ -5,7 +5,7 @@
 // replica that joins later asks the others for their states); a replica
 // killed takes its clients' presence with it after the awareness timeout;
 // Redis killed and restarted under the hubs loses nothing (the replicas catch
-// up from PostgreSQL).
+// up from PostgreSQL); y-webrtc signaling reaches subscribers on every replica.
 import { test, before, after } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep } from './hub_harness.mjs'
@@ -90,6 +90,30 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     const reader = h.rawDoc(fresh.yjsUrl(name))
     await reader.sync()
     assert.deepEqual(digest(reader.doc), expected)
+  })
+
+test("y-webrtc signaling across replicas: a publish reaches the topic's subscribers on every replica, and only them",
+  onlyHub('--bus'), async () => {
+    const hubs = await Promise.all([replica(), replica()])
+    const topic = docName('webrtc-room')
+    const [a, b, other] = [h.raw(hubs[0].signalUrl), h.raw(hubs[1].signalUrl), h.raw(hubs[1].signalUrl)]
+    await Promise.all([a.opened, b.opened, other.opened])
+    a.sendJson({ type: 'subscribe', topics: [topic] })
+    b.sendJson({ type: 'subscribe', topics: [topic] })
+    other.sendJson({ type: 'subscribe', topics: [topic + '-not'] })
+    const json = c => c.messages.filter(m => typeof m === 'string').map(m => JSON.parse(m))
+    // The subscriptions reach Redis asynchronously: publish until one crosses.
+    let n = 0
+    await waitFor(() => {
+      a.sendJson({ type: 'publish', topic, data: { from: 'a', n: n++ } })
+      return json(b).some(m => m.type === 'publish' && m.data?.from === 'a')
+    }, { interval: 50, message: "a's publish to reach b on the other replica" })
+    const got = json(b).find(m => m.type === 'publish' && m.data?.from === 'a')
+    assert.equal(got.topic, topic)
+    assert.equal(typeof got.clients, 'number')
+    b.sendJson({ type: 'publish', topic, data: { from: 'b' } })
+    await waitFor(() => json(a).some(m => m.type === 'publish' && m.data?.from === 'b'), { message: "b's publish to reach a" })
+    assert.ok(!json(other).some(m => m.type === 'publish'), 'nothing reaches a subscriber of another topic')
   })
 
 test('--bus without --store postgres:// is refused with a message saying why', onlyHub('--bus'), async () => {
