@@ -5,12 +5,14 @@
 // replica that joins later asks the others for their states); a replica
 // killed takes its clients' presence with it after the awareness timeout;
 // Redis killed and restarted under the hubs loses nothing (the replicas catch
-// up from PostgreSQL); y-webrtc signaling reaches subscribers on every replica.
+// up from PostgreSQL); y-webrtc signaling reaches subscribers on every
+// replica; wait_for_review wakes for a decision made through another replica.
 import { test, before, after } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
 import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep } from './hub_harness.mjs'
 import { PgServer } from './pg_server.mjs'
 import { RedisServer } from './redis_server.mjs'
+import { mcpSession, openPlan, review } from './mcp_harness.mjs'
 
 const h = useHarness()
 let pg = null
@@ -114,6 +116,25 @@ test("y-webrtc signaling across replicas: a publish reaches the topic's subscrib
     b.sendJson({ type: 'publish', topic, data: { from: 'b' } })
     await waitFor(() => json(a).some(m => m.type === 'publish' && m.data?.from === 'b'), { message: "b's publish to reach a" })
     assert.ok(!json(other).some(m => m.type === 'publish'), 'nothing reaches a subscriber of another topic')
+  })
+
+test('wait_for_review on one replica wakes for a decision made through another; both replicas list the plan as approved',
+  onlyHub('--bus'), async () => {
+    const hubs = await Promise.all([replica(['--mcp-progress-ms', '200']), replica()])
+    const agent = await mcpSession(hubs[0])
+    const { planId } = (await agent.tool('create_plan', { title: 'Across replicas', content: '# Plan\n\nDo it.' })).structuredContent
+    const waiting = agent.tool('wait_for_review', { planId, timeoutSeconds: 20 })
+    const browser = await openPlan(hubs[1], planId)
+    const t0 = Date.now()
+    review(browser.doc, 'approved', 'Ada')
+    const r = await waiting
+    assert.ok(Date.now() - t0 < 3000, 'woke on the change that crossed, not by timing out')
+    assert.equal(r.structuredContent.status, 'approved')
+    assert.equal(r.structuredContent.reviewedBy, 'Ada')
+    const other = await mcpSession(hubs[1])
+    await waitFor(async () => (await other.tool('list_plans', { status: 'approved' })).structuredContent.plans.some(p => p.id === planId),
+      { message: 'the other replica to list the plan as approved', interval: 100 })
+    browser.close()
   })
 
 test('--bus without --store postgres:// is refused with a message saying why', onlyHub('--bus'), async () => {
