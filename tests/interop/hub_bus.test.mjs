@@ -92,6 +92,9 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     const reader = h.rawDoc(fresh.yjsUrl(name))
     await reader.sync()
     assert.deepEqual(digest(reader.doc), expected)
+    // A replica stops cleanly (its connections to Redis closed with it).
+    const info = await hubs[0].kill('SIGTERM')
+    assert.equal(info.code, 0, hubs[0].output)
   })
 
 test("y-webrtc signaling across replicas: a publish reaches the topic's subscribers on every replica, and only them",
