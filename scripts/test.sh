@@ -24,7 +24,7 @@ ROUNDTABLE_BUILD_DIR="$PWD/build" node --test tests/install/*.test.mjs
 echo "== build (clang: ASan + UBSan, and the libFuzzer targets)"
 CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" \
   -DROUNDTABLE_FUZZ=ON -DROUNDTABLE_BENCH=OFF >/dev/null
-fuzz_targets=(sync_message room_message markdown mcp_message websocket_frame signaling_message hook_input
+fuzz_targets=(sync_message room_message markdown mcp_message websocket_frame signaling_message hook_input bus_message
               update_v2 update_merge room_crypto p2p_frame token)
 cmake --build build-asan -j"$JOBS" --target roundtable_tests roundtable_store_contract_tests $(printf "roundtable_%s_fuzz " "${fuzz_targets[@]}")
 

@@ -31,6 +31,7 @@ struct ServeFlags {
   int64_t awarenessTimeoutMs = 30000;
   std::string fsync = "background";
   std::string store = "sqlite";
+  std::string bus;
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
   std::string tokenSecretFile;
@@ -194,6 +195,7 @@ int runHub(ServeFlags& f, bool documents) {
   if (documents) {
     o.dataDir = f.dataDir;
     if (f.store != "sqlite") o.postgresUrl = f.store;
+    o.busUrl = f.bus;
     o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
     o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
     o.sync = f.fsync == "always" ? store::SyncMode::kEveryCommit
@@ -278,6 +280,10 @@ void addServeCommand(CLI::App& app) {
         return "must be sqlite or a PostgreSQL connection string (postgres://user@host:port/db)";
       })
       ->capture_default_str();
+  cmd->add_option("--bus", f->bus,
+                  "redis://host[:port] or unix:///path/to/redis.sock: replicas of a team server. Hubs sharing one "
+                  "--store postgres:// database relay each other's edits and presence through this Redis server "
+                  "(Redis only carries news; the documents stay in PostgreSQL)");
   cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/true)); });
 }
 

@@ -1,5 +1,7 @@
 #include "hub/hub.h"
 
+#include <random>
+
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -88,6 +90,7 @@ struct Hub::Impl {
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::unique_ptr<store::Store> store;
+  std::shared_ptr<RedisBus> bus;  // --bus; before the rooms, which hold it
   std::shared_ptr<RoomRegistry> rooms;
   std::shared_ptr<SignalingRelay> signaling;
   std::shared_ptr<ConnectionLimiter> limiter;
@@ -184,6 +187,7 @@ struct Hub::Impl {
     acceptor.close(ec);
     sessionTick.cancel();
     acceptPause.cancel();
+    if (bus) bus->stop();
     signals.cancel(ec);
     ioc.stop();
   }
@@ -206,6 +210,16 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   raiseFileLimit();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  RedisTarget busTarget;
+  if (options.serveDocuments && !options.busUrl.empty()) {
+    if (options.postgresUrl.empty()) {
+      return Status::InvalidArgument(
+          "--bus needs --store postgres://...: replicas share their documents through PostgreSQL, and a SQLite "
+          "store belongs to one hub");
+    }
+    Status s = parseRedisUrl(options.busUrl, &busTarget);
+    if (!s.ok()) return s;
+  }
   if (options.serveDocuments) {
     store::StoreOptions storeOptions;
     storeOptions.dir = options.dataDir;
@@ -240,6 +254,16 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
         std::min(roomOptions.awareness.maxTotalStateBytes, options.maxQueuedBytes / 4);
     roomOptions.document.maxBytes = options.maxDocumentBytes;
     roomOptions.document.maxPendingBytes = std::min(roomOptions.document.maxPendingBytes, options.maxDocumentBytes);
+    if (!options.busUrl.empty()) {
+      std::random_device rd;
+      uint64_t replica = 0;
+      while (replica == 0) replica = (uint64_t{rd()} << 32) ^ rd();
+      impl->bus = std::make_shared<RedisBus>(impl->ioc, busTarget, replica);
+      impl->bus->start();
+      roomOptions.bus = impl->bus;
+      impl->signaling->setBus(impl->bus);
+      spdlog::info("replica {:016x} of a team server: news through {}", replica, busTarget.describe());
+    }
     impl->rooms = std::make_shared<RoomRegistry>(impl->ioc.get_executor(), *impl->store, roomOptions);
   }
   HubOptions& opts = impl->options;

@@ -34,6 +34,11 @@ struct HubOptions {
   // Empty: documents in SQLite in dataDir. Otherwise a libpq connection
   // string: documents in that PostgreSQL database (dataDir still holds config.json).
   std::string postgresUrl;
+  // Empty: this hub is alone. Otherwise redis://host[:port] or
+  // unix:///path: the Redis server through which the hubs sharing
+  // postgresUrl relay each other's updates and awareness (docs/team-server.md).
+  // Needs postgresUrl.
+  std::string busUrl;
   int threads = 2;
 
   // What this process serves.

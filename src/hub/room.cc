@@ -8,6 +8,7 @@
 #include <chrono>
 #include <type_traits>
 
+#include "bus/bus_message.h"
 #include "hub/metrics.h"
 #include "sync/message.h"
 
@@ -31,6 +32,9 @@ Room::Room(std::string name, Strand strand, store::Store& store, Owner& owner, R
 }
 
 Room::~Room() {
+  // A later room of the same name that subscribed already is not touched
+  // (the bus compares the peer).
+  if (options_.bus) options_.bus->unsubscribe(bus::channelFor(name_), this);
   metrics().documentsLoaded--;
   metrics().documentsUnloadedTotal++;
 }
@@ -45,7 +49,8 @@ void Room::load() {
     std::vector<std::vector<uint8_t>> updates;
     self->core_.setAwarenessLimits(self->options_.awareness);
     self->core_.setDocumentLimits(self->options_.document);
-    Status s = self->store_.load(self->name_, &updates);
+    Status s = self->store_.loadFrom(self->name_, 0, &updates, &self->nextSeq_);
+    self->seenSeq_ = self->nextSeq_;
     if (s.ok()) s = self->core_.load(updates);
     if (!s.ok()) {
       // Serving a partial document would let clients overwrite nothing but
@@ -58,6 +63,9 @@ void Room::load() {
     self->state_ = State::kReady;
     spdlog::debug("document '{}' loaded ({} stored updates)", self->name_, updates.size());
     self->owner_.changed(self->name_, self->core_);
+    // What other replicas commit from now on; busSubscribed catches up on
+    // what they committed since the load.
+    if (self->options_.bus) self->options_.bus->subscribe(bus::channelFor(self->name_), self->weak_from_this());
   });
 }
 
@@ -194,7 +202,7 @@ void Room::notifyChanged() {
     if (auto it = watchers_.find(id); it != watchers_.end()) it->second(&core_);
 }
 
-void Room::carryOut(ConnId from, RoomEffects fx) {
+void Room::carryOut(ConnId from, RoomEffects fx, Origin origin) {
   if (RoomConnection* sender = fanout_.find(from)) {
     for (auto& reply : fx.reply) fanout_.sendTo(*sender, share(std::move(reply)));
   }
@@ -206,7 +214,21 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
     // and the sender needs that too.
     ConnId except = fx.docUpdates.size() == 1 && std::equal(update.begin(), update.end(), fx.received.begin(), fx.received.end()) ? from : 0;
     // Held before the store sees it: an inline commit reports before append returns.
-    uint64_t seq = order_.holdUpdate(except, share(sync::encodeUpdate(update)));
+    SharedBytes message = share(sync::encodeUpdate(update));
+    uint64_t seq = order_.holdUpdate(except, message);
+    if (options_.bus) {
+      // Published once committed, with the seq the store gave it; the other
+      // replicas relay it as it is.
+      store_.append(name_, std::move(update), [self = shared_from_this(), seq, message](const store::AppendResult& r) {
+        if (r.status.ok()) {
+          self->publish(message->size() <= bus::kMaxInlineUpdateBytes ? bus::BusKind::kUpdate : bus::BusKind::kCommitted,
+                        r.seq, *message);
+          asio::post(self->strand_, [self, storeSeq = r.seq] { self->holdSeq(storeSeq); });
+        }
+        self->onStored(seq, r);
+      });
+      continue;
+    }
     store_.append(name_, std::move(update), [self = shared_from_this(), seq](const store::AppendResult& result) {
       self->onStored(seq, result);
     });
@@ -215,6 +237,11 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
     // Persisted with nothing to relay: it waits for dependencies (RoomEffects).
     uint64_t seq = order_.holdStoreOnly();
     store_.append(name_, std::move(fx.storeOnly), [self = shared_from_this(), seq](const store::AppendResult& result) {
+      if (self->options_.bus && result.status.ok()) {
+        // The others read it from the store: they relay nothing of it either.
+        self->publish(bus::BusKind::kCommitted, result.seq, {});
+        asio::post(self->strand_, [self, storeSeq = result.seq] { self->holdSeq(storeSeq); });
+      }
       self->onStored(seq, result);
     });
   }
@@ -227,6 +254,7 @@ void Room::carryOut(ConnId from, RoomEffects fx) {
   if (fx.awarenessDropped > 0) metrics().awarenessDropped += fx.awarenessDropped;
   if (!fx.awareness.empty()) {
     metrics().awarenessUpdatesTotal++;
+    if (origin == Origin::kLocal && options_.bus) publish(bus::BusKind::kAwareness, 0, fx.awareness);
     Relay relay{0, 0, share(std::move(fx.awareness))};
     fanout_.relay({&relay, 1});
   }
@@ -360,9 +388,165 @@ void Room::scheduleAwarenessSweep() {
   awarenessTimer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     self->awarenessTimerRunning_ = false;
     if (ec || self->state_ != State::kReady) return;
-    self->carryOut(0, self->core_.expireAwareness(nowMs(), self->options_.awarenessTimeout.count()));
+    // Each replica times out every state it holds (the others' clients too,
+    // when their replica is gone), so nothing is published.
+    self->carryOut(0, self->core_.expireAwareness(nowMs(), self->options_.awarenessTimeout.count()), Origin::kQuiet);
     if (!self->fanout_.empty() || self->core_.awareness().size() > 0) self->scheduleAwarenessSweep();
   });
+}
+
+// The bus (options_.bus set). Awareness states from another replica belong,
+// in this copy's table, to one owner per replica, so its quota is per
+// replica and its states are told apart from this replica's clients' (a
+// connection's id never has the top bit set).
+static uint64_t busOwner(uint64_t replica) { return replica | (uint64_t{1} << 63); }
+static bool isBusOwner(uint64_t owner) { return owner >> 63; }
+
+// Bus messages waiting for a room's strand, at most (bytes).
+static constexpr size_t kMaxBusQueuedBytes = size_t{16} << 20;
+
+void Room::publish(bus::BusKind kind, uint64_t seq, std::span<const uint8_t> payload) {
+  options_.bus->publish(bus::channelFor(name_), bus::encodeBusMessage(kind, options_.bus->replicaId(), seq, payload));
+}
+
+void Room::busMessage(std::string_view, const bus::BusMessage& m) {
+  size_t size = m.payload.size() + 64;
+  if (busQueued_.load() + size > kMaxBusQueuedBytes) {
+    // The room is behind: updates are read from the store once it gets
+    // here; awareness is renewed by its clients.
+    if ((m.kind == bus::BusKind::kUpdate || m.kind == bus::BusKind::kCommitted) && !busCatchUpPosted_.exchange(true)) {
+      asio::post(strand_, [self = shared_from_this()] {
+        self->busCatchUpPosted_.store(false);
+        if (self->state_ == State::kReady) self->catchUp();
+      });
+    }
+    return;
+  }
+  busQueued_ += size;
+  asio::post(strand_, [self = shared_from_this(), kind = m.kind, replica = m.replica, seq = m.seq,
+                       payload = Bytes(m.payload.begin(), m.payload.end()), size] {
+    self->busQueued_ -= size;
+    if (self->state_ != State::kReady) return;
+    switch (kind) {
+      case bus::BusKind::kUpdate:
+        self->applyFromBus(seq, payload);
+        break;
+      case bus::BusKind::kCommitted:
+        self->seenSeq_ = std::max(self->seenSeq_, seq + 1);
+        self->scheduleCatchUp();
+        break;
+      case bus::BusKind::kAwareness: {
+        sync::Message message;
+        if (!sync::decodeMessage(payload, &message).ok() || message.type != sync::MessageType::kAwareness) {
+          spdlog::warn("bus: document '{}': ignoring an awareness message that is not one", self->name_);
+          return;
+        }
+        RoomEffects fx = self->core_.handle(busOwner(replica), payload, nowMs());
+        if (!fx.status.ok()) {
+          spdlog::warn("bus: document '{}': ignoring an awareness message: {}", self->name_, fx.status.message());
+          return;
+        }
+        self->carryOut(0, std::move(fx), Origin::kQuiet);
+        self->scheduleAwarenessSweep();
+        break;
+      }
+      case bus::BusKind::kSignal:
+        break;  // not on a document's channel
+      case bus::BusKind::kQuery: {
+        std::vector<uint8_t> mine = self->core_.awarenessOwnedBy([](uint64_t owner) { return owner != 0 && !isBusOwner(owner); });
+        if (!mine.empty()) self->publish(bus::BusKind::kAwareness, 0, mine);
+        break;
+      }
+    }
+  });
+}
+
+void Room::busSubscribed() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->state_ != State::kReady) return;
+    // Whatever was committed while we were not listening is in the store.
+    self->catchUp();
+    // And what we committed while we could not publish: a replica whose
+    // connection stayed up hears how far the log goes, and catches up too.
+    if (self->nextSeq_ > 0) self->publish(bus::BusKind::kCommitted, self->nextSeq_ - 1, {});
+    self->publish(bus::BusKind::kQuery, 0, {});
+  });
+}
+
+// A committed update of another replica: applied and relayed as it is (it
+// is durable already, so nothing waits for the store).
+void Room::applyFromBus(uint64_t seq, const Bytes& message) {
+  seenSeq_ = std::max(seenSeq_, seq + 1);
+  if (seq < nextSeq_ || ahead_.count(seq)) return;  // held already
+  sync::Message m;
+  Status s = sync::decodeMessage(message, &m);
+  if (s.ok() && (m.type != sync::MessageType::kSync || m.sync != sync::SyncType::kUpdate))
+    s = Status::InvalidArgument("not a sync update");
+  if (s.ok()) s = core_.applyCommitted(m.payload);
+  if (!s.ok()) {
+    // Only the store is trusted with the document: read the update from it.
+    spdlog::warn("bus: document '{}': update {} from the bus does not apply ({}); reading it from storage", name_, seq,
+                 s.message());
+    scheduleCatchUp();
+    return;
+  }
+  Relay relay{0, 0, share(message)};
+  fanout_.relay({&relay, 1});
+  changedSinceNotify_ = true;
+  if (order_.settled()) notifyChanged();
+  holdSeq(seq);
+}
+
+void Room::holdSeq(uint64_t seq) {
+  seenSeq_ = std::max(seenSeq_, seq + 1);
+  if (seq >= nextSeq_) ahead_.insert(seq);
+  while (!ahead_.empty() && *ahead_.begin() <= nextSeq_) {
+    if (*ahead_.begin() == nextSeq_) ++nextSeq_;
+    ahead_.erase(ahead_.begin());
+  }
+  if (nextSeq_ < seenSeq_) scheduleCatchUp();
+}
+
+// A hole in the seqs is usually two replicas' publishes crossing: give the
+// bus a moment to fill it before reading the store.
+void Room::scheduleCatchUp() {
+  if (catchUpScheduled_) return;
+  catchUpScheduled_ = true;
+  if (!catchUpTimer_) catchUpTimer_ = std::make_unique<Timer>(strand_);
+  catchUpTimer_->expires_after(std::chrono::milliseconds(50));
+  catchUpTimer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->catchUpScheduled_ = false;
+    if (ec || self->state_ != State::kReady) return;
+    if (self->nextSeq_ < self->seenSeq_) self->catchUp();
+  });
+}
+
+// Reads from the store every row this copy may lack and relays it. Blocks
+// the strand for one query, as load() does.
+void Room::catchUp() {
+  std::vector<std::vector<uint8_t>> updates;
+  uint64_t next = 0;
+  Status s = store_.loadFrom(name_, nextSeq_, &updates, &next);
+  if (!s.ok()) {
+    spdlog::warn("bus: document '{}': catching up from storage failed: {}", name_, s.message());
+    if (s.code() == StatusCode::kFailedPrecondition) fail("catching up from storage failed: " + s.message());
+    else scheduleCatchUp();
+    return;
+  }
+  for (auto& update : updates) {
+    s = core_.applyCommitted(update);
+    if (!s.ok()) {
+      fail("a stored update does not apply: " + s.message());
+      return;
+    }
+    Relay relay{0, 0, share(sync::encodeUpdate(update))};
+    fanout_.relay({&relay, 1});
+    changedSinceNotify_ = true;
+  }
+  if (next > nextSeq_) nextSeq_ = next;
+  seenSeq_ = std::max(seenSeq_, nextSeq_);
+  while (!ahead_.empty() && *ahead_.begin() < nextSeq_) ahead_.erase(ahead_.begin());
+  if (order_.settled()) notifyChanged();
 }
 
 RoomRegistry::RoomRegistry(asio::io_context::executor_type executor, store::Store& store, RoomOptions options)

@@ -19,10 +19,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
 #include "hub/fanout.h"
+#include "hub/redis_bus.h"
 #include "hub/relay_order.h"
 #include "hub/room_connection.h"
 #include "store/store.h"
@@ -45,9 +47,13 @@ struct RoomOptions {
   // The document's limits (--max-document-bytes); an update past them is
   // refused and its connection closed with CloseCode::kDocumentLimit.
   sync::DocumentLimits document;
+  // Replicas of a team server (--bus): committed updates and awareness go to
+  // and come from the other hubs on the same database (docs/team-server.md).
+  // Null: this hub is alone.
+  std::shared_ptr<RedisBus> bus;
 };
 
-class Room : public std::enable_shared_from_this<Room> {
+class Room : public std::enable_shared_from_this<Room>, public BusPeer {
  public:
   // A concrete strand type: a type-erased one is a heap object per copy,
   // and each of the room's timers holds a copy.
@@ -110,10 +116,23 @@ class Room : public std::enable_shared_from_this<Room> {
   void watch(uint64_t id, Watcher watcher);
   void unwatch(uint64_t id);
 
+  // BusPeer: called on the bus's strand; handled on the room's.
+  void busMessage(std::string_view name, const bus::BusMessage& message) override;
+  void busSubscribed() override;
+
  private:
   enum class State { kLoading, kReady, kFailed, kUnloaded };
 
-  void carryOut(ConnId from, RoomEffects fx);
+  // kLocal: effects of this replica's own clients, whose awareness changes
+  // the other replicas hear of; kQuiet: the timeout sweep and the bus.
+  enum class Origin { kLocal, kQuiet };
+  void carryOut(ConnId from, RoomEffects fx, Origin origin = Origin::kLocal);
+  // Bus: seqs of the doc's log that this copy holds (see nextSeq_).
+  void holdSeq(uint64_t seq);
+  void applyFromBus(uint64_t seq, const Bytes& message);
+  void scheduleCatchUp();
+  void catchUp();
+  void publish(bus::BusKind kind, uint64_t seq, std::span<const uint8_t> payload);
   void onStored(uint64_t seq, const store::AppendResult& result);
   void onCommitted(uint64_t seq, const store::AppendResult& result);
   void answerWhenSynced(std::vector<RelayOrder::Waiter> done);
@@ -145,6 +164,21 @@ class Room : public std::enable_shared_from_this<Room> {
   std::unique_ptr<Timer> resumeTimer_;  // made when first needed (the store is rarely overloaded)
   Timer awarenessTimer_;
   std::unordered_map<uint64_t, Watcher> watchers_;
+
+  // Bus only (options_.bus set), on the strand. The copy holds every row of
+  // the doc's log with a seq below nextSeq_, and those in ahead_ (committed
+  // here or heard of on the bus, past a hole); seenSeq_ is one past the
+  // highest seq heard of. A hole (nextSeq_ < seenSeq_) that the bus does not
+  // fill soon is read from the store (catchUp).
+  uint64_t nextSeq_ = 0;
+  uint64_t seenSeq_ = 0;
+  std::set<uint64_t> ahead_;
+  std::unique_ptr<Timer> catchUpTimer_;
+  bool catchUpScheduled_ = false;
+  // Bytes of bus messages posted to the strand and not yet handled; past a
+  // bound, updates are dropped and read from the store instead.
+  std::atomic<size_t> busQueued_{0};
+  std::atomic<bool> busCatchUpPosted_{false};
 
   // Written by the store's thread (see onStored).
   std::atomic<uint64_t> durable_{0};

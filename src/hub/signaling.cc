@@ -108,7 +108,10 @@ size_t SignalingRelay::topicCount() const {
 
 void SignalingRelay::subscribe(const std::string& topic, const SessionPtr& session) {
   std::lock_guard lock(mutex_);
-  topics_[topic].insert(session);
+  auto& subscribers = topics_[topic];
+  // Under the mutex, so the bus sees subscribes and unsubscribes in order.
+  if (subscribers.empty() && bus_) bus_->subscribe(bus::signalChannelFor(topic), weak_from_this());
+  subscribers.insert(session);
 }
 
 void SignalingRelay::unsubscribe(const std::string& topic, const SessionPtr& session) {
@@ -116,10 +119,39 @@ void SignalingRelay::unsubscribe(const std::string& topic, const SessionPtr& ses
   auto it = topics_.find(topic);
   if (it == topics_.end()) return;
   it->second.erase(session);
-  if (it->second.empty()) topics_.erase(it);
+  if (it->second.empty()) {
+    topics_.erase(it);
+    if (bus_) bus_->unsubscribe(bus::signalChannelFor(topic), this);
+  }
 }
 
 void SignalingRelay::publish(const std::string& topic, std::string_view message) {
+  if (bus_) {
+    if (message.size() + 32 <= bus::kMaxBusMessageBytes) {
+      std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(message.data()), message.size());
+      bus_->publish(bus::signalChannelFor(topic), bus::encodeBusMessage(bus::BusKind::kSignal, bus_->replicaId(), 0, bytes));
+    } else {
+      spdlog::warn("signal: a publish of {} bytes on '{}' is too long for the other replicas", message.size(), topic);
+    }
+  }
+  relay(topic, message);
+}
+
+void SignalingRelay::busMessage(std::string_view topic, const bus::BusMessage& m) {
+  if (m.kind != bus::BusKind::kSignal) return;
+  std::string_view text(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
+  // What another replica relays was checked there, but Redis is open to
+  // others: the same reader a client's message goes through.
+  signaling::Message message;
+  if (!signaling::parseMessage(text, /*text=*/true, &message).ok() || message.kind != signaling::Message::Kind::kPublish ||
+      message.topic != topic) {
+    spdlog::warn("bus: ignoring a signaling message on '{}' that is not a publish of it", topic);
+    return;
+  }
+  relay(std::string(topic), text);
+}
+
+void SignalingRelay::relay(const std::string& topic, std::string_view message) {
   std::vector<SessionPtr> receivers;
   {
     std::lock_guard lock(mutex_);

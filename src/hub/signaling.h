@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "hub/redis_bus.h"
 #include "hub/websocket_session.h"
 
 namespace roundtable::hub {
@@ -29,9 +30,20 @@ struct SignalingLimits {
   size_t maxTopicBytes = 1024;
 };
 
-class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
+// With a bus (replicas of a team server, docs/team-server.md), a topic with
+// subscribers here is subscribed on Redis too, and a publish reaches the
+// subscribers on every replica: it is relayed here and published on the
+// topic's channel; one heard there is relayed here. `clients` counts this
+// replica's subscribers only (y-webrtc uses it for nothing but logs).
+class SignalingRelay : public std::enable_shared_from_this<SignalingRelay>, public BusPeer {
  public:
   explicit SignalingRelay(SignalingLimits limits) : limits_(limits) {}
+
+  // Before the first connection.
+  void setBus(std::shared_ptr<RedisBus> bus) { bus_ = std::move(bus); }
+  // BusPeer, on the bus's strand.
+  void busMessage(std::string_view topic, const bus::BusMessage& message) override;
+  void busSubscribed() override {}
 
   // The endpoint for one new /signal connection. `onlyTopic` non-empty: the
   // connection may subscribe and publish to that topic only (a plan-bound
@@ -51,8 +63,10 @@ class SignalingRelay : public std::enable_shared_from_this<SignalingRelay> {
   // Sends `message`, a JSON object's text, with `clients` set to the
   // subscriber count, to every subscriber of `topic`.
   void publish(const std::string& topic, std::string_view message);
+  void relay(const std::string& topic, std::string_view message);
 
   const SignalingLimits limits_;
+  std::shared_ptr<RedisBus> bus_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::unordered_set<SessionPtr>> topics_;
 };

@@ -220,7 +220,12 @@ class PostgresStore final : public Store {
   Status open();
   void start() { queue_.start(); }
 
-  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) override;
+  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) override {
+    uint64_t next;
+    return loadFrom(doc, 0, updates, &next);
+  }
+  Status loadFrom(const std::string& doc, uint64_t from, std::vector<std::vector<uint8_t>>* updates,
+                  uint64_t* next) override;
   void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done) override {
     queue_.enqueue(makeAppendJob(std::move(doc), std::move(update), std::move(done)));
   }
@@ -478,7 +483,8 @@ Status PostgresStore::applyAppends(const std::vector<Job>& batch, const std::vec
     // rows (see applyCompact); else the hub would encode its document for
     // nothing on every append, until it loads the document again.
     bool compactable = have && k.docId == docId && k.through > firstSeq;
-    results[i].append = AppendResult{Status::Ok(), updates, bytes, compactable && shouldCompact(updates, bytes, oldest)};
+    results[i].append = AppendResult{Status::Ok(), updates, bytes, compactable && shouldCompact(updates, bytes, oldest),
+                                     static_cast<uint64_t>(seq)};
   }
   return Status::Ok();
 }
@@ -551,18 +557,21 @@ bool PostgresStore::shouldCompact(uint64_t updates, uint64_t bytes, uint64_t old
   return bytes >= options_.compactAfterBytes && bytes - oldestBytes >= oldestBytes;
 }
 
-Status PostgresStore::load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) {
+Status PostgresStore::loadFrom(const std::string& doc, uint64_t from, std::vector<std::vector<uint8_t>>* updates,
+                               uint64_t* next) {
   // One statement, so one snapshot: the recorded seq range and the rows are
   // of the same commit.
   static const std::string kLoad =
       "SELECT d.id, d.first_seq, d.next_seq, u.seq, u.data, u.crc FROM roundtable_docs d"
       " LEFT JOIN roundtable_updates u ON u.doc_id = d.id WHERE d.name = $1 ORDER BY u.seq";
   updates->clear();
+  *next = 0;
   Status s = validateDocName(doc);
   if (!s.ok()) return s;
   queue_.waitForDoc(doc);  // so that the result includes this doc's queued jobs
 
   std::string damage;
+  int64_t logEnd = 0;
   int64_t docId = 0, lastSeq = -1;
   {
     std::lock_guard l(readerMu_);
@@ -573,6 +582,7 @@ Status PostgresStore::load(const std::string& doc, std::vector<std::vector<uint8
     if (rows > 0) {
       docId = getInt64(r.get(), 0, 0);
       int64_t expected = getInt64(r.get(), 0, 1), nextSeq = getInt64(r.get(), 0, 2);
+      logEnd = nextSeq;
       for (int i = 0; i < rows && damage.empty(); ++i) {
         if (PQgetisnull(r.get(), i, 3)) break;  // a docs row without updates: damage, below
         int64_t seq = getInt64(r.get(), i, 3);
@@ -585,7 +595,9 @@ Status PostgresStore::load(const std::string& doc, std::vector<std::vector<uint8
         } else if (static_cast<int64_t>(crc32c(data)) != getInt64(r.get(), i, 5)) {
           damage = "update " + std::to_string(seq) + " fails its checksum";
         } else {
-          updates->emplace_back(data.begin(), data.end());
+          // The whole log is read and checked even for a later `from`: logs
+          // are compacted short, and a damaged one is never served.
+          if (seq >= static_cast<int64_t>(from)) updates->emplace_back(data.begin(), data.end());
           lastSeq = seq;
           ++expected;
         }
@@ -607,6 +619,7 @@ Status PostgresStore::load(const std::string& doc, std::vector<std::vector<uint8
                                       describePostgresUrl(options_.postgresUrl) + ": " + damage +
                                       "; it is not served until repaired or removed");
   }
+  *next = static_cast<uint64_t>(logEnd);
   if (lastSeq >= 0) {
     // The caller's copy now holds the whole log up to lastSeq.
     std::lock_guard l(knownMu_);

@@ -79,7 +79,12 @@ class SqliteStore final : public Store {
   Status open();  // everything up to starting the thread
   void start() { queue_.start(); }
 
-  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) override;
+  Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) override {
+    uint64_t next;
+    return loadFrom(doc, 0, updates, &next);
+  }
+  Status loadFrom(const std::string& doc, uint64_t from, std::vector<std::vector<uint8_t>>* updates,
+                  uint64_t* next) override;
   void append(std::string doc, std::vector<uint8_t> update, std::function<void(const AppendResult&)> done) override {
     queue_.enqueue(makeAppendJob(std::move(doc), std::move(update), std::move(done)));
   }
@@ -323,7 +328,8 @@ Status SqliteStore::applyJob(Job& job, JobResult* result) {
   log->bytes += job.data.size();
   if (log->updates == 1) log->oldestBytes = job.data.size();
   if (job.kind == Job::Kind::kAppend) {
-    result->append = AppendResult{Status::Ok(), log->updates, log->bytes, shouldCompact(*log)};
+    result->append = AppendResult{Status::Ok(), log->updates, log->bytes, shouldCompact(*log),
+                                  static_cast<uint64_t>(log->nextSeq - 1)};
   }
   return Status::Ok();
 }
@@ -442,16 +448,19 @@ Store::Stats SqliteStore::stats() const {
 
 // --- reads ---
 
-Status SqliteStore::load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) {
+Status SqliteStore::loadFrom(const std::string& doc, uint64_t from, std::vector<std::vector<uint8_t>>* updates,
+                             uint64_t* next) {
   // One statement, so one read transaction: the recorded seq range and the
   // rows are of the same commit.
   static const std::string kLoad =
       "SELECT d.first_seq, d.next_seq, u.seq, u.data, u.crc FROM docs d LEFT JOIN updates u ON u.doc_id = d.id "
       "WHERE d.name = ? ORDER BY u.seq";
   updates->clear();
+  *next = 0;
   Status s = validateDocName(doc);
   if (!s.ok()) return s;
   queue_.waitForDoc(doc);  // so that the result includes this doc's queued jobs
+  int64_t logEnd = 0;
   // Every row must be there (seq first_seq, first_seq + 1, ... up to
   // next_seq - 1) and match its checksum; anything else is damage, and the
   // doc is refused rather than returned short or altered.
@@ -481,10 +490,11 @@ Status SqliteStore::load(const std::string& doc, std::vector<std::vector<uint8_t
       } else if (!st->columnIsNull(4) && static_cast<int64_t>(crc32c(data)) != st->columnInt64(4)) {
         damage = "update " + std::to_string(seq) + " fails its checksum";
       } else {
-        updates->emplace_back(data.begin(), data.end());
+        if (seq >= static_cast<int64_t>(from)) updates->emplace_back(data.begin(), data.end());
         ++expected;
       }
     }
+    logEnd = ranged ? nextSeq : expected;
     if (!s.ok()) corrupt = (sqlite3_errcode(reader_->raw()) & 0xff) == SQLITE_CORRUPT;
     st->reset();
     if (damage.empty() && s.ok() && ranged && expected != nextSeq) {
@@ -507,6 +517,7 @@ Status SqliteStore::load(const std::string& doc, std::vector<std::vector<uint8_t
     updates->clear();
     return s;
   }
+  *next = static_cast<uint64_t>(logEnd);
   std::lock_guard l(damagedMu_);
   damaged_.erase(doc);
   return Status::Ok();

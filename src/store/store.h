@@ -121,6 +121,10 @@ struct AppendResult {
   // of which the rows after the oldest (the last compacted state) make at
   // least half, so that a big document is not compacted after every append.
   bool shouldCompact = false;
+  // On success, the seq the update got in the doc's log (gap-free, in
+  // commit order per doc; what loadFrom counts in). Replicas sharing a
+  // PostgreSQL database announce it to each other (hub/bus.h).
+  uint64_t seq = 0;
 };
 
 class Store {
@@ -154,6 +158,17 @@ class Store {
   // is wrong; ...", and damagedDocs() lists the doc until a load of it
   // succeeds again (after it is removed, say).
   virtual Status load(const std::string& doc, std::vector<std::vector<uint8_t>>* updates) = 0;
+
+  // Like load(), with the same waiting and damage checks, but only the rows
+  // of seq `from` and later (AppendResult::seq); *next gets the seq the log's
+  // next append will get. A caller whose copy holds every update of seq
+  // below `from` holds the whole document once it has applied *updates: a
+  // compaction's state row covers only seqs at or below its own (PostgreSQL:
+  // it takes the seq of the last row it replaces; SQLite: a new seq after
+  // them), so it is returned whenever it covers a seq the caller lacks.
+  // For a replica catching up on what other hubs appended (hub/bus.h).
+  virtual Status loadFrom(const std::string& doc, uint64_t from, std::vector<std::vector<uint8_t>>* updates,
+                          uint64_t* next) = 0;
 
   // Queues `update` (an opaque, non-empty byte string) for `doc` and returns
   // at once, or after committing it (see above). Appends for one doc are

@@ -46,6 +46,16 @@ Status Awareness::applyUpdateFrom(uint64_t owner, std::span<const uint8_t> updat
   return apply(owner, update, nowMs, changes, dropped);
 }
 
+std::vector<uint64_t> Awareness::clientsOwnedBy(const std::function<bool(uint64_t owner)>& pick) const {
+  std::vector<std::pair<uint64_t, uint64_t>> byOrder;
+  for (const auto& [client, entry] : entries_)
+    if (entry.state && pick(entry.owner)) byOrder.emplace_back(entry.order, client);
+  std::sort(byOrder.begin(), byOrder.end());
+  std::vector<uint64_t> out;
+  for (auto& [order, client] : byOrder) out.push_back(client);
+  return out;
+}
+
 size_t Awareness::owned(uint64_t owner) const {
   auto it = owned_.find(owner);
   return it == owned_.end() ? 0 : it->second;

@@ -80,6 +80,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -194,6 +195,9 @@ class Awareness {
   size_t remembered() const { return entries_.size(); }
   // Clients `owner` holds a state for.
   size_t owned(uint64_t owner) const;
+  // Clients with a state whose owner satisfies `pick` (0: no owner), in
+  // clientsWithState() order.
+  std::vector<uint64_t> clientsOwnedBy(const std::function<bool(uint64_t owner)>& pick) const;
   // The states' bytes as charged against maxTotalStateBytes.
   size_t stateBytes() const { return stateBytes_; }
 

@@ -28,6 +28,17 @@ Status RoomCore::load(const std::vector<std::vector<uint8_t>>& updates) {
   return Status::Ok();
 }
 
+std::vector<uint8_t> RoomCore::awarenessOwnedBy(const std::function<bool(uint64_t owner)>& pick) const {
+  std::vector<uint64_t> clients = awareness_.clientsOwnedBy(pick);
+  if (clients.empty()) return {};
+  return awarenessMessage(clients);
+}
+
+Status RoomCore::applyCommitted(std::span<const uint8_t> update) {
+  sizeBound_ += update.size();
+  return doc_.applyUpdate(update);
+}
+
 RoomEffects RoomCore::open(ConnId conn) {
   if (std::find(open_.begin(), open_.end(), conn) == open_.end()) open_.push_back(conn);
   RoomEffects fx;

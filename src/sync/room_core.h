@@ -87,6 +87,14 @@ class RoomCore {
   void setAwarenessLimits(AwarenessLimits limits) { awareness_.setLimits(limits); }
   void setDocumentLimits(DocumentLimits limits) { limits_ = limits; }
 
+  // A y-websocket awareness message with the states whose owner (the
+  // connection that gave them) satisfies `pick`; empty if there are none.
+  // For telling other replicas about this one's clients (hub/bus.h).
+  std::vector<uint8_t> awarenessOwnedBy(const std::function<bool(uint64_t owner)>& pick) const;
+  // A committed update from elsewhere (another replica, through the store):
+  // applied with no limits, like load(); the caller relays it as it is.
+  Status applyCommitted(std::span<const uint8_t> update);
+
   // The whole document as one v1 update (to compact the stored log with).
   std::vector<uint8_t> encodeState();
 

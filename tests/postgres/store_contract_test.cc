@@ -291,6 +291,37 @@ TEST_P(StoreContractTest, CompactionLeavesTheStateThenLaterAppends) {
   EXPECT_EQ(load(*store, "fresh"), (Updates{bytes("s")}));
 }
 
+// What a replica of a team server catches up with (hub/redis_bus.h): the
+// seq each append got, and the rows from a seq on.
+TEST_P(StoreContractTest, LoadFromGivesTheRowsFromASeqOn) {
+  auto store = open();
+  Updates updates;
+  uint64_t next = 99;
+  ASSERT_TRUE(store->loadFrom("doc", 0, &updates, &next).ok());
+  EXPECT_TRUE(updates.empty());
+  EXPECT_EQ(next, 0u);
+  AppendResult r0 = appendNow(*store, "doc", bytes("u0"));
+  AppendResult r1 = appendNow(*store, "doc", bytes("u1"));
+  AppendResult r2 = appendNow(*store, "doc", bytes("u2"));
+  EXPECT_EQ(r1.seq, r0.seq + 1);
+  EXPECT_EQ(r2.seq, r1.seq + 1);
+  ASSERT_TRUE(store->loadFrom("doc", r1.seq, &updates, &next).ok());
+  EXPECT_EQ(updates, (Updates{bytes("u1"), bytes("u2")}));
+  EXPECT_EQ(next, r2.seq + 1);
+  ASSERT_TRUE(store->loadFrom("doc", next, &updates, &next).ok());
+  EXPECT_TRUE(updates.empty());
+  EXPECT_EQ(next, r2.seq + 1);
+  // A copy that lacks a row the compaction's state covers gets the state.
+  ASSERT_TRUE(compactNow(*store, "doc", bytes("state0-2")).ok());
+  ASSERT_TRUE(store->loadFrom("doc", r2.seq, &updates, &next).ok());
+  EXPECT_EQ(updates, Updates{bytes("state0-2")});
+  AppendResult r3 = appendNow(*store, "doc", bytes("u3"));
+  ASSERT_TRUE(store->loadFrom("doc", r3.seq, &updates, &next).ok());
+  EXPECT_EQ(updates, Updates{bytes("u3")});
+  EXPECT_EQ(next, r3.seq + 1);
+  EXPECT_FALSE(store->loadFrom("", 0, &updates, &next).ok());
+}
+
 TEST_P(StoreContractTest, ShouldCompactHint) {
   StoreOptions o = options();
   o.compactAfterUpdates = 10;
@@ -705,6 +736,26 @@ TEST_F(PostgresStoreTest, CompactionKeepsAnotherStoresUnseenAppends) {
   // The log continues after the state, gap-free.
   EXPECT_EQ(appendNow(*b, "doc", bytes("b9")).logUpdates, 2u);
   EXPECT_EQ(load(*c, "doc"), (Updates{bytes("state:all"), bytes("b9")}));
+}
+
+// Catching up after another hub's compaction: the state row keeps the seq
+// of the last row it replaced, so a copy that lacks any row it covers gets
+// it, and a copy that has them all gets only the rows after it.
+TEST_F(PostgresStoreTest, LoadFromAfterAnotherStoresCompaction) {
+  auto a = open();
+  auto b = open();
+  appendNow(*a, "doc", bytes("a0"));
+  appendNow(*a, "doc", bytes("a1"));
+  AppendResult b2 = appendNow(*b, "doc", bytes("b2"));
+  appendNow(*a, "doc", bytes("a3"));
+  ASSERT_TRUE(compactNow(*a, "doc", bytes("state:a0,a1,a3")).ok());  // replaces seqs 0 and 1
+  Updates updates;
+  uint64_t next = 0;
+  ASSERT_TRUE(b->loadFrom("doc", b2.seq, &updates, &next).ok());
+  EXPECT_EQ(updates, (Updates{bytes("b2"), bytes("a3")}));
+  EXPECT_EQ(next, 4u);
+  ASSERT_TRUE(b->loadFrom("doc", 1, &updates, &next).ok());
+  EXPECT_EQ(updates, (Updates{bytes("state:a0,a1,a3"), bytes("b2"), bytes("a3")}));
 }
 
 // The compaction hint is only given when a compaction would replace rows:
