@@ -6,12 +6,16 @@
 
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import https from 'node:https'
+import os from 'node:os'
 import readline from 'node:readline'
 import path from 'node:path'
 import * as Y from 'yjs'
 import wrtc from '@roamhq/wrtc'
 import * as bc from 'lib0/broadcastchannel'
+import { WebSocketServer } from 'ws'
 import { useHarness, waitFor, docName, buildDir, WebSocket } from './hub_harness.mjs'
 
 // y-webrtc's client code uses the browser's global WebSocket.
@@ -23,8 +27,8 @@ const h = useHarness()
 let hub
 before(async () => { hub = await h.startHub() })
 
-const startClient = (url, room, password, self) => {
-  const proc = spawn(path.join(buildDir, 'roundtable_signaling_client_driver'), [url, room, password, self], { stdio: ['pipe', 'pipe', 'inherit'] })
+const startClient = (url, room, password, self, caFile) => {
+  const proc = spawn(path.join(buildDir, 'roundtable_signaling_client_driver'), [url, room, password, self, ...(caFile ? [caFile] : [])], { stdio: ['pipe', 'pipe', 'inherit'] })
   const events = []
   readline.createInterface({ input: proc.stdout }).on('line', line => events.push(JSON.parse(line)))
   h.defer(async () => {
@@ -78,4 +82,42 @@ test('a URL that is not ws:// or wss:// is refused at once', async () => {
   const code = await new Promise(resolve => proc.once('exit', resolve))
   assert.equal(code, 2)
   assert.match(stderr, /ws:\/\/ or wss:\/\//)
+})
+
+// A relay over TLS with a self-signed certificate for `name`; the client is
+// told to trust that certificate (and nothing else).
+const startTlsRelay = async (name) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-tls-'))
+  h.defer(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const key = path.join(dir, 'key.pem')
+  const cert = path.join(dir, 'cert.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' })
+  const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) })
+  const wss = new WebSocketServer({ server })
+  const received = []
+  wss.on('connection', ws => ws.on('message', data => {
+    const m = JSON.parse(String(data))
+    received.push(m)
+    if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }))
+  }))
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  h.defer(() => new Promise(resolve => { for (const c of wss.clients) c.terminate(); wss.close(); server.close(resolve) }))
+  return { port: server.address().port, cert, received }
+}
+
+test('over wss:// the client checks the relay\'s certificate and its name, then subscribes', async () => {
+  const room = docName('roundtable-plan')
+  const good = await startTlsRelay('localhost')
+  const client = startClient(`wss://localhost:${good.port}/`, room, 'p', 'hub-peer', good.cert)
+  await waitFor(() => client.events.some(e => e.event === 'connected'), { message: 'connected over TLS' })
+  await waitFor(() => good.received.some(m => m.type === 'subscribe' && m.topics.includes(room)), { message: 'the subscribe over TLS' })
+
+  // A certificate the client trusts, but for another name: refused, nothing sent.
+  const other = await startTlsRelay('relay.example')
+  const refused = startClient(`wss://localhost:${other.port}/`, room, 'p', 'hub-peer', other.cert)
+  await waitFor(() => refused.events.some(e => e.event === 'disconnected'), { message: 'the TLS refusal' })
+  assert.match(refused.events.find(e => e.event === 'disconnected').why, /TLS/)
+  assert.ok(!refused.events.some(e => e.event === 'connected'))
+  assert.deepEqual(other.received, [])
 })

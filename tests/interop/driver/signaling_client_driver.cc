@@ -1,7 +1,8 @@
 // signaling_client_driver: the hub's signaling client (src/hub/signaling_client.h)
 // in a room of a y-webrtc relay, for tests/interop/signaling_client.test.mjs.
 //
-//   roundtable_signaling_client_driver URL ROOM PASSWORD SELF
+//   roundtable_signaling_client_driver URL ROOM PASSWORD SELF [CA_FILE]
+// (CA_FILE: certificate authorities to trust for wss:// instead of the system's)
 // subscribes to ROOM and prints one JSON line per event:
 //   {"event":"connected"}  {"event":"disconnected","why":"..."}
 //   {"event":"announce","from":"..."}   (a room announce it could open)
@@ -33,15 +34,19 @@ void emit(Value::Object o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: roundtable_signaling_client_driver URL ROOM PASSWORD SELF\n";
+  if (argc != 5 && argc != 6) {
+    std::cerr << "usage: roundtable_signaling_client_driver URL ROOM PASSWORD SELF [CA_FILE]\n";
     return 2;
   }
   std::string url = argv[1], room = argv[2], self = argv[4];
   p2p::RoomKey key = p2p::RoomKey::derive(argv[3], room);
   boost::asio::io_context io;
   boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  tls.set_default_verify_paths();
+  if (argc == 6) {
+    tls.load_verify_file(argv[5]);
+  } else {
+    tls.set_default_verify_paths();
+  }
   roundtable::hub::SignalingClient::Handler handler;
   handler.connected = [] { emit(Value::Object().set("event", "connected")); };
   handler.disconnected = [](std::string_view why) { emit(Value::Object().set("event", "disconnected").set("why", std::string(why))); };
