@@ -7,15 +7,10 @@
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import * as Y from 'yjs'
-import wrtc from '@roamhq/wrtc'
-import * as bc from 'lib0/broadcastchannel'
 import { Driver, hex, unhex } from './driver_client.mjs'
-import { useHarness, waitFor, WebSocket, docName } from './hub_harness.mjs'
+import { useHarness, waitFor, docName } from './hub_harness.mjs'
+import { openWebrtcProvider } from './webrtc_provider.mjs'
 
-// y-webrtc's client code uses the browser's global WebSocket.
-globalThis.WebSocket ??= WebSocket
-const { WebrtcProvider } = await import('y-webrtc')
 
 // y-webrtc exports only its provider; its crypto module is read from the
 // pinned package by path.
@@ -106,22 +101,7 @@ test('a real y-webrtc peer through the relay: the C++ reads its announce; the C+
   const raw = h.raw(hub.signalUrl)
   await raw.opened
   raw.sendJson({ type: 'subscribe', topics: [room] })
-  const doc = new Y.Doc()
-  const provider = new WebrtcProvider(room, doc, { signaling: [hub.signalUrl], password, peerOpts: { wrtc, config: { iceServers: [] } } }) // no STUN: nothing leaves loopback
-  h.defer(async () => {
-    // y-webrtc's destroy() leaves the signaling connection open; disconnect() closes it.
-    provider.disconnect()
-    provider.destroy()
-    doc.destroy()
-    // Room.disconnect publishes on its BroadcastChannel after unsubscribing
-    // (the publish waits for encryption), which opens the channel again; in
-    // Node an open channel keeps the process alive.
-    await new Promise(resolve => setTimeout(resolve, 200))
-    const none = () => {}
-    bc.subscribe(room, none)
-    bc.unsubscribe(room, none)
-  })
-  await waitFor(() => provider.room, { message: 'the provider\'s room' })
+  const { provider } = await openWebrtcProvider(h, room, hub.signalUrl, password)
   const peerId = provider.room.peerId
 
   /** Every relayed publish so far, as the C++ reads it for `self`. */

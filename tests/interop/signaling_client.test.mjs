@@ -12,16 +12,10 @@ import https from 'node:https'
 import os from 'node:os'
 import readline from 'node:readline'
 import path from 'node:path'
-import * as Y from 'yjs'
-import wrtc from '@roamhq/wrtc'
-import * as bc from 'lib0/broadcastchannel'
 import { WebSocketServer } from 'ws'
-import { useHarness, waitFor, docName, buildDir, WebSocket } from './hub_harness.mjs'
+import { useHarness, waitFor, docName, buildDir } from './hub_harness.mjs'
+import { openWebrtcProvider } from './webrtc_provider.mjs'
 
-// y-webrtc's client code uses the browser's global WebSocket.
-globalThis.WebSocket ??= WebSocket
-
-const { WebrtcProvider } = await import('y-webrtc')
 
 const h = useHarness()
 let hub
@@ -45,18 +39,7 @@ test('the hub\'s signaling client meets a y-webrtc provider in its room, and aga
   const client = startClient(hub.signalUrl, room, password, self)
   await waitFor(() => client.events.some(e => e.event === 'connected'), { message: 'the client connected' })
 
-  const doc = new Y.Doc()
-  const provider = new WebrtcProvider(room, doc, { signaling: [hub.signalUrl], password, peerOpts: { wrtc, config: { iceServers: [] } } })
-  h.defer(async () => {
-    provider.disconnect()
-    provider.destroy()
-    doc.destroy()
-    await new Promise(resolve => setTimeout(resolve, 200))
-    const none = () => {}
-    bc.subscribe(room, none)
-    bc.unsubscribe(room, none)
-  })
-  await waitFor(() => provider.room, { message: 'the provider\'s room' })
+  const { provider } = await openWebrtcProvider(h, room, hub.signalUrl, password)
   const peerId = provider.room.peerId
   const announces = () => client.events.filter(e => e.event === 'announce' && e.from === peerId).length
   await waitFor(() => announces() >= 1, { message: 'the provider\'s announce at the C++ client' })
