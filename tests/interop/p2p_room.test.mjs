@@ -11,7 +11,6 @@ import { Driver, hex, unhex } from './driver_client.mjs'
 import { useHarness, waitFor, docName } from './hub_harness.mjs'
 import { openWebrtcProvider } from './webrtc_provider.mjs'
 
-
 // y-webrtc exports only its provider; its crypto module is read from the
 // pinned package by path.
 const cryptoutils = await import(new URL('./node_modules/y-webrtc/src/crypto.js', import.meta.url))
