@@ -291,4 +291,13 @@ void Awareness::capDeparted() {
   for (size_t i = 0; i < forget; ++i) entries_.erase(gone[i].second);
 }
 
+std::vector<uint8_t> encodeAwarenessEntry(uint64_t client, uint64_t clock, std::string_view stateJson) {
+  lib0::Encoder e;
+  e.writeVarUint(1);
+  e.writeVarUint(client);
+  e.writeVarUint(clock);
+  e.writeVarString(stateJson);
+  return e.take();
+}
+
 }  // namespace roundtable::sync

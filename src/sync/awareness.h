@@ -227,4 +227,9 @@ class Awareness {
   uint64_t nextOrder_ = 0;
 };
 
+// An awareness update that gives one client a state (JSON text, or "null"
+// for a client that leaves): what a peer with a local state of its own (the
+// hub's y-webrtc peer) publishes, renewing it with a higher clock.
+std::vector<uint8_t> encodeAwarenessEntry(uint64_t client, uint64_t clock, std::string_view stateJson);
+
 }  // namespace roundtable::sync

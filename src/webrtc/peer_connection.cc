@@ -282,6 +282,8 @@ void PeerConnection::Impl::adoptChannel(GstWebRTCDataChannel* ch) {
   if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN) channelOpened();
 }
 
+Status PeerConnection::available() { return initGStreamer(); }
+
 Status PeerConnection::create(const PeerOptions& options, Events events, std::unique_ptr<PeerConnection>* out) {
   if (Status s = initGStreamer(); !s.ok()) return s;
   auto impl = std::make_shared<Impl>();

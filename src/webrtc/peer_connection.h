@@ -80,6 +80,9 @@ class PeerConnection {
     std::function<void(std::string reason)> closed;
   };
 
+  // Ok when GStreamer and its WebRTC plugins are there (see create()).
+  static Status available();
+
   // Starts a connection; an initiator emits its offer (through
   // Events::signal) soon after. Fails with FailedPrecondition when
   // GStreamer or its WebRTC plugins (gstreamer1.0-plugins-bad,
