@@ -141,7 +141,19 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     mcp->serve(std::move(stream_), std::move(buffer_), std::move(request), router_, std::move(token_));
     return;
   }
-  auto res = std::make_shared<HttpResponse>(refusal ? std::move(*refusal) : router_->handle(request));
+  if (!refusal) {
+    // The room secret endpoint may answer later, from a room's strand.
+    std::function<void(HttpResponse)> respond = [self = shared_from_this()](HttpResponse answer) {
+      boost::asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+        self->write(std::make_shared<HttpResponse>(std::move(answer)));
+      });
+    };
+    if (router_->handleAsync(request, respond)) return;
+  }
+  write(std::make_shared<HttpResponse>(refusal ? std::move(*refusal) : router_->handle(request)));
+}
+
+void HttpSession::write(std::shared_ptr<HttpResponse> res) {
   bool keepAlive = res->keep_alive();
   response_ = res;
   http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));
