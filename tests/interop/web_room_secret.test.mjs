@@ -1,29 +1,16 @@
 // The web app's rules for which room secret a plan page uses
 // (web/src/collab/roomSecret.ts; docs/p2p.md, "Room secrets"), compiled here
-// with the web app's TypeScript as p2p_framing.test.mjs does: the hub's kept
+// with the web app's TypeScript (web_module.mjs): the hub's kept
 // secret wins, the page's own is offered when the hub has none, and without
 // a reachable hub the page falls back to its link, its memory or a new one.
 //
 //   cd tests/interop && node --test web_room_secret.test.mjs
 
-import { test, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import { importWebModule } from './web_module.mjs'
 
-const webDir = path.resolve(import.meta.dirname, '../../web')
-const ts = createRequire(path.join(webDir, 'package.json'))('typescript')
-const source = fs.readFileSync(path.join(webDir, 'src/collab/roomSecret.ts'), 'utf8')
-const { outputText } = ts.transpileModule(source, {
-  compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }
-})
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'room-secret-'))
-fs.writeFileSync(path.join(tmp, 'roomSecret.mjs'), outputText)
-const { resolveSecret, isRoomSecret } = await import(pathToFileURL(path.join(tmp, 'roomSecret.mjs')))
-after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+const { resolveSecret, isRoomSecret } = await importWebModule('src/collab/roomSecret.ts')
 
 const LINK = 'link-secret-0123456789'
 const HUB = 'hub-kept-secret-0123456789'
