@@ -285,9 +285,17 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
       };
     // Kept in the data directory even with a PostgreSQL store: replicas of a
     // team server do not share them yet (docs/team-server.md).
-    std::unique_ptr<RoomSecrets> secrets;
-    if (Status s = RoomSecrets::open(opts.dataDir / "room-secrets.json", &secrets); !s.ok()) return s;
-    impl->secrets = std::move(secrets);
+    // (A PostgreSQL store leaves the directory to us: made owner-only as SQLite's is.)
+    if (!opts.dataDir.empty()) {
+      std::error_code dirEc;
+      if (!std::filesystem::is_directory(opts.dataDir, dirEc)) {
+        std::filesystem::create_directories(opts.dataDir, dirEc);
+        std::filesystem::permissions(opts.dataDir, std::filesystem::perms::owner_all, dirEc);
+      }
+      std::unique_ptr<RoomSecrets> secrets;
+      if (Status s = RoomSecrets::open(opts.dataDir / "room-secrets.json", &secrets); !s.ok()) return s;
+      impl->secrets = std::move(secrets);
+    }
     impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
                                                 shareableUrl(opts, impl->port), impl->background.get_executor(),
                                                 std::move(shareToken), impl->secrets);
