@@ -7,8 +7,10 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "hub/beast_string.h"
 #include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
+#include "hub/room_secret_api.h"
 #include "hub/router.h"
 #include "hub/websocket_session.h"
 
@@ -81,6 +83,8 @@ void HttpSession::onHeader(beast::error_code ec, size_t bytes) {
   waiting_ = false;
   token_.busy();
   if (ec || parser_->is_done()) return onRead(ec, bytes);
+  // A room secret's body is a few bytes: its limit is read before the body is.
+  if (RoomSecretApi::planIdOf(sv(parser_->get().target()))) parser_->body_limit(RoomSecretApi::kMaxBodyBytes);
   stream_.expires_after(kRequestTimeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
 }

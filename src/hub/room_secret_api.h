@@ -24,7 +24,7 @@ class PlanService;
 
 class RoomSecretApi {
  public:
-  // Largest POST body read; the Router refuses larger ones (413).
+  // Largest POST body read: HttpSession stops reading past it (413).
   static constexpr size_t kMaxBodyBytes = 4096;
 
   // For a target /api/plans/<id>/room-secret (query ignored): the
