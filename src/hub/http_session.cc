@@ -7,8 +7,10 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "hub/beast_string.h"
 #include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
+#include "hub/room_secret_api.h"
 #include "hub/router.h"
 #include "hub/websocket_session.h"
 
@@ -81,6 +83,8 @@ void HttpSession::onHeader(beast::error_code ec, size_t bytes) {
   waiting_ = false;
   token_.busy();
   if (ec || parser_->is_done()) return onRead(ec, bytes);
+  // A room secret's body is a few bytes: its limit is read before the body is.
+  if (RoomSecretApi::planIdOf(sv(parser_->get().target()))) parser_->body_limit(RoomSecretApi::kMaxBodyBytes);
   stream_.expires_after(kRequestTimeout);
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
 }
@@ -141,7 +145,19 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     mcp->serve(std::move(stream_), std::move(buffer_), std::move(request), router_, std::move(token_));
     return;
   }
-  auto res = std::make_shared<HttpResponse>(refusal ? std::move(*refusal) : router_->handle(request));
+  if (!refusal) {
+    // The room secret endpoint may answer later, from a room's strand.
+    std::function<void(HttpResponse)> respond = [self = shared_from_this()](HttpResponse answer) {
+      boost::asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+        self->write(std::make_shared<HttpResponse>(std::move(answer)));
+      });
+    };
+    if (router_->handleAsync(request, respond)) return;
+  }
+  write(std::make_shared<HttpResponse>(refusal ? std::move(*refusal) : router_->handle(request)));
+}
+
+void HttpSession::write(std::shared_ptr<HttpResponse> res) {
   bool keepAlive = res->keep_alive();
   response_ = res;
   http::async_write(stream_, *res, beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), keepAlive));

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "hub/connection_limiter.h"
+#include "hub/shared_body.h"
 
 namespace roundtable::hub {
 
@@ -32,6 +33,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void onHeader(boost::beast::error_code ec, size_t bytes);
   void onRead(boost::beast::error_code ec, size_t bytes);
   void onWrite(bool keepAlive, boost::beast::error_code ec, size_t bytes);
+  // Sends `res` (on the session's strand), then reads the next request if it keeps the connection.
+  void write(std::shared_ptr<boost::beast::http::response<SharedBody>> res);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -23,6 +23,7 @@
 #include "hub/metrics.h"
 #include "hub/plan_service.h"
 #include "hub/room.h"
+#include "hub/room_secrets.h"
 #include "hub/access.h"
 #include "hub/router.h"
 #include "hub/session_timers.h"
@@ -94,6 +95,9 @@ struct Hub::Impl {
   std::shared_ptr<RoomRegistry> rooms;
   std::shared_ptr<SignalingRelay> signaling;
   std::shared_ptr<ConnectionLimiter> limiter;
+  // Each plan's WebRTC room secret (DATA/room-secrets.json); null without
+  // documents. Shared: the hub's own y-webrtc peer holds it too.
+  std::shared_ptr<RoomSecrets> secrets;
   std::shared_ptr<PlanService> plans;
   std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
@@ -279,9 +283,22 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
       shareToken = [access, ttl = opts.shareTokenTtl](const std::string& planId) {
         return access->reviewerToken(planId, ttl);
       };
+    // Kept in the data directory even with a PostgreSQL store: replicas of a
+    // team server do not share them yet (docs/team-server.md).
+    // (A PostgreSQL store leaves the directory to us: made owner-only as SQLite's is.)
+    if (!opts.dataDir.empty()) {
+      std::error_code dirEc;
+      if (!std::filesystem::is_directory(opts.dataDir, dirEc)) {
+        std::filesystem::create_directories(opts.dataDir, dirEc);
+        std::filesystem::permissions(opts.dataDir, std::filesystem::perms::owner_all, dirEc);
+      }
+      std::unique_ptr<RoomSecrets> secrets;
+      if (Status s = RoomSecrets::open(opts.dataDir / "room-secrets.json", &secrets); !s.ok()) return s;
+      impl->secrets = std::move(secrets);
+    }
     impl->plans = std::make_shared<PlanService>(impl->rooms, impl->ioc.get_executor(), localUrl(opts, impl->port),
                                                 shareableUrl(opts, impl->port), impl->background.get_executor(),
-                                                std::move(shareToken));
+                                                std::move(shareToken), impl->secrets);
     impl->plans->start();
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();
@@ -289,7 +306,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
                                                         impl->store.get(), impl->limiter, impl->mcp,
-                                                        &impl->sessionTimers, access});
+                                                        &impl->sessionTimers, access, impl->secrets, impl->plans});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }

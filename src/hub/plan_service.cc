@@ -5,8 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <chrono>
 #include <random>
@@ -16,6 +14,7 @@
 #include "plan/plan_index.h"
 #include "plan/revisions.h"
 #include "plan/markdown_parser.h"
+#include "hub/room_secrets.h"
 
 namespace roundtable::hub {
 
@@ -36,30 +35,17 @@ mcp::Feedback feedbackOf(RoomCore& core, const plan::PlanMetadata& metadata) {
   return mcp::Feedback{metadata, plan::planFeedback(core.doc())};
 }
 
-// 18 random bytes in base64url, as the web app makes a room secret.
-std::string newRoomSecret() {
-  unsigned char bytes[18];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    std::random_device rd;  // the kernel's entropy too, should OpenSSL's generator fail
-    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
-  }
-  // 18 bytes: 24 base64 characters, no padding; then the URL-safe alphabet.
-  unsigned char base64[4 * sizeof bytes / 3 + 1];
-  int length = EVP_EncodeBlock(base64, bytes, sizeof bytes);
-  std::string s(reinterpret_cast<const char*>(base64), static_cast<size_t>(length));
-  for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return s;
-}
-
 }  // namespace
 
 PlanService::PlanService(std::shared_ptr<RoomRegistry> rooms, asio::any_io_executor executor, std::string liveUrl,
-                         std::string snapshotBaseUrl, asio::any_io_executor converter, ShareToken shareToken)
+                         std::string snapshotBaseUrl, asio::any_io_executor converter, ShareToken shareToken,
+                         std::shared_ptr<RoomSecrets> secrets)
     : rooms_(std::move(rooms)),
       executor_(std::move(executor)),
       liveUrl_(std::move(liveUrl)),
       snapshotBaseUrl_(std::move(snapshotBaseUrl)),
       shareToken_(std::move(shareToken)),
+      secrets_(std::move(secrets)),
       converter_(std::move(converter)) {}
 
 void PlanService::start() {
@@ -109,11 +95,14 @@ void PlanService::createPlan(mcp::NewPlan request, mcp::Reply<mcp::CreatedPlan> 
     if (Status s = plan::createPlanContent(draft, metadata, content, &blocks); !s.ok()) return reply({s});
     auto result = std::make_shared<mcp::Outcome<mcp::CreatedPlan>>();
     // The WebRTC room secret (web/src/collab/share.ts reads it from the
-    // fragment): the author's page and the reviewers' share link carry the
-    // same one, so they meet in one room. It is never stored.
+    // fragment): the author's page, the reviewers' share link and the hub's
+    // own peer name the same room, the one the hub keeps for the plan.
     // With access control, the reviewer's token travels in the fragment too:
     // browsers send neither the fragment to the server nor it in Referer.
-    std::string fragment = "#k=" + newRoomSecret();
+    std::string secret;
+    Status made = self->secrets_ ? self->secrets_->ensure(metadata.id, &secret) : RoomSecrets::newSecret(&secret);
+    if (!made.ok()) return reply({made});
+    std::string fragment = "#k=" + secret;
     if (self->shareToken_) fragment += "&access_token=" + self->shareToken_(metadata.id);
     result->value = {metadata.id, self->liveUrl_ + "/plan/" + metadata.id + fragment,
                      self->snapshotBaseUrl_ + "/plan/" + metadata.id + fragment,
@@ -168,6 +157,14 @@ bool PlanService::convert(std::function<void(std::shared_ptr<PlanService>)> job)
 Status PlanService::convertersBusy() {
   return Status::ResourceExhausted("the hub is converting " + std::to_string(kMaxQueuedConversions) +
                                    " plans already; try again in a moment");
+}
+
+void PlanService::planExists(const std::string& planId, std::function<void(bool)> done) {
+  if (planId == plan::kIndexDocName) return done(false);
+  rooms_->acquire(planId)->withCore([done = std::move(done)](RoomCore* core) {
+    done(core && plan::readMetadata(core->doc()).has_value());
+    return RoomEffects{};
+  });
 }
 
 void PlanService::listPlans(std::string status, mcp::Reply<std::vector<plan::PlanSummary>> reply) {

@@ -21,6 +21,8 @@
 
 namespace roundtable::hub {
 
+class RoomSecrets;
+
 class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this<PlanService> {
  public:
   // `liveUrl`: where the author opens live plans, e.g. http://127.0.0.1:4141;
@@ -28,9 +30,16 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   // `converter`: where markdown is converted into new plans (a thread of its own).
   // `shareToken`: the access token a new plan's links carry for it (put in
   // their fragment as access_token); null when the hub has no access control.
+  // `secrets`: where each plan's room secret is kept (create_plan's links carry
+  // it as #k=); null: a new secret per link, kept nowhere.
   using ShareToken = std::function<std::string(const std::string& planId)>;
   PlanService(std::shared_ptr<RoomRegistry> rooms, boost::asio::any_io_executor executor, std::string liveUrl,
-              std::string snapshotBaseUrl, boost::asio::any_io_executor converter, ShareToken shareToken = nullptr);
+              std::string snapshotBaseUrl, boost::asio::any_io_executor converter, ShareToken shareToken = nullptr,
+              std::shared_ptr<RoomSecrets> secrets = nullptr);
+
+  // Calls `done` (on the plan's strand) with whether `planId` is a plan
+  // document the hub has: loading it if need be.
+  void planExists(const std::string& planId, std::function<void(bool)> done);
 
   // Registers the index keeper with the registry; call before serving.
   void start();
@@ -68,6 +77,7 @@ class PlanService : public mcp::PlanBackend, public std::enable_shared_from_this
   const std::string liveUrl_;
   const std::string snapshotBaseUrl_;
   const ShareToken shareToken_;
+  const std::shared_ptr<RoomSecrets> secrets_;
   std::mutex mutex_;
   std::unordered_map<std::string, plan::PlanSummary> indexed_;  // what the index was last given, by plan id
   std::atomic<uint64_t> nextWatcherId_{1};

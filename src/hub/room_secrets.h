@@ -43,6 +43,14 @@ class RoomSecrets {
   // A room secret as the web app makes and accepts one (share.ts
   // secretFromHash): 16 to 128 characters of [A-Za-z0-9_-].
   static bool valid(std::string_view secret);
+  // A plan id that may have a secret: a name the hub accepts for a document
+  // (1 to 1024 bytes of UTF-8, no NUL), not the plan index's.
+  static bool validPlanId(std::string_view planId);
+  // A new random secret: 18 bytes from OpenSSL's RAND_bytes in base64url
+  // without padding (24 characters). Internal if OpenSSL has no randomness.
+  static Status newSecret(std::string* out);
+  // Largest file open() reads; a larger one is refused as not this class's.
+  static constexpr size_t kMaxFileBytes = 64u << 20;
 
   // The plan's secret, if it has one.
   std::optional<std::string> get(const std::string& planId) const;

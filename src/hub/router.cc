@@ -11,6 +11,8 @@
 #include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
 #include "hub/room.h"
+#include "hub/room_secret_api.h"
+#include "hub/room_secrets.h"
 #include "hub/signaling.h"
 #include "hub/turn_credentials.h"
 #include "hub/url.h"
@@ -94,7 +96,10 @@ HttpResponse makeResponse(const HttpRequest& request, http::status status, std::
   return res;
 }
 
-Router::Router(Parts parts) : parts_(std::move(parts)), policy_(*parts_.options, parts_.port), web_([&] {
+Router::Router(Parts parts)
+    : parts_(std::move(parts)),
+      roomSecretApi_(parts_.secrets ? std::make_shared<const RoomSecretApi>(parts_.secrets, parts_.plans) : nullptr),
+      policy_(*parts_.options, parts_.port), web_([&] {
   if (!parts_.options->serveWeb) return std::filesystem::path();
   return parts_.options->webDir;
 }()) {}
@@ -243,6 +248,59 @@ Router::Upgrade Router::upgrade(const HttpRequest& request) {
   }
   up.refusal = makeResponse(request, http::status::not_found, "text/plain; charset=utf-8", "no such endpoint\n");
   return up;
+}
+
+bool Router::handleAsync(const HttpRequest& request, std::function<void(HttpResponse)>& respond) {
+  auto planId = RoomSecretApi::planIdOf(sv(request.target()));
+  if (!planId) return false;
+  metrics().httpRequestsTotal++;
+  auto text = [&](http::status status, std::string body) {
+    respond(makeResponse(request, status, "text/plain; charset=utf-8", std::move(body)));
+  };
+  if (auto refusal = checkPolicy(request, false)) {
+    respond(std::move(*refusal));
+    return true;
+  }
+  // A room secret is for the hub's own pages. Browsers say where a request
+  // comes from in Sec-Fetch-Site even when they send no Origin (a GET).
+  std::string_view site = sv(request["Sec-Fetch-Site"]);
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    metrics().forbiddenTotal++;
+    spdlog::warn("refused {} {}: Sec-Fetch-Site '{}'", std::string(request.method_string()),
+                 std::string(targetPath(sv(request.target()))), std::string(site));
+    text(http::status::forbidden, "forbidden: a room secret is for this hub's own pages\n");
+    return true;
+  }
+  // A public relay without documents keeps no secrets.
+  if (!roomSecretApi_) {
+    text(http::status::not_found, "no such endpoint\n");
+    return true;
+  }
+  bool post = request.method() == http::verb::post;
+  if (!post && request.method() != http::verb::get) {
+    auto res = makeResponse(request, http::status::method_not_allowed, "text/plain; charset=utf-8",
+                            "method not allowed\n");
+    res.set(http::field::allow, "GET, POST");
+    respond(std::move(res));
+    return true;
+  }
+  if (!RoomSecrets::validPlanId(*planId)) {
+    text(http::status::bad_request, "bad plan id\n");
+    return true;
+  }
+  auth::Claims claims;
+  if (auto refusal = authorize(request, post ? auth::Scope::kReview : auth::Scope::kRead, std::string_view(*planId),
+                               &claims)) {
+    respond(std::move(*refusal));
+    return true;
+  }
+  if (post && request.body().size() > RoomSecretApi::kMaxBodyBytes) {
+    metrics().limitRefusals++;
+    text(http::status::payload_too_large, "request too large\n");
+    return true;
+  }
+  roomSecretApi_->serve(request, *planId, std::move(respond));
+  return true;
 }
 
 HttpResponse Router::handle(const HttpRequest& request) {

@@ -5,6 +5,7 @@
 //   WebSocket /yjs/<docName>                  a document room (y-websocket)
 //   WebSocket / and /signal                   the y-webrtc signaling relay (alone: any path)
 //   POST/GET/DELETE /mcp                      MCP over Streamable HTTP (McpEndpoint)
+//   GET/POST /api/plans/<id>/room-secret      the plan's WebRTC room secret (RoomSecretApi)
 //
 // Every request first passes the RequestPolicy (Host, Origin); refusals are 403.
 // Then, when the hub has a token secret, AccessControl (docs/hub.md, "Access
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +37,9 @@ class SignalingRelay;
 class ConnectionLimiter;
 class McpEndpoint;
 class AccessControl;
+class RoomSecrets;
+class RoomSecretApi;
+class PlanService;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<SharedBody>;
@@ -51,10 +56,17 @@ class Router {
     std::shared_ptr<McpEndpoint> mcp;           // null: no /mcp
     SessionTimers* sessionTimers;
     std::shared_ptr<const AccessControl> access;  // null: none
+    std::shared_ptr<RoomSecrets> secrets;         // null: no /api/plans/<id>/room-secret
+    std::shared_ptr<PlanService> plans;           // null: any plan id may adopt a secret
   };
   explicit Router(Parts parts);
 
   HttpResponse handle(const HttpRequest& request);
+
+  // For a request to /api/plans/<id>/room-secret: true, and `respond` is
+  // called exactly once, perhaps later and on another thread, with the
+  // answer. False, with `respond` untouched, for every other path.
+  bool handleAsync(const HttpRequest& request, std::function<void(HttpResponse)>& respond);
 
   // For an upgrade request: the endpoint to attach, or a refusal response.
   struct Upgrade {
@@ -93,6 +105,7 @@ class Router {
   std::optional<HttpResponse> authorizeMcp(const HttpRequest& request) const;
 
   Parts parts_;
+  std::shared_ptr<const RoomSecretApi> roomSecretApi_;  // null without secrets
   RequestPolicy policy_;
   StaticFiles web_;
 };

@@ -12,25 +12,12 @@
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import { Driver, hex, unhex } from './driver_client.mjs'
+import { importWebModule } from './web_module.mjs'
 
-// Node 20 cannot strip types itself: the web app's TypeScript compiles the
-// module (it imports nothing) into a temporary .mjs.
-const webDir = path.resolve(import.meta.dirname, '../../web')
-const ts = createRequire(path.join(webDir, 'package.json'))('typescript')
-const source = fs.readFileSync(path.join(webDir, 'src/collab/p2pFraming.ts'), 'utf8')
-const { outputText } = ts.transpileModule(source, {
-  compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }
-})
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-framing-'))
-fs.writeFileSync(path.join(tmp, 'p2pFraming.mjs'), outputText)
-const web = await import(pathToFileURL(path.join(tmp, 'p2pFraming.mjs')))
-after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+// Node 20 cannot strip types itself: web_module.mjs compiles the module
+// (it imports nothing) with the web app's TypeScript.
+const web = await importWebModule('src/collab/p2pFraming.ts')
 
 const driver = new Driver('roundtable_p2p_driver', { statusErrors: true })
 after(() => driver.close())

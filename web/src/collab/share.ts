@@ -1,10 +1,18 @@
-// The WebRTC room secret. It travels only in URL fragments (never sent to a
-// server) and in this browser's localStorage; y-webrtc derives the room's
-// encryption key from it, so the signaling relay sees only ciphertext.
+// The WebRTC room secret. It travels in URL fragments (never sent to a server
+// in a request line) and in this browser's localStorage, and the hub with
+// documents keeps one per plan for its own pages (GET and POST
+// /api/plans/<id>/room-secret; the rules are roomSecret.ts's). y-webrtc
+// derives the room's encryption key from it, so the signaling relay sees only
+// ciphertext.
 
-import { shareableToken } from '../api/accessToken'
+import { authHeaders, shareableToken } from '../api/accessToken'
+import type { RuntimeConfig } from '../api/config'
+import { isRoomSecret, resolveSecret, type HubAnswer } from './roomSecret'
 
 const storageKey = (planId: string) => `roundtable:room-secret:${planId}`
+
+/** How long the page waits for the hub's answer before it falls back to its own secret. */
+const HUB_TIMEOUT_MS = 3000
 
 export const roomName = (planId: string): string => `roundtable-${planId}`
 
@@ -15,26 +23,53 @@ const newSecret = (): string => {
 
 /** The secret in a URL fragment such as `#k=...`, if any. */
 export const secretFromHash = (hash: string): string | null => {
-  const params = new URLSearchParams(hash.replace(/^#/, ''))
-  const k = params.get('k')
-  return k && /^[A-Za-z0-9_-]{16,128}$/.test(k) ? k : null
+  const k = new URLSearchParams(hash.replace(/^#/, '')).get('k')
+  return isRoomSecret(k) ? k : null
+}
+
+/** One request to the hub's room-secret endpoint, as a HubAnswer. */
+const askHub = async (planId: string, offer: string | null): Promise<HubAnswer> => {
+  const ctrl = new AbortController()
+  const timer = setTimeout(() => ctrl.abort(), HUB_TIMEOUT_MS)
+  try {
+    const res = await fetch(`/api/plans/${encodeURIComponent(planId)}/room-secret`, {
+      method: offer ? 'POST' : 'GET',
+      cache: 'no-store',
+      signal: ctrl.signal,
+      headers: { ...authHeaders(), ...(offer ? { 'Content-Type': 'application/json' } : {}) },
+      body: offer ? JSON.stringify({ secret: offer }) : undefined,
+    })
+    if (res.status === 404) return { kind: 'none' }
+    if (!res.ok) return { kind: 'unreachable' }
+    const body: unknown = await res.json()
+    const secret = (body as { secret?: unknown } | null)?.secret
+    return isRoomSecret(secret) ? { kind: 'secret', secret } : { kind: 'unreachable' }
+  } catch {
+    return { kind: 'unreachable' }
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
- * The plan's room secret: from the link that opened it, else the one this
- * browser used before, else a new one. It is remembered and put back in the
- * address bar, so a reload stays in the same room.
+ * The plan's room secret (roomSecret.ts's rules, with the hub when this page
+ * came from a hub with documents). It is remembered and put in the address
+ * bar, so a reload stays in the same room and the address is a working link.
  */
-export const resolveRoomSecret = (planId: string): string => {
-  let secret = secretFromHash(window.location.hash)
-  if (!secret) {
-    try {
-      secret = localStorage.getItem(storageKey(planId))
-    } catch {
-      secret = null
-    }
-  }
-  secret ??= newSecret()
+export const resolveRoomSecret = async (planId: string, config: RuntimeConfig): Promise<string> => {
+  const secret = await resolveSecret({
+    fromLink: secretFromHash(window.location.hash),
+    remembered: () => {
+      try {
+        const kept = localStorage.getItem(storageKey(planId))
+        return isRoomSecret(kept) ? kept : null
+      } catch {
+        return null
+      }
+    },
+    newSecret,
+    hub: config.documents ? { get: () => askHub(planId, null), offer: s => askHub(planId, s) } : null,
+  })
   try {
     localStorage.setItem(storageKey(planId), secret)
   } catch {

@@ -45,8 +45,23 @@ export const PlanPage = ({
   me: Identity
   theme: 'light' | 'dark'
 }) => {
-  const secret = useMemo(() => resolveRoomSecret(planId), [planId])
-  const options = useMemo(() => ({ config, webrtc: { room: roomName(planId), password: secret } }), [config, planId, secret])
+  // The room secret comes from the hub (or the link, or this browser): the
+  // hub's WebSocket syncs meanwhile, WebRTC waits for it.
+  const [resolved, setResolved] = useState<{ planId: string; secret: string } | null>(null)
+  useEffect(() => {
+    let current = true
+    void resolveRoomSecret(planId, config).then(secret => {
+      if (current) setResolved({ planId, secret })
+    })
+    return () => {
+      current = false
+    }
+  }, [planId, config])
+  const secret = resolved?.planId === planId ? resolved.secret : null
+  const options = useMemo(
+    () => ({ config, webrtc: secret ? { room: roomName(planId), password: secret } : undefined }),
+    [config, planId, secret],
+  )
   const session = useDocSession(planId, options)
   const state = useSessionState(session)
   const doc = session?.doc ?? null
@@ -129,7 +144,7 @@ export const PlanPage = ({
         }
         actions={
           <>
-            <ShareButton planId={planId} secret={secret} publicUrl={config.publicUrl} />
+            {secret && <ShareButton planId={planId} secret={secret} publicUrl={config.publicUrl} />}
             {!isReadOnlyToken() && <ReviewActions doc={session.doc} meta={meta} me={me} openThreads={threadCount.open} />}
           </>
         }
