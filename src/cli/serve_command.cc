@@ -32,6 +32,7 @@ struct ServeFlags {
   std::string fsync = "background";
   std::string store = "sqlite";
   std::string bus;
+  bool noP2p = false;
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
   std::string tokenSecretFile;
@@ -284,7 +285,23 @@ void addServeCommand(CLI::App& app) {
                   "redis://host[:port] or unix:///path/to/redis.sock: replicas of a team server. Hubs sharing one "
                   "--store postgres:// database relay each other's edits and presence through this Redis server "
                   "(Redis only carries news; the documents stay in PostgreSQL)");
-  cmd->callback([f] { throw CLI::RuntimeError(runHub(*f, /*documents=*/true)); });
+  cmd->add_flag("--no-p2p", f->noP2p,
+                "Do not join plans' WebRTC rooms: remote reviewers then reach plans only through an author's open "
+                "browser (docs/p2p.md)");
+  cmd->add_option("--p2p-max-rooms", f->options.p2pMaxRooms, "WebRTC rooms the hub joins at most, newest plans first")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--p2p-max-peers", f->options.p2pMaxPeers, "WebRTC connections per room at most")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--p2p-recent-days", f->options.p2pRecentDays,
+                  "Besides plans pending review, join the rooms of plans changed within this many days")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([f] {
+    if (f->noP2p) f->options.p2p = false;
+    throw CLI::RuntimeError(runHub(*f, /*documents=*/true));
+  });
 }
 
 void addSignalCommand(CLI::App& app) {

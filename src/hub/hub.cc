@@ -5,8 +5,11 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,6 +21,7 @@
 
 #include "hub/connection_limiter.h"
 #include "hub/http_session.h"
+#include "hub/hub_peer.h"
 #include "hub/log_throttle.h"
 #include "hub/mcp_endpoint.h"
 #include "hub/metrics.h"
@@ -27,6 +31,7 @@
 #include "hub/access.h"
 #include "hub/router.h"
 #include "hub/session_timers.h"
+#include "hub/url.h"
 #include "hub/signaling.h"
 #include "mcp/plan_tools.h"
 #include "store/store.h"
@@ -99,6 +104,9 @@ struct Hub::Impl {
   // documents. Shared: the hub's own y-webrtc peer holds it too.
   std::shared_ptr<RoomSecrets> secrets;
   std::shared_ptr<PlanService> plans;
+  // The hub's own y-webrtc peer (--no-p2p: none); its client side of TLS.
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::shared_ptr<HubPeer> peer;
   std::shared_ptr<McpEndpoint> mcp;
   std::shared_ptr<Router> router;
   // Work that must not hold an io thread, one job at a time: create_plan's
@@ -186,6 +194,8 @@ struct Hub::Impl {
     unloadedAtLastTrim = unloaded;
   }
 
+  Status startPeer();
+
   void shutdown() {
     boost::system::error_code ec;
     acceptor.close(ec);
@@ -196,6 +206,51 @@ struct Hub::Impl {
     ioc.stop();
   }
 };
+
+namespace {
+
+// For the hub's awareness entry: the agent's machine, as reviewers know it.
+std::string machineName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "the author's machine";
+  return name;
+}
+
+}  // namespace
+
+Status Hub::Impl::startPeer() {
+  Impl& impl = *this;
+  if (!options.p2p || !impl.secrets) return Status::Ok();
+  HubPeerOptions peerOptions;
+  for (const auto& url : options.signalingUrls) peerOptions.relays.push_back(url);
+  if (std::string site = signalingUrlOf(options.publicUrl); !site.empty() &&
+      std::find(peerOptions.relays.begin(), peerOptions.relays.end(), site) == peerOptions.relays.end())
+    peerOptions.relays.push_back(site);
+  if (peerOptions.relays.empty()) {
+    spdlog::info("webrtc: no signaling relay configured (publicUrl or signaling); the hub joins no WebRTC rooms");
+    return Status::Ok();
+  }
+  peerOptions.iceServers = options.iceServers;
+  peerOptions.turnRestServers = options.turnRestServers;
+  peerOptions.maxRooms = options.p2pMaxRooms;
+  peerOptions.maxPeersPerRoom = options.p2pMaxPeers;
+  peerOptions.recent = std::chrono::hours(24) * options.p2pRecentDays;
+  peerOptions.name = machineName();
+  peerOptions.session.maxMessageBytes = options.maxMessageBytes;
+  peerOptions.session.maxQueuedBytes = options.maxQueuedBytes;
+  impl.tls.set_default_verify_paths();  // SSL_CERT_FILE / SSL_CERT_DIR are honoured
+  std::vector<std::string> relays = peerOptions.relays;
+  Status s = HubPeer::create(impl.ioc, impl.tls, impl.rooms, impl.secrets, std::move(peerOptions), &impl.peer);
+  if (s.code() == StatusCode::kFailedPrecondition) {
+    // No GStreamer WebRTC plugins: the hub still serves; reviewers need the author's browser.
+    spdlog::warn("webrtc: the hub cannot join WebRTC rooms: {}", s.message());
+    return Status::Ok();
+  }
+  if (!s.ok()) return s;
+  impl.peer->start();
+  spdlog::info("webrtc: the hub joins the rooms of plans under review through {}", fmt::join(relays, ", "));
+  return Status::Ok();
+}
 
 Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -300,6 +355,7 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
                                                 shareableUrl(opts, impl->port), impl->background.get_executor(),
                                                 std::move(shareToken), impl->secrets);
     impl->plans->start();
+    if (Status s = impl->startPeer(); !s.ok()) return s;
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();
     impl->mcp = std::make_shared<McpEndpoint>(mcp::makePlanTools(impl->plans, toolLimits));
@@ -329,6 +385,18 @@ void Hub::run() {
   for (int i = 1; i < std::max(1, impl.options.threads); ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : threads) t.join();
+  if (impl.peer) {
+    // The peer's connections end on the io_context: run it once more while
+    // they do (the listener is closed; nothing new arrives).
+    impl.ioc.restart();
+    std::thread drive([&impl] {
+      auto guard = asio::make_work_guard(impl.ioc);
+      impl.ioc.run();
+    });
+    impl.peer->stop();
+    impl.ioc.stop();
+    drive.join();
+  }
   if (impl.store) impl.store->flush();
   spdlog::info("stopped");
 }

@@ -85,6 +85,14 @@ struct HubOptions {
   std::vector<IceServer> iceServers;
   std::vector<TurnRestServer> turnRestServers;
   std::string publicUrl;                   // where share links point (docs/p2p.md)
+
+  // The hub's own y-webrtc peer (docs/p2p.md, "The hub's own peer"): it joins
+  // the rooms of plans under review, or changed within p2pRecentDays, through
+  // the relays of signalingUrls and publicUrl, when there are any.
+  bool p2p = true;
+  size_t p2pMaxRooms = 100;
+  size_t p2pMaxPeers = 20;  // per room
+  int p2pRecentDays = 14;
 };
 
 }  // namespace roundtable::hub

@@ -138,7 +138,7 @@ struct JoinedRoom {
       : planId(std::move(planId)),
         topic(topicOf(this->planId)),
         secret(std::move(secret)),
-        membership(randomUuid(), {.maxConns = maxConns}) {}
+        membership(randomUuid(), {.maxConns = maxConns, .initiate = false}) {}
   const std::string planId;
   const std::string topic;
   const std::string secret;
@@ -147,6 +147,8 @@ struct JoinedRoom {
   std::unordered_map<std::string, std::shared_ptr<PeerSession>> sessions;  // by remote peer id
   std::unordered_map<std::string, size_t> relayOf;  // the relay a peer was last heard through
   size_t open = 0;                                  // sessions whose channel opened
+  std::chrono::steady_clock::time_point lastAnnounce{};
+  bool announceScheduled = false;
   // The hub's awareness entry, while a session is open.
   std::shared_ptr<PresenceConnection> presence;
   std::shared_ptr<Room> presenceRoom;
@@ -207,6 +209,10 @@ struct HubPeer::Impl : std::enable_shared_from_this<HubPeer::Impl> {
   void join(const std::string& planId, const std::string& secret);
   void leave(JoinedRoom& room);
   void announce(JoinedRoom& room, std::optional<size_t> onlyRelay = std::nullopt);
+  // Announces now, or once a second has passed since the last announce: an
+  // announce answers every peer's announce, and a peer must not make the hub
+  // flood the room.
+  void scheduleAnnounce(JoinedRoom& room);
   void onRelayConnected(size_t relay);
   void onRelayMessage(size_t relay, const std::string& text);
   std::shared_ptr<PeerSession> connect(JoinedRoom& room, const std::string& peer, bool initiator);
@@ -301,9 +307,26 @@ void HubPeer::Impl::leave(JoinedRoom& room) {
 
 void HubPeer::Impl::announce(JoinedRoom& room, std::optional<size_t> onlyRelay) {
   if (!room.key || room.membership.size() >= options.maxPeersPerRoom) return;
+  if (!onlyRelay) room.lastAnnounce = std::chrono::steady_clock::now();
   std::string message = p2p::publishMessage(*room.key, room.topic, p2p::RoomSignal::announce(room.membership.self()));
   for (size_t i = 0; i < relays.size(); ++i)
     if (!onlyRelay || *onlyRelay == i) relays[i]->publish(message);
+}
+
+void HubPeer::Impl::scheduleAnnounce(JoinedRoom& room) {
+  constexpr auto kInterval = std::chrono::seconds(1);
+  if (std::chrono::steady_clock::now() - room.lastAnnounce >= kInterval) return announce(room);
+  if (room.announceScheduled) return;
+  room.announceScheduled = true;
+  auto timer = std::make_shared<asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                           asio::wait_traits<std::chrono::steady_clock>, Strand>>(
+      strand, room.lastAnnounce + kInterval);
+  timer->async_wait([self = shared_from_this(), topic = room.topic, timer](boost::system::error_code) {
+    JoinedRoom* room = self->roomOf(topic);
+    if (!room || self->stopped) return;
+    room->announceScheduled = false;
+    self->announce(*room);
+  });
 }
 
 void HubPeer::Impl::onRelayConnected(size_t relay) {
@@ -333,6 +356,12 @@ void HubPeer::Impl::onRelayMessage(size_t relay, const std::string& text) {
   }
   for (auto& action : room->membership.onRoomSignal(*signal)) {
     using Kind = p2p::RoomMembership::Action::Kind;
+    if (action.kind == Kind::kAnnounce) {
+      // The hub never offers (see MembershipOptions::initiate): it announces
+      // back, and the peer that announced makes the offer.
+      scheduleAnnounce(*room);
+      continue;
+    }
     if (action.kind == Kind::kReplace) {
       if (auto it = room->sessions.find(action.peer); it != room->sessions.end()) {
         auto old = std::move(it->second);
@@ -443,7 +472,7 @@ void HubPeer::Impl::sessionEnded(const std::shared_ptr<PeerSession>& session, co
     room->presence.reset();
     room->presenceRoom.reset();
   }
-  if (!stopped) announce(*room);  // as y-webrtc does when a connection closes
+  if (!stopped) scheduleAnnounce(*room);  // as y-webrtc does when a connection closes
 }
 
 void HubPeer::Impl::publishPresence(JoinedRoom& room) {

@@ -351,17 +351,6 @@ HttpResponse Router::handle(const HttpRequest& request) {
   return res;
 }
 
-namespace {
-
-// "https://review.example.com/x" -> "wss://review.example.com/signal".
-std::string signalingUrlOf(std::string_view siteUrl) {
-  std::string_view authority = urlAuthority(siteUrl);
-  if (authority.empty()) return {};
-  return std::string(siteUrl.starts_with("https://") ? "wss://" : "ws://") + std::string(authority) + "/signal";
-}
-
-}  // namespace
-
 HttpResponse Router::configJson(const HttpRequest& request) const {
   const HubOptions& options = *parts_.options;
   nlohmann::ordered_json config;

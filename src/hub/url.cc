@@ -34,4 +34,10 @@ std::optional<std::string> percentDecode(std::string_view in) {
   return out;
 }
 
+std::string signalingUrlOf(std::string_view siteUrl) {
+  std::string_view authority = urlAuthority(siteUrl);
+  if (authority.empty()) return {};
+  return std::string(siteUrl.starts_with("https://") ? "wss://" : "ws://") + std::string(authority) + "/signal";
+}
+
 }  // namespace roundtable::hub

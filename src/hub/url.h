@@ -15,4 +15,9 @@ std::string_view urlAuthority(std::string_view url);
 // "%2Fa%20b" -> "/a b"; nothing on a malformed escape.
 std::optional<std::string> percentDecode(std::string_view in);
 
+// The signaling relay of a review site: "https://review.example.com/x" ->
+// "wss://review.example.com/signal" (ws:// for http://); empty when the URL
+// has no authority.
+std::string signalingUrlOf(std::string_view siteUrl);
+
 }  // namespace roundtable::hub

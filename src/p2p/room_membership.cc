@@ -21,6 +21,11 @@ std::vector<RoomMembership::Action> RoomMembership::onRoomSignal(const RoomSigna
   std::vector<Action> actions;
   if (m.from == self_ || m.from.empty()) return actions;
   if (m.type == RoomSignal::Type::kAnnounce) {
+    if (!options_.initiate) {
+      if (conns_.size() < options_.maxConns && !conns_.count(m.from))
+        actions.push_back({Action::kAnnounce, m.from, false, lib0::Value()});
+      return actions;
+    }
     if (conns_.size() < options_.maxConns && conns_.emplace(m.from, Conn{.initiator = true}).second)
       actions.push_back({Action::kConnect, m.from, true, lib0::Value()});
     return actions;

@@ -10,6 +10,7 @@
 //     case Action::kDeliver: hand a.signal to a.peer's connection
 //     case Action::kReplace: close a.peer's connection, make a non-initiator
 //                            one, hand it a.signal (the remote offer won)
+//     case Action::kAnnounce: announce ourselves in the room (initiate: false)
 //   }
 //   room.signalToken(peer, now)  // the glare token for our signals to peer
 //   room.closed(peer)            // the connection to peer ended
@@ -39,12 +40,19 @@ struct MembershipOptions {
   // Connections at most in this room (y-webrtc's maxConns: 20 to 34 in a
   // browser); announces beyond it are not answered.
   size_t maxConns = 20;
+  // y-webrtc initiates toward whoever announces. false: answer an announce
+  // with an announce of our own (Action::kAnnounce), so that the other peer
+  // makes the offer and both sides never offer at once. Glare is resolved by
+  // the side with the smaller token answering the other's offer on its own
+  // initiating connection, which needs the implicit rollback of browsers;
+  // webrtcbin has none, and neither do some WebRTC stacks in Node.
+  bool initiate = true;
 };
 
 class RoomMembership {
  public:
   struct Action {
-    enum Kind { kConnect, kDeliver, kReplace };
+    enum Kind { kConnect, kDeliver, kReplace, kAnnounce };
     Kind kind;
     std::string peer;
     bool initiator = false;  // kConnect

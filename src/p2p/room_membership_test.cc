@@ -35,6 +35,23 @@ TEST(RoomMembership, AnAnnounceIsAnsweredWithAnOfferOnce) {
   EXPECT_TRUE(room.onRoomSignal(RoomSignal::announce("hub")).empty()) << "our own announce, relayed back";
 }
 
+TEST(RoomMembership, AnAnswerOnlyPeerAnnouncesBackAndAnswersTheOfferThatFollows) {
+  RoomMembership room("hub", {.maxConns = 1, .initiate = false});
+  auto a = room.onRoomSignal(RoomSignal::announce("browser"));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].kind, Action::kAnnounce);
+  EXPECT_EQ(room.size(), 0u) << "no connection until the browser offers";
+  a = room.onRoomSignal(RoomSignal::signalTo("browser", "hub", 7.25, sdp("offer")));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].kind, Action::kConnect);
+  EXPECT_FALSE(a[0].initiator);
+  // Connected (and at the limit): announces are not answered.
+  EXPECT_TRUE(room.onRoomSignal(RoomSignal::announce("browser")).empty());
+  EXPECT_TRUE(room.onRoomSignal(RoomSignal::announce("other")).empty());
+  room.closed("browser");
+  EXPECT_EQ(room.onRoomSignal(RoomSignal::announce("other")).size(), 1u);
+}
+
 TEST(RoomMembership, AnOfferMakesAnAnsweringConnectionAndLaterSignalsFollowIt) {
   RoomMembership room("hub", {});
   auto a = room.onRoomSignal(RoomSignal::signalTo("browser", "hub", 5.5, sdp("offer")));

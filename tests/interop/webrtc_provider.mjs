@@ -1,7 +1,10 @@
 // A real y-webrtc WebrtcProvider in Node (WebRTC from @roamhq/wrtc, no ICE
 // servers: nothing leaves this machine), closed with the harness's cleanups.
 //
-//   const { doc, provider } = await openWebrtcProvider(h, room, hub.signalUrl, password)
+//   const { doc, provider, close } = await openWebrtcProvider(h, room, hub.signalUrl, password)
+//
+// y-webrtc allows one provider per room name in a process: close() the first
+// before opening another on the same room.
 
 import * as Y from 'yjs'
 import wrtc from '@roamhq/wrtc'
@@ -15,7 +18,8 @@ const { WebrtcProvider } = await import('y-webrtc')
 export const openWebrtcProvider = async (h, room, signalUrl, password) => {
   const doc = new Y.Doc()
   const provider = new WebrtcProvider(room, doc, { signaling: [signalUrl], password, peerOpts: { wrtc, config: { iceServers: [] } } })
-  h.defer(async () => {
+  let closed = null
+  const close = () => (closed ??= (async () => {
     // y-webrtc's destroy() leaves the signaling connection open; disconnect() closes it.
     provider.disconnect()
     provider.destroy()
@@ -27,7 +31,8 @@ export const openWebrtcProvider = async (h, room, signalUrl, password) => {
     const none = () => {}
     bc.subscribe(room, none)
     bc.unsubscribe(room, none)
-  })
+  })())
+  h.defer(close)
   await waitFor(() => provider.room, { message: 'the provider\'s room' })
-  return { doc, provider }
+  return { doc, provider, close }
 }

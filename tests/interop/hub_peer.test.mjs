@@ -1,0 +1,117 @@
+// The hub as a y-webrtc peer (src/hub/hub_peer.h, docs/p2p.md "The hub's own
+// peer"), against an unmodified y-webrtc 10.3 WebrtcProvider in Node (real
+// WebRTC: @roamhq/wrtc) through a relay of its own: no browser and no
+// WebSocket of the author anywhere. A reviewer who has only the share link
+// gets the plan from the hub; their comments and decision reach the agent's
+// get_feedback and a pending wait_for_review; the connection outlives the
+// relay; the hub rejoins after a restart and takes the edits made meanwhile;
+// a peer sending garbage loses its connection, nobody else does.
+//
+//   cd tests/interop && node --test hub_peer.test.mjs
+
+import { test, before } from 'node:test'
+import { useHarness, assert, waitFor } from './hub_harness.mjs'
+import { mcpSession, openPlan, review } from './mcp_harness.mjs'
+import { openWebrtcProvider } from './webrtc_provider.mjs'
+import { commentOn } from './reviewer.mjs'
+
+const h = useHarness()
+let relay, hub, agent
+
+before(async () => {
+  // The public relay (a signal-only process, as on a review site) and the
+  // author's hub, which knows the relay from its configuration.
+  relay = await h.startHub({ flags: ['--no-p2p'] })
+  hub = await h.startHub({ flags: ['--signaling', relay.signalUrl] })
+  agent = await mcpSession(hub)
+})
+
+const createPlan = async (title, content = `# ${title}\n\n- Step one: the parser\n- Step two: the tests\n`) => {
+  const { structuredContent } = await agent.tool('create_plan', { title, content })
+  const k = new URLSearchParams(new URL(structuredContent.shareUrl).hash.slice(1)).get('k')
+  return { planId: structuredContent.planId, secret: k }
+}
+
+// A reviewer elsewhere: the share link's room and secret, nothing else.
+const openReviewer = (plan, signalUrl = relay.signalUrl) =>
+  openWebrtcProvider(h, `roundtable-${plan.planId}`, signalUrl, plan.secret)
+
+const titleOf = doc => doc.getMap('metadata').get('title')
+const hubPeersOf = provider =>
+  [...provider.awareness.getStates().values()].filter(s => s && typeof s.hub === 'object')
+
+test('a reviewer with only the share link gets the plan from the hub, and the agent hears back', async () => {
+  const plan = await createPlan('Hub-only review')
+  const { doc, provider } = await openReviewer(plan)
+  await waitFor(() => titleOf(doc) === 'Hub-only review', { timeout: 20000, message: 'the plan from the hub' })
+  assert.match(doc.getXmlFragment('document').toString(), /Step one: the parser/)
+
+  // The hub is in presence as the hub, named after its machine.
+  await waitFor(() => hubPeersOf(provider).length === 1, { timeout: 5000, message: 'the hub\'s awareness entry' })
+  const [entry] = hubPeersOf(provider)
+  assert.equal(typeof entry.hub.name, 'string')
+  assert.ok(entry.hub.name.length > 0)
+  assert.equal(entry.user, undefined, 'not a person')
+
+  const waiting = agent.tool('wait_for_review', { planId: plan.planId, timeoutSeconds: 60 })
+  await commentOn(doc, { user: { id: 'r1', name: 'Remote Rita', color: '#c33' }, quote: 'the parser', text: 'Which grammar?' })
+  review(doc, 'changes_requested', 'Remote Rita')
+  const answered = await waiting
+  assert.equal(answered.structuredContent.status, 'changes_requested', JSON.stringify(answered.structuredContent).slice(0, 400))
+  const feedback = (await agent.tool('get_feedback', { planId: plan.planId })).structuredContent
+  assert.ok(JSON.stringify(feedback).includes('Which grammar?'), 'the comment reached the hub')
+})
+
+test('the connection outlives the relay; after it returns, the hub is found again', async () => {
+  const plan = await createPlan('Relay goes away')
+  const first = await openReviewer(plan)
+  await waitFor(() => titleOf(first.doc) === 'Relay goes away', { timeout: 20000, message: 'the plan' })
+
+  await relay.kill('SIGKILL')
+  first.doc.getMap('metadata').set('updatedAt', Date.now())
+  first.doc.getText('scratch').insert(0, 'written while the relay is down')
+  const local = await openPlan(hub, plan.planId)
+  await waitFor(() => local.doc.getText('scratch').toString() === 'written while the relay is down',
+    { timeout: 10000, message: 'an edit over the data channel with no relay' })
+  local.close()
+
+  await relay.start()  // same port: the hub's client reconnects and subscribes again
+  await first.close()  // one provider per room in a process
+  const second = await openReviewer(plan)
+  await waitFor(() => titleOf(second.doc) === 'Relay goes away', { timeout: 20000, message: 'the plan after the relay came back' })
+})
+
+test('the hub rejoins after a restart and takes the edits made while it was down', async () => {
+  const plan = await createPlan('Hub restarts')
+  const { doc, provider } = await openReviewer(plan)
+  await waitFor(() => titleOf(doc) === 'Hub restarts', { timeout: 20000, message: 'the plan' })
+
+  await hub.kill('SIGTERM')
+  await commentOn(doc, { user: { id: 'r2', name: 'Offline Otto', color: '#3c3' }, quote: 'the tests', text: 'Written while the hub was down' })
+  await hub.start()
+  agent = await mcpSession(hub)
+  await waitFor(async () => {
+    const fb = (await agent.tool('get_feedback', { planId: plan.planId })).structuredContent
+    return JSON.stringify(fb).includes('Written while the hub was down')
+  }, { timeout: 30000, interval: 500, message: 'the comment made while the hub was down' })
+  assert.ok(provider.room.webrtcConns.size >= 1)
+})
+
+test('a peer that sends garbage loses its connection; the room and the hub go on', async () => {
+  const plan = await createPlan('Hostile peer')
+  const bad = await openReviewer(plan)
+  await waitFor(() => titleOf(bad.doc) === 'Hostile peer', { timeout: 20000, message: 'the plan' })
+  const [hubPeerId, conn] = [...bad.provider.room.webrtcConns.entries()].find(([, c]) => c.connected)
+  conn.peer.send(new Uint8Array([0, 7, 0xff, 0xff, 0xff]))  // a sync message of a type that does not exist
+  await waitFor(() => bad.provider.room.webrtcConns.get(hubPeerId) !== conn,
+    { timeout: 10000, message: 'the hub closing the connection' })
+
+  // The room goes on: an author's edit over WebSocket reaches the peer, which
+  // y-webrtc connects again (it announces when a connection closes).
+  const local = await openPlan(hub, plan.planId)
+  local.doc.getText('scratch').insert(0, 'still here')
+  await waitFor(() => bad.doc.getText('scratch').toString() === 'still here', { timeout: 20000, message: 'the edit after reconnecting' })
+  local.close()
+  assert.ok(hub.running)
+  assert.match(hub.output, /bad message|unknown|closing/i)
+})
