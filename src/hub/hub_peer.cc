@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "hub/metrics.h"
 #include "hub/signaling_client.h"
 #include "hub/turn_credentials.h"
 #include "p2p/room_crypto.h"
@@ -285,6 +286,7 @@ void HubPeer::Impl::join(const std::string& planId, const std::string& secret) {
   std::string topic = room->topic;
   joined.emplace(topic, std::move(room));
   roomCount = joined.size();
+  metrics().webrtcRooms++;
   asio::post(worker, [self = shared_from_this(), topic, secret] {
     auto key = std::make_shared<const p2p::RoomKey>(p2p::RoomKey::derive(secret, topic));
     asio::post(self->strand, [self, topic, secret, key] {
@@ -301,8 +303,13 @@ void HubPeer::Impl::leave(JoinedRoom& room) {
   for (auto& relay : relays) relay->unsubscribe(room.topic);
   for (auto& [peer, session] : room.sessions) session->shutdown("the hub left the room");
   if (room.presenceRoom) room.presenceRoom->leave(room.presence);
+  if (room.open) {
+    peerCount -= room.open;
+    metrics().webrtcPeers -= static_cast<int64_t>(room.open);
+  }
   joined.erase(room.topic);  // the sessions' ends find no room
   roomCount = joined.size();
+  metrics().webrtcRooms--;
 }
 
 void HubPeer::Impl::announce(JoinedRoom& room, std::optional<size_t> onlyRelay) {
@@ -443,6 +450,8 @@ void HubPeer::Impl::sessionOpened(const std::shared_ptr<PeerSession>& session) {
   if (it == room->sessions.end() || it->second != session) return;
   ++room->open;
   peerCount++;
+  metrics().webrtcPeers++;
+  metrics().webrtcConnectedTotal++;
   spdlog::info("webrtc: room {}: peer {} connected ({} in the room)", room->planId, session->remotePeer(), room->open);
   if (!room->presence) {
     room->presence = std::make_shared<PresenceConnection>();
@@ -463,8 +472,10 @@ void HubPeer::Impl::sessionEnded(const std::shared_ptr<PeerSession>& session, co
   if (session->open()) {
     --room->open;
     peerCount--;
+    metrics().webrtcPeers--;
     spdlog::info("webrtc: room {}: peer {} left: {}", room->planId, session->remotePeer(), why);
   } else {
+    metrics().webrtcFailedTotal++;
     spdlog::info("webrtc: room {}: no connection to peer {}: {}", room->planId, session->remotePeer(), why);
   }
   if (room->open == 0 && room->presence) {

@@ -32,6 +32,11 @@ struct Metrics {
   std::atomic<uint64_t> slowConsumers{0};
   std::atomic<uint64_t> badMessages{0};         // connections closed for malformed input
   std::atomic<uint64_t> persistErrors{0};
+  // The hub's own y-webrtc peer (HubPeer).
+  std::atomic<int64_t> webrtcRooms{0};               // plan rooms joined
+  std::atomic<int64_t> webrtcPeers{0};               // connections with an open data channel
+  std::atomic<uint64_t> webrtcConnectedTotal{0};     // connections that opened
+  std::atomic<uint64_t> webrtcFailedTotal{0};        // connections that ended without opening
 };
 
 Metrics& metrics();

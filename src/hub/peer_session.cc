@@ -82,7 +82,7 @@ Status PeerSession::start(const webrtc::PeerOptions& options, SignalOut signalOu
     s->openTimer_.expires_after(s->limits_.openTimeout);
     s->openTimer_.async_wait([s](boost::system::error_code ec) {
       if (!ec && !s->opened_.load())
-        s->end("did not connect within " + std::to_string(s->limits_.openTimeout.count() / 1000) + " s");
+        s->end("did not connect within " + std::to_string(s->limits_.openTimeout.count()) + " ms");
     });
   });
   return Status::Ok();

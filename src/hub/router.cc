@@ -428,6 +428,14 @@ HttpResponse Router::metricsText(const HttpRequest& request) const {
   metric("roundtable_slow_consumers_total", "counter", "Connections dropped for not reading.", m.slowConsumers.load());
   metric("roundtable_bad_messages_total", "counter", "Connections closed for malformed input.", m.badMessages.load());
   metric("roundtable_persist_errors_total", "counter", "Updates that could not be stored.", m.persistErrors.load());
+  metric("roundtable_webrtc_rooms", "gauge", "Plan rooms the hub's own WebRTC peer is in.", m.webrtcRooms.load());
+  metric("roundtable_webrtc_peers", "gauge", "WebRTC connections of the hub's peer with an open data channel.",
+         m.webrtcPeers.load());
+  metric("roundtable_webrtc_connected_total", "counter", "WebRTC connections of the hub's peer that opened.",
+         m.webrtcConnectedTotal.load());
+  metric("roundtable_webrtc_failed_total", "counter",
+         "WebRTC connections of the hub's peer that ended without opening (ICE, DTLS, timeout, bad signals).",
+         m.webrtcFailedTotal.load());
   if (parts_.store) out += renderStoreMetrics(parts_.store->stats());
   auto res = makeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", std::move(out));
   res.set(http::field::cache_control, "no-store");
