@@ -196,6 +196,22 @@ struct Hub::Impl {
 
   Status startPeer();
 
+  // After the io_context stopped (or never ran): the peer's connections end on
+  // it, so it runs once more while they do (the listener is closed; nothing
+  // new arrives).
+  void stopPeer() {
+    if (!peer) return;
+    ioc.restart();
+    std::thread drive([this] {
+      auto guard = asio::make_work_guard(ioc);
+      ioc.run();
+    });
+    peer->stop();
+    ioc.stop();
+    drive.join();
+    peer.reset();
+  }
+
   void shutdown() {
     boost::system::error_code ec;
     acceptor.close(ec);
@@ -256,6 +272,7 @@ Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Hub::~Hub() {
   if (!impl_) return;
+  impl_->stopPeer();  // when run() did not
   // A conversion still running would go on to open a room.
   impl_->background.stop();
   impl_->background.join();
@@ -385,18 +402,7 @@ void Hub::run() {
   for (int i = 1; i < std::max(1, impl.options.threads); ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : threads) t.join();
-  if (impl.peer) {
-    // The peer's connections end on the io_context: run it once more while
-    // they do (the listener is closed; nothing new arrives).
-    impl.ioc.restart();
-    std::thread drive([&impl] {
-      auto guard = asio::make_work_guard(impl.ioc);
-      impl.ioc.run();
-    });
-    impl.peer->stop();
-    impl.ioc.stop();
-    drive.join();
-  }
+  impl.stopPeer();
   if (impl.store) impl.store->flush();
   spdlog::info("stopped");
 }
