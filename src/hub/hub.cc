@@ -228,7 +228,7 @@ namespace {
 // For the hub's awareness entry: the agent's machine, as reviewers know it.
 std::string machineName() {
   char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "the author's machine";
+  if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "unnamed";
   return name;
 }
 

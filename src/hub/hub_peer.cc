@@ -301,6 +301,14 @@ void HubPeer::Impl::join(const std::string& planId, const std::string& secret) {
 
 void HubPeer::Impl::leave(JoinedRoom& room) {
   for (auto& relay : relays) relay->unsubscribe(room.topic);
+  if (room.presence) {
+    // The peers hear that the hub left before their connections close, not
+    // 30 s later when its entry would time out (the room tells its
+    // WebSockets when the presence leaves).
+    SharedBytes gone = share(sync::encodeAwareness(sync::encodeAwarenessEntry(awarenessClient, ++presenceClock, "null")));
+    for (auto& [peer, session] : room.sessions)
+      if (session->open()) session->send(gone);
+  }
   for (auto& [peer, session] : room.sessions) session->shutdown("the hub left the room");
   if (room.presenceRoom) room.presenceRoom->leave(room.presence);
   if (room.open) {

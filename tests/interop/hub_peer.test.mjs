@@ -10,7 +10,7 @@
 //   cd tests/interop && node --test hub_peer.test.mjs
 
 import { test, before } from 'node:test'
-import { useHarness, assert, waitFor } from './hub_harness.mjs'
+import { useHarness, assert, waitFor, WebSocket } from './hub_harness.mjs'
 import { mcpSession, openPlan, review } from './mcp_harness.mjs'
 import { openWebrtcProvider } from './webrtc_provider.mjs'
 import { commentOn } from './reviewer.mjs'
@@ -86,7 +86,10 @@ test('the hub rejoins after a restart and takes the edits made while it was down
   const { doc, provider } = await openReviewer(plan)
   await waitFor(() => titleOf(doc) === 'Hub restarts', { timeout: 20000, message: 'the plan' })
 
+  await waitFor(() => hubPeersOf(provider).length === 1, { timeout: 5000, message: 'the hub\'s awareness entry' })
   await hub.kill('SIGTERM')
+  // It says it left, rather than linger in presence until its entry times out (30 s).
+  await waitFor(() => hubPeersOf(provider).length === 0, { timeout: 3000, message: 'the hub\'s entry removed when it stopped' })
   await commentOn(doc, { user: { id: 'r2', name: 'Offline Otto', color: '#3c3' }, quote: 'the tests', text: 'Written while the hub was down' })
   await hub.start()
   agent = await mcpSession(hub)
@@ -101,17 +104,43 @@ test('a peer that sends garbage loses its connection; the room and the hub go on
   const plan = await createPlan('Hostile peer')
   const bad = await openReviewer(plan)
   await waitFor(() => titleOf(bad.doc) === 'Hostile peer', { timeout: 20000, message: 'the plan' })
-  const [hubPeerId, conn] = [...bad.provider.room.webrtcConns.entries()].find(([, c]) => c.connected)
-  conn.peer.send(new Uint8Array([0, 7, 0xff, 0xff, 0xff]))  // a sync message of a type that does not exist
-  await waitFor(() => bad.provider.room.webrtcConns.get(hubPeerId) !== conn,
-    { timeout: 10000, message: 'the hub closing the connection' })
-
-  // The room goes on: an author's edit over WebSocket reaches the peer, which
-  // y-webrtc connects again (it announces when a connection closes).
+  const hubConn = () => [...bad.provider.room.webrtcConns.entries()].find(([, c]) => c.connected)
   const local = await openPlan(hub, plan.planId)
-  local.doc.getText('scratch').insert(0, 'still here')
-  await waitFor(() => bad.doc.getText('scratch').toString() === 'still here', { timeout: 20000, message: 'the edit after reconnecting' })
+  const hostile = [
+    ['a sync message of a type that does not exist', new Uint8Array([0, 7, 0xff, 0xff, 0xff])],
+    // Over the 64 KiB a frame may hold, unframed (the web app frames anything larger).
+    ['a message larger than a frame', new Uint8Array(70 * 1024).fill(1)],
+    // A first frame whose header claims more than --max-message-bytes.
+    ['a frame announcing 1 GiB', new Uint8Array([0xff, 0x52, 0x54, 0x01, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0x40, 1, 2, 3])]
+  ]
+  for (const [what, bytes] of hostile) {
+    await waitFor(hubConn, { timeout: 20000, message: `a connection to the hub before ${what}` })
+    const [hubPeerId, conn] = hubConn()
+    conn.peer.send(bytes)
+    await waitFor(() => bad.provider.room.webrtcConns.get(hubPeerId) !== conn,
+      { timeout: 10000, message: `the hub closing the connection after ${what}` })
+    // The room goes on: an author's edit over WebSocket reaches the peer, which
+    // y-webrtc connects again (it announces when a connection closes).
+    local.doc.getText('scratch').insert(0, `${what}; `)
+    await waitFor(() => bad.doc.getText('scratch').toString().includes(what), { timeout: 20000, message: `an edit after ${what}` })
+  }
+
+  // Garbage through the relay, in the room's topic, is ignored. (y-webrtc
+  // itself throws on it, so this reviewer leaves first.)
+  await bad.close()
+  const ws = new WebSocket(relay.signalUrl)
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  for (const data of ['', 'not base64!', Buffer.from('AES-GCM but not sealed').toString('base64'), Buffer.alloc(70000).toString('base64')]) {
+    ws.send(JSON.stringify({ type: 'publish', topic: `roundtable-${plan.planId}`, data }))
+  }
+  ws.send('{"type":"publish","topic":')
+  ws.close()
+  local.doc.getText('scratch').insert(0, 'after the relay garbage; ')
   local.close()
+  const next = await openReviewer(plan)
+  await waitFor(() => next.doc.getText('scratch').toString().includes('after the relay garbage'), { timeout: 20000 })
   assert.ok(hub.running)
-  assert.match(hub.output, /bad message|unknown|closing/i)
+  const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text()
+  assert.match(metrics, /^roundtable_webrtc_rooms [1-9]/m)
+  assert.match(metrics, /^roundtable_webrtc_peers [1-9]/m)
 })
