@@ -76,7 +76,7 @@ test('the review site says it keeps no documents; its home explains share links;
   await answerIdentity(r)
   const waiting = r.page.getByTestId('plan-waiting-peers')
   await waiting.waitFor()
-  assert.match(await waiting.textContent(), /Waiting for a reviewer who has this plan to come online/)
+  assert.match(await waiting.textContent(), /Waiting for the author’s hub or a reviewer who has this plan/)
   assert.equal(await waiting.getAttribute('data-phase'), 'no-peers')
   const status = r.page.getByTestId('sync-status')
   assert.equal(await status.getAttribute('data-mode'), 'p2p')
@@ -240,7 +240,7 @@ test('a reviewer WebRTC cannot reach: every side says so (not "0 peers"), with t
   assert.match(await statusC.getAttribute('title'), /2 reviewers found through signaling could not be reached directly.*TURN server/s)
   const waiting = C.page.getByTestId('plan-waiting-peers')
   assert.equal(await waiting.getAttribute('data-phase'), 'no-peers')
-  assert.match(await C.page.getByTestId('waiting-unreachable').textContent(), /2 reviewers were found but could not be reached directly.*TURN/s)
+  assert.match(await C.page.getByTestId('waiting-unreachable').textContent(), /2 peers \(the author’s hub or reviewers’ browsers\) were found but could not be reached directly.*TURN/s)
   await screenshot(C.page, 'p2p-unreachable-desktop-light.png')
   // A and B: still connected to each other, and honest about C.
   for (const r of [A, B]) {
