@@ -55,8 +55,10 @@ before(async () => {
     child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
     child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
   })
-  // The author's hub: share links point to the review site, signaling goes through it.
-  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http]) })
+  // The author's hub: share links point to the review site, signaling goes
+  // through it. Without its own peer (--no-p2p): here the plan's only source
+  // on the review site is A's browser (the hub as a peer: hub_peer.test.mjs).
+  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http, '--no-p2p']) })
   mcp = await mcpSession(hub)
   browser = await launch(h)
   A = await newReviewer(browser, { name: 'Alice' })
