@@ -16,6 +16,11 @@
 // resolve those names; on loopback the connection can still form through the
 // peer-reflexive candidate the hub learns from the browser's own checks.
 //
+// Last, the hub stops: the chip must go with the connection. (The hub sends
+// no removal of its awareness entry when it leaves, so without the page's own
+// rule, no peer means no hub, the chip stayed past 20 s, until the entry
+// timed out.)
+//
 //   cd tests/e2e && node --test hub_peer.test.mjs
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
@@ -168,4 +173,29 @@ test('no author browser: a reviewer on the review site gets the plan from the hu
 
 test('the same with Chromium hiding its host addresses behind mDNS names, as real users\' browsers do', async () => {
   await reviewThroughTheHub({ mdns: true, label: 'mDNS host candidates' })
+})
+
+test('the hub stops: its chip goes with its connection, not 30 s later when its awareness entry times out', async () => {
+  const title = 'Hub goes away'
+  const res = await mcp.tool('create_plan', { title, content: planText(title) })
+  assert.ok(!res.isError, JSON.stringify(res.content))
+  const browser = await launch(h)
+  const R = await newReviewer(browser, { name: 'Rita' })
+  await R.page.goto(res.structuredContent.shareUrl)
+  await answerIdentity(R, 2)
+  await waitEditor(R.page, 45_000)
+  const chip = R.page.getByTestId('hub-chip')
+  await chip.waitFor({ timeout: 10_000 })
+  const status = R.page.getByTestId('sync-status')
+  await waitUntil(async () => (await status.getAttribute('data-peers')) === '1', { timeout: 10_000, message: 'one peer' })
+
+  const t0 = Date.now()
+  await hub.kill('SIGTERM')
+  await waitUntil(async () => (await chip.count()) === 0, { timeout: 20_000, message: 'the hub chip gone' })
+  console.log(`# the hub chip went ${Date.now() - t0} ms after SIGTERM to the hub`)
+  assert.equal(await status.getAttribute('data-peers'), '0')
+  assert.equal(await onlineCount(R.page), 1)
+  // The plan stays: this browser has its copy.
+  assert.equal(await R.page.getByTestId('plan-title').textContent(), title)
+  await browser.close()
 })

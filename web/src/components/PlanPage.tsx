@@ -118,8 +118,12 @@ export const PlanPage = ({
   const p2pOnly = !config.documents
   if (!p2pOnly && !hasContent && !meta && state.hubSynced) return <PlanNotFound planId={planId} />
 
+  // A hub that went away keeps its awareness entry until it times out (30 s);
+  // on a review site, no peer means no hub.
+  const hubsNow = p2pOnly && state.peers === 0 ? [] : hubs
+
   const waiting = p2pOnly ? (
-    state.local === 'loading' ? <PlanSkeleton /> : <WaitingForPeers state={state} hubs={hubs} />
+    state.local === 'loading' ? <PlanSkeleton /> : <WaitingForPeers state={state} hubs={hubsNow} />
   ) : state.hub === 'offline' && state.local !== 'loading' ? (
     <WaitingForHub />
   ) : (
@@ -139,7 +143,7 @@ export const PlanPage = ({
         meta={meta}
         status={
           <>
-            <Presence reviewers={reviewers} hubs={hubs} />
+            <Presence reviewers={reviewers} hubs={hubsNow} />
             <SyncStatus state={state} p2p />
           </>
         }
