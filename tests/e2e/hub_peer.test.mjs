@@ -135,6 +135,12 @@ const reviewThroughTheHub = async ({ mdns, label }) => {
   const sockets = await R.page.evaluate(() => window.__sockets())
   assert.equal(sockets.created.yjs, 0, `no /yjs connection: ${JSON.stringify(sockets)}`)
   await screenshot(R.page, `hub-peer-${mdns ? 'mdns' : 'host'}-desktop-light.png`)
+  if (!mdns) {
+    await R.page.setViewportSize({ width: 390, height: 844 })
+    assert.ok(await chip.isVisible(), 'the chip shows on a phone')
+    await screenshot(R.page, 'hub-peer-phone-light.png')
+    await R.page.setViewportSize({ width: 1280, height: 860 })
+  }
 
   // The reviewer comments and requests changes; the agent is waiting.
   const waiting = mcp.tool('wait_for_review', { planId, timeoutSeconds: 60 })

@@ -21,7 +21,7 @@ export const WaitingForPeers = ({ state, hubs = [] }: { state: SessionState; hub
   const phase = receiving ? 'receiving' : state.peers > 0 ? 'peers-without-plan' : 'no-peers'
   // Browsers among the connected peers: the hubs' awareness may lag their connection by a moment.
   const browsers = Math.max(0, state.peers - hubs.length)
-  const hub = hubs.length > 0 ? `${hubs[0].name}’s hub` : null
+  const hub = hubs.length > 0 ? hubs[0].name : null
   return (
     <div className="center-card" data-testid="plan-waiting-peers" data-phase={phase} aria-live="polite">
       {receiving ? (
@@ -29,7 +29,7 @@ export const WaitingForPeers = ({ state, hubs = [] }: { state: SessionState; hub
           <h2>Receiving the plan…</h2>
           <p className="muted">
             {hub
-              ? `Connected to the author’s hub (${hub})${browsers > 0 ? ` and ${reviewers(browsers)}` : ''}; the plan is on its way directly from there.`
+              ? `Connected to the author’s hub on ${hub}${browsers > 0 ? ` and ${reviewers(browsers)}` : ''}; the plan is on its way directly from there.`
               : `Connected to ${reviewers(state.peers)} who may have it; it is on its way directly from their browser.`}
           </p>
         </>
