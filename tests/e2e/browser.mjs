@@ -22,9 +22,13 @@ export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:1
  * namespace); `reachable` lists IP addresses besides loopback the pages load;
  * `secureOrigins` are http origins treated as the https a deployment has
  * (WebCrypto, which y-webrtc's room encryption needs, exists only there);
- * `args`: more command-line switches.
+ * `args`: more command-line switches. `mdns`: keep Chromium's default of
+ * hiding this machine's IP addresses in WebRTC host candidates behind random
+ * `.local` names, as real users' browsers do (off by default: there is no
+ * mDNS responder here, so only the other side's peer-reflexive candidates can
+ * connect).
  */
-export const launch = async (h, { executablePath = chromiumPath, reachable = [], secureOrigins = [], args = [] } = {}) => {
+export const launch = async (h, { executablePath = chromiumPath, reachable = [], secureOrigins = [], args = [], mdns = false } = {}) => {
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`no web app at ${webDist}: run npm run build in web/`)
   const exclude = ['127.0.0.1', 'localhost', ...reachable].map(a => `EXCLUDE ${a}`).join(', ')
   const browser = await chromium.launch({
@@ -38,7 +42,7 @@ export const launch = async (h, { executablePath = chromiumPath, reachable = [],
       `--host-resolver-rules=MAP * ~NOTFOUND, ${exclude}`,
       ...(secureOrigins.length ? [`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`] : []),
       // Real host candidates instead of mDNS names (no mDNS responder here).
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      ...(mdns ? [] : ['--disable-features=WebRtcHideLocalIpsWithMdns']),
       ...args,
     ],
   })

@@ -55,8 +55,10 @@ before(async () => {
     child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
     child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
   })
-  // The author's hub: share links point to the review site, signaling goes through it.
-  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http]) })
+  // The author's hub: share links point to the review site, signaling goes
+  // through it. Without its own peer (--no-p2p): here the plan's only source
+  // on the review site is A's browser (the hub as a peer: hub_peer.test.mjs).
+  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http, '--no-p2p']) })
   mcp = await mcpSession(hub)
   browser = await launch(h)
   A = await newReviewer(browser, { name: 'Alice' })
@@ -76,7 +78,7 @@ test('the review site says it keeps no documents; its home explains share links;
   await answerIdentity(r)
   const waiting = r.page.getByTestId('plan-waiting-peers')
   await waiting.waitFor()
-  assert.match(await waiting.textContent(), /Waiting for a reviewer who has this plan to come online/)
+  assert.match(await waiting.textContent(), /Waiting for the author’s hub or a reviewer who has this plan/)
   assert.equal(await waiting.getAttribute('data-phase'), 'no-peers')
   const status = r.page.getByTestId('sync-status')
   assert.equal(await status.getAttribute('data-mode'), 'p2p')
@@ -240,7 +242,7 @@ test('a reviewer WebRTC cannot reach: every side says so (not "0 peers"), with t
   assert.match(await statusC.getAttribute('title'), /2 reviewers found through signaling could not be reached directly.*TURN server/s)
   const waiting = C.page.getByTestId('plan-waiting-peers')
   assert.equal(await waiting.getAttribute('data-phase'), 'no-peers')
-  assert.match(await C.page.getByTestId('waiting-unreachable').textContent(), /2 reviewers were found but could not be reached directly.*TURN/s)
+  assert.match(await C.page.getByTestId('waiting-unreachable').textContent(), /2 peers \(the author’s hub or reviewers’ browsers\) were found but could not be reached directly.*TURN/s)
   await screenshot(C.page, 'p2p-unreachable-desktop-light.png')
   // A and B: still connected to each other, and honest about C.
   for (const r of [A, B]) {

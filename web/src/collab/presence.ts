@@ -18,6 +18,10 @@
 // identities (two people may both be "Ada"), so nothing merges it with
 // another state. A state that names nobody (an empty state, or a client that
 // publishes only its cursor) is not counted.
+//
+// A hub that joins the room as a peer (the author's `roundtable serve`)
+// publishes `hub: {name}`, its machine's name, and neither `reviewer` nor
+// `user`: it is shown apart (readHubs), never counted as a person.
 import { useEffect, useState } from 'react'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Identity } from '../identity'
@@ -86,6 +90,48 @@ export const readReviewers = (awareness: Awareness): Reviewer[] => {
     byId.set(person.id, { ...person, self: mine || person.id === myId })
   })
   return Array.from(byId.values()).sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name))
+}
+
+export type HubPresence = {
+  /** The hub's name: the name of the machine it runs on. */
+  name: string
+}
+
+/** The awareness field a hub's own peer publishes. */
+export const HUB_FIELD = 'hub'
+
+/**
+ * The hubs connected to the room, by name: the awareness states with a
+ * `hub: {name}` field. One entry per name, so a restarted hub whose old state
+ * has not timed out yet shows once.
+ */
+export const readHubs = (awareness: Awareness): HubPresence[] => {
+  const names = new Set<string>()
+  awareness.getStates().forEach(state => {
+    const name = nonEmpty(fieldOf(state, HUB_FIELD)?.name)
+    if (name !== null) names.add(name.trim())
+  })
+  return Array.from(names)
+    .sort((a, b) => a.localeCompare(b))
+    .map(name => ({ name }))
+}
+
+const sameHubs = (a: HubPresence[], b: HubPresence[]) => a.length === b.length && a.every((h, i) => h.name === b[i].name)
+
+/** The hubs in the room (readHubs), live; the same array while they stay the same. */
+export const useHubs = (awareness: Awareness | null): HubPresence[] => {
+  const [hubs, setHubs] = useState<HubPresence[]>([])
+  useEffect(() => {
+    if (!awareness) return
+    const update = () => {
+      const next = readHubs(awareness)
+      setHubs(prev => (sameHubs(prev, next) ? prev : next))
+    }
+    update()
+    awareness.on('change', update)
+    return () => awareness.off('change', update)
+  }, [awareness])
+  return hubs
 }
 
 export const useReviewers = (awareness: Awareness | null): Reviewer[] => {

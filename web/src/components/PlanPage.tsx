@@ -5,7 +5,7 @@ import { useDocSession, useSessionState } from '../collab/hooks'
 import { publishUser } from '../collab/plan'
 import { useCurrentBlocks, usePlanHasContent, usePlanMeta, useRevisionHistory, useThreadCounts } from '../collab/planHooks'
 import { blocksOf } from '../collab/revisions'
-import { publishPresence, useReviewers } from '../collab/presence'
+import { publishPresence, useHubs, useReviewers } from '../collab/presence'
 import { resolveRoomSecret, roomName } from '../collab/share'
 import { compareBlocks, countChanges } from '../diff/blocks'
 import type { Identity } from '../identity'
@@ -70,6 +70,7 @@ export const PlanPage = ({
   const hasContent = usePlanHasContent(doc)
   const threadCount = useThreadCounts(doc)
   const reviewers = useReviewers(session?.awareness ?? null)
+  const hubs = useHubs(session?.awareness ?? null)
 
   // Presence, and the name shown on comments.
   useEffect(() => {
@@ -117,8 +118,12 @@ export const PlanPage = ({
   const p2pOnly = !config.documents
   if (!p2pOnly && !hasContent && !meta && state.hubSynced) return <PlanNotFound planId={planId} />
 
+  // A hub that went away keeps its awareness entry until it times out (30 s);
+  // on a review site, no peer means no hub.
+  const hubsNow = p2pOnly && state.peers === 0 ? [] : hubs
+
   const waiting = p2pOnly ? (
-    state.local === 'loading' ? <PlanSkeleton /> : <WaitingForPeers state={state} />
+    state.local === 'loading' ? <PlanSkeleton /> : <WaitingForPeers state={state} hubs={hubsNow} />
   ) : state.hub === 'offline' && state.local !== 'loading' ? (
     <WaitingForHub />
   ) : (
@@ -138,7 +143,7 @@ export const PlanPage = ({
         meta={meta}
         status={
           <>
-            <Presence reviewers={reviewers} />
+            <Presence reviewers={reviewers} hubs={hubsNow} />
             <SyncStatus state={state} p2p />
           </>
         }
