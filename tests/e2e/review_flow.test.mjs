@@ -84,7 +84,7 @@ test('1. create_plan over MCP; browser A shows its headings, lists and code bloc
   await waitUntil(async () => (await page.getByTestId('sync-status').getAttribute('data-hub')) === 'connected', { message: 'A: hub connected' })
 })
 
-test('2. B opens the share link in its own context; both show 2 online, connected peer to peer', async () => {
+test('2. B opens the share link in its own context; both show 2 online, connected peer to peer and to the hub', async () => {
   await A.page.getByTestId('share').click()
   shareUrl = await A.page.evaluate(() => navigator.clipboard.readText())
   assert.match(shareUrl, new RegExp(`/plan/${planId}#k=[A-Za-z0-9_-]{16,}$`), 'the link carries the room secret in its fragment')
@@ -96,10 +96,12 @@ test('2. B opens the share link in its own context; both show 2 online, connecte
   for (const r of [A, B]) {
     await waitUntil(async () => (await onlineCount(r.page)) === 2, { message: `${r.name} shows 2 online` })
     assert.equal(await r.page.getByTestId('online-count').textContent(), '2 reviewers online')
-    await waitUntil(async () => (await r.page.getByTestId('sync-status').getAttribute('data-peers')) === '1', {
+    // The other reviewer, and the hub's own peer (it joins the room through the relay too).
+    await waitUntil(async () => (await r.page.getByTestId('sync-status').getAttribute('data-peers')) === '2', {
       timeout: 15_000,
-      message: `${r.name} has 1 WebRTC peer`,
+      message: `${r.name} has 2 WebRTC peers`,
     })
+    await r.page.getByTestId('hub-chip').waitFor({ timeout: 5000 })
   }
   const names = await A.page.locator('.presence .avatar').evaluateAll(els => els.map(e => e.getAttribute('title')))
   assert.deepEqual(names, ['Alice (you)', 'Bob'])
