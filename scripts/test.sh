@@ -38,22 +38,40 @@ echo "== fuzz (libFuzzer + ASan + UBSan, ${FUZZ_SECONDS:=12} s per target)"
 fuzz=build-asan/fuzz
 mkdir -p "$fuzz"
 rm -rf "$fuzz/seeds-room" && (cd tests/interop && node ../fuzz/room_corpus.mjs "../../$fuzz/seeds-room")
-for name in "${fuzz_targets[@]}"; do
+# Each target is one process on one core: $JOBS of them at a time.
+fuzz_one() {
+  local name=$1 seeds
   case "$name" in
     room_message) seeds="$fuzz/seeds-room" ;;
     markdown) seeds=tests/interop/fixtures/plans ;;
     *) seeds="tests/fuzz/corpus/$name" ;;
   esac
   mkdir -p "$fuzz/corpus-$name"
-  log="$fuzz/$name.log"
-  if ! ./build-asan/roundtable_${name}_fuzz -max_len=16384 -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 \
-      -print_final_stats=1 -artifact_prefix="$fuzz/$name-" "$fuzz/corpus-$name" "$seeds" >"$log" 2>&1; then
-    tail -60 "$log"
-    echo "fuzz target $name failed (log: $log, crashing input in $fuzz/$name-*)"
-    exit 1
-  fi
-  grep -E "^(Done|stat::peak_rss_mb)" "$log"
+  ./build-asan/roundtable_${name}_fuzz -max_len=16384 -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$fuzz/$name-" "$fuzz/corpus-$name" "$seeds" >"$fuzz/$name.log" 2>&1
+}
+fuzz_batch=()
+fuzz_wait() {
+  local pid name failed=0
+  for entry in "${fuzz_batch[@]}"; do
+    pid=${entry%%:*} name=${entry#*:}
+    if ! wait "$pid"; then
+      tail -60 "$fuzz/$name.log"
+      echo "fuzz target $name failed (log: $fuzz/$name.log, crashing input in $fuzz/$name-*)"
+      failed=1
+    else
+      echo "$name: $(grep -E "^(Done|stat::peak_rss_mb)" "$fuzz/$name.log" | tr '\n' ' ')"
+    fi
+  done
+  fuzz_batch=()
+  [ "$failed" = 0 ] || exit 1
+}
+for name in "${fuzz_targets[@]}"; do
+  fuzz_one "$name" &
+  fuzz_batch+=("$!:$name")
+  [ "${#fuzz_batch[@]}" -lt "$JOBS" ] || fuzz_wait
 done
+fuzz_wait
 
 echo "== web app: types and lint"
 (cd web && npx tsc --noEmit && npx eslint .)

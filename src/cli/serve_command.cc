@@ -294,6 +294,10 @@ void addServeCommand(CLI::App& app) {
   cmd->add_option("--p2p-max-peers", f->options.p2pMaxPeers, "WebRTC connections per room at most")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--p2p-max-peers-total", f->options.p2pMaxPeersTotal,
+                  "WebRTC connections in all rooms at most (each is a pipeline with threads of its own)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--p2p-recent-days", f->options.p2pRecentDays,
                   "Besides plans pending review, join the rooms of plans changed within this many days")
       ->capture_default_str()

@@ -250,6 +250,7 @@ Status Hub::Impl::startPeer() {
   peerOptions.turnRestServers = options.turnRestServers;
   peerOptions.maxRooms = options.p2pMaxRooms;
   peerOptions.maxPeersPerRoom = options.p2pMaxPeers;
+  peerOptions.maxPeers = options.p2pMaxPeersTotal;
   peerOptions.recent = std::chrono::hours(24) * options.p2pRecentDays;
   peerOptions.name = machineName();
   peerOptions.session.maxMessageBytes = options.maxMessageBytes;

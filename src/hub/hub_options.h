@@ -91,7 +91,8 @@ struct HubOptions {
   // the relays of signalingUrls and publicUrl, when there are any.
   bool p2p = true;
   size_t p2pMaxRooms = 100;
-  size_t p2pMaxPeers = 20;  // per room
+  size_t p2pMaxPeers = 20;        // per room
+  size_t p2pMaxPeersTotal = 200;  // in all rooms
   int p2pRecentDays = 14;
 };
 

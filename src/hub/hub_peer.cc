@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "hub/log_throttle.h"
 #include "hub/metrics.h"
 #include "hub/signaling_client.h"
 #include "hub/turn_credentials.h"
@@ -390,6 +391,16 @@ void HubPeer::Impl::onRelayMessage(size_t relay, const std::string& text) {
       if (it == room->sessions.end()) continue;
       session = it->second;
     } else {
+      if (liveSessions.load() >= options.maxPeers) {
+        // Every connection is a WebRTC pipeline with threads of its own.
+        room->membership.closed(action.peer);
+        static LogThrottle throttle(1);
+        if (auto withheld = throttle.allow())
+          spdlog::warn("webrtc: {} connections open (--p2p-max-peers-total); not answering peer {} in room {}{}",
+                       liveSessions.load(), action.peer, room->planId,
+                       *withheld ? fmt::format(" ({} more not logged)", *withheld) : std::string());
+        continue;
+      }
       session = connect(*room, action.peer, action.initiator);
       if (!session) continue;
     }

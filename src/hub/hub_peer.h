@@ -48,6 +48,9 @@ struct HubPeerOptions {
   std::vector<TurnRestServer> turnRestServers;
   size_t maxRooms = 100;
   size_t maxPeersPerRoom = 20;  // y-webrtc's maxConns in a browser: 20 to 34
+  // Connections in all rooms (each is a WebRTC pipeline with threads of its
+  // own), connecting or open; offers beyond it are not answered.
+  size_t maxPeers = 200;
   std::chrono::hours recent{14 * 24};
   // The name in the hub's awareness entry: the machine's.
   std::string name;

@@ -144,3 +144,19 @@ test('a peer that sends garbage loses its connection; the room and the hub go on
   assert.match(metrics, /^roundtable_webrtc_rooms [1-9]/m)
   assert.match(metrics, /^roundtable_webrtc_peers [1-9]/m)
 })
+
+test('past --p2p-max-peers-total the hub answers no more peers, and says so', async () => {
+  const small = await h.startHub({ flags: ['--signaling', relay.signalUrl, '--p2p-max-peers-total', '1'] })
+  const s = await mcpSession(small)
+  const make = async title => {
+    const { structuredContent } = await s.tool('create_plan', { title, content: `# ${title}\n\nA step.\n` })
+    return { planId: structuredContent.planId, secret: new URLSearchParams(new URL(structuredContent.shareUrl).hash.slice(1)).get('k') }
+  }
+  const first = await openReviewer(await make('First in'))
+  await waitFor(() => titleOf(first.doc) === 'First in', { timeout: 20000, message: 'the first plan' })
+  const second = await openReviewer(await make('One too many'))
+  await waitFor(() => /not answering peer/.test(small.output), { timeout: 10000, message: 'the limit\'s log line' })
+  assert.equal(titleOf(second.doc), undefined, 'no plan past the limit')
+  assert.equal([...second.provider.room.webrtcConns.values()].filter(c => c.connected).length, 0)
+  assert.ok(small.running)
+})
