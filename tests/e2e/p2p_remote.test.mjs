@@ -239,7 +239,7 @@ test('a reviewer WebRTC cannot reach: every side says so (not "0 peers"), with t
   assert.equal(await statusC.getAttribute('data-peers'), '0')
   assert.equal(await statusC.getAttribute('data-p2p-route'), 'none')
   assert.match(await statusC.textContent(), /no peers\s*· can’t reach 2$/)
-  assert.match(await statusC.getAttribute('title'), /2 reviewers found through signaling could not be reached directly.*TURN server/s)
+  assert.match(await statusC.getAttribute('title'), /2 peers found through signaling could not be reached directly.*TURN server/s)
   const waiting = C.page.getByTestId('plan-waiting-peers')
   assert.equal(await waiting.getAttribute('data-phase'), 'no-peers')
   assert.match(await C.page.getByTestId('waiting-unreachable').textContent(), /2 peers \(the author’s hub or reviewers’ browsers\) were found but could not be reached directly.*TURN/s)
@@ -251,7 +251,7 @@ test('a reviewer WebRTC cannot reach: every side says so (not "0 peers"), with t
     assert.equal(await status.getAttribute('data-peers'), '1')
     assert.equal(await status.getAttribute('data-p2p-route'), 'direct')
     assert.match(await status.textContent(), /· 1 (P2P|peer)\s*· can’t reach 1$/)
-    assert.match(await status.getAttribute('title'), /1 reviewer found through signaling could not be reached directly.*TURN server/s)
+    assert.match(await status.getAttribute('title'), /1 peer found through signaling could not be reached directly.*TURN server/s)
   }
   await screenshot(A.page, 'p2p-hub-unreachable-desktop-light.png')
   await C.context.close()

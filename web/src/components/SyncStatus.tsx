@@ -30,7 +30,7 @@ export const SyncStatus = ({ state, p2p }: { state: SessionState; p2p: boolean }
   const p2pOnly = state.hub === 'none'
   const relayed = state.routes.filter(r => r.relayed).length
   const title = [
-    p2pOnly ? 'Peer-to-peer: this site keeps no copy of plans; they come directly from other reviewers’ browsers' : HUB_TEXT[state.hub],
+    p2pOnly ? 'Peer-to-peer: this site keeps no copy of plans; they come directly from the author’s hub or other reviewers’ browsers' : HUB_TEXT[state.hub],
     state.hubRefused
       ? 'The hub refused an edit from this browser: the plan reached its size limit. The edit is kept in this browser only.'
       : '',
@@ -38,7 +38,7 @@ export const SyncStatus = ({ state, p2p }: { state: SessionState; p2p: boolean }
     p2p ? `${plural(state.peers, 'peer')} connected over WebRTC${state.signaling ? '' : ', signaling unreachable'}` : '',
     ...(p2p ? state.routes.map(routeText) : []),
     p2p && state.peersUnreachable > 0
-      ? `${plural(state.peersUnreachable, 'reviewer')} found through signaling could not be reached directly: a firewall or NAT ` +
+      ? `${plural(state.peersUnreachable, 'peer')} found through signaling could not be reached directly: a firewall or NAT ` +
         'blocks the connection. A TURN server (iceServers in the hub’s configuration) relays such connections.'
       : '',
   ]
