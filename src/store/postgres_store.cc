@@ -379,6 +379,8 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
     anyValid = anyValid || batch[i].invalid.ok();
   }
   if (anyValid) {
+    // A health probe alone is not counted among the commits.
+    bool probeOnly = std::all_of(batch.begin(), batch.end(), [](const Job& j) { return j.kind == Job::Kind::kProbe; });
     auto start = std::chrono::steady_clock::now();
     // What this batch learns of its docs, applied to known_ only once committed.
     std::map<std::string, Known> known;
@@ -413,7 +415,8 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
         for (auto& [doc, k] : known) known_[doc] = k;
       }
       std::lock_guard l(statsMu_);
-      recordCommit(stats_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
+      if (!probeOnly)
+        recordCommit(stats_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
       commitError_ = Status::Ok();
     } else {
       if (writer_->inTransaction()) (void)writer_->exec("ROLLBACK");
@@ -422,7 +425,7 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
         if (batch[i].invalid.ok()) results[i] = JobResult{err, AppendResult{err}};
       }
       std::lock_guard l(statsMu_);
-      ++stats_.failedCommits;
+      if (!probeOnly) ++stats_.failedCommits;
       commitError_ = err;
     }
   }
