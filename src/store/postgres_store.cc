@@ -317,8 +317,8 @@ class PostgresStore final : public Store {
   mutable std::mutex statsMu_;
   Stats stats_;
   Status commitError_;
-  mutable bool probing_ = false;                         // a probe is queued (guarded by statsMu_)
-  mutable std::chrono::steady_clock::time_point lastProbe_;  // (guarded by statsMu_)
+  mutable bool probing_ = false;                             // a health probe is queued (guarded by statsMu_)
+  mutable std::chrono::steady_clock::time_point lastProbe_;  // when the last one was (guarded by statsMu_)
 
   WriteQueue queue_;  // declared last: stopped (drained) first
 };
@@ -380,7 +380,8 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
   }
   if (anyValid) {
     // A health probe alone is not counted among the commits.
-    bool probeOnly = std::all_of(batch.begin(), batch.end(), [](const Job& j) { return j.kind == Job::Kind::kProbe; });
+    bool probeOnly =
+        std::all_of(batch.begin(), batch.end(), [](const Job& j) { return j.kind == Job::Kind::kProbe; });
     auto start = std::chrono::steady_clock::now();
     // What this batch learns of its docs, applied to known_ only once committed.
     std::map<std::string, Known> known;
