@@ -8,7 +8,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev dpkg-dev file
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpq-dev postgresql-15 redis-server libhiredis-dev libboost-dev libssl-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+  libsqlite3-dev libpq-dev postgresql-15 redis-server haproxy libhiredis-dev libboost-dev libssl-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libgstreamer-plugins-bad1.0-dev gstreamer1.0-plugins-bad gstreamer1.0-nice
   chromium
   iproute2 iptables conntrack coturn tcpdump util-linux

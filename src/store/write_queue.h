@@ -25,7 +25,9 @@
 namespace roundtable::store {
 
 struct Job {
-  enum class Kind { kAppend, kCompact, kRemove, kSetLimit };
+  // kProbe: nothing to write, only the transaction (PostgreSQL's health
+  // probe; see PostgresStore::health).
+  enum class Kind { kAppend, kCompact, kRemove, kSetLimit, kProbe };
   Kind kind = Kind::kAppend;
   std::string doc;
   std::vector<uint8_t> data;  // the update (append) or the state (compact)

@@ -799,6 +799,27 @@ TEST_F(PostgresStoreTest, WritesFailWhileTheServerIsDownAndResumeAfter) {
   EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before"), bytes("after")}));
 }
 
+// Behind a load balancer a store that said unhealthy gets no writes (the
+// balancer sends its hub no clients): asking for its health makes it try an
+// empty transaction, so it becomes healthy again without a write.
+TEST_F(PostgresStoreTest, HealthRecoversWithoutAWriteWhenAsked) {
+  auto store = open();
+  ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
+  gServer->stop();
+  EXPECT_FALSE(appendNow(*store, "doc", bytes("while down")).status.ok());
+  EXPECT_FALSE(store->health().ok());
+  Status started = gServer->start();
+  ASSERT_TRUE(started.ok()) << started.message();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!store->health().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(store->health().ok()) << store->health().message();
+  Store::Stats st = store->stats();
+  EXPECT_EQ(st.failedCommits, 1u) << "probes are not counted";
+  EXPECT_EQ(st.appends, 1u);
+  EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before")}));
+}
+
 TEST_F(PostgresStoreTest, SizeLimitIsSqliteOnly) {
   auto store = open();
   Status got;

@@ -1,0 +1,280 @@
+// A team server behind HAProxy, as deployed: PostgreSQL, Redis, three
+// replicas (`roundtable serve --store postgres://... --bus unix://...`) and
+// HAProxy running deploy/haproxy/roundtable.cfg itself (only its bind lines,
+// certificate and server addresses replaced by loopback ports and a
+// self-signed certificate), all processes this file owns. Real y-websocket
+// providers connect through HAProxy only. Clients spread over the replicas
+// converge; a replica killed with SIGKILL while clients write: its clients
+// come back through HAProxy on the others, and nothing any client observed
+// is lost (PostgreSQL holds exactly what the survivors hold); PostgreSQL
+// frozen or stopped under the replicas: nothing is relayed that is not
+// stored; back, the replicas find out through HAProxy's health checks alone
+// and the edits made meanwhile converge.
+import fs from 'node:fs'
+import https from 'node:https'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { test, before, after } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
+import { useHarness, onlyHub, Child, docName, waitFor, waitSynced, digest, stateVector, assert, httpGet, sleep, freePort } from './hub_harness.mjs'
+import { PgServer } from './pg_server.mjs'
+import { RedisServer } from './redis_server.mjs'
+
+const haproxyBinary = process.env.ROUNDTABLE_HAPROXY || '/usr/sbin/haproxy'
+const configFile = path.resolve(import.meta.dirname, '../../deploy/haproxy/roundtable.cfg')
+
+const h = useHarness()
+let pg = null
+let redis = null
+let hubs = []
+let lb = null
+
+/** HAProxy on deploy/haproxy/roundtable.cfg, with loopback ports for its binds and servers. */
+class Haproxy {
+  static async start (replicas) {
+    if (!fs.existsSync(haproxyBinary)) {
+      throw new Error(`HAProxy is not installed: no ${haproxyBinary} (scripts/setup.sh installs haproxy; ROUNDTABLE_HAPROXY names another binary)`)
+    }
+    const p = new Haproxy()
+    p.dir = h.tmpDir('roundtable-haproxy-')
+    p.port = await freePort()
+    p.tlsPort = await freePort()
+    const pem = path.join(p.dir, 'roundtable.pem')
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-keyout', path.join(p.dir, 'key.pem'), '-out', path.join(p.dir, 'cert.pem')], { stdio: 'pipe' })
+    fs.writeFileSync(pem, fs.readFileSync(path.join(p.dir, 'cert.pem')) + fs.readFileSync(path.join(p.dir, 'key.pem')))
+    let config = fs.readFileSync(configFile, 'utf8')
+    const replace = (re, to) => {
+      assert.match(config, re, `${configFile} no longer has ${re}`)
+      config = config.replace(re, to)
+    }
+    replace(/^(\s*bind) :80$/m, `$1 127.0.0.1:${p.port}`)
+    replace(/^(\s*bind) :443 ssl crt \S+/m, `$1 127.0.0.1:${p.tlsPort} ssl crt ${pem}`)
+    replicas.forEach((hub, i) => replace(new RegExp(`^(\\s*server hub${i + 1}) \\S+$`, 'm'), `$1 127.0.0.1:${hub.port}`))
+    p.configPath = path.join(p.dir, 'haproxy.cfg')
+    fs.writeFileSync(p.configPath, config)
+    execFileSync(haproxyBinary, ['-c', '-q', '-f', p.configPath])
+    p.child = new Child(haproxyBinary, ['-db', '-f', p.configPath], {}, 'haproxy')
+    h.defer(() => p.child.kill('SIGKILL'))
+    p.httpUrl = `http://127.0.0.1:${p.port}`
+    p.wsBase = `ws://127.0.0.1:${p.port}/yjs`
+    await waitFor(async () => {
+      if (!p.child.running) throw new Error(`HAProxy exited: ${p.child.output}`)
+      return (await httpGet(p.httpUrl, '/healthz').catch(() => ({}))).status === 200
+    },
+      { message: 'HAProxy to answer /healthz', timeout: 10000, interval: 50 })
+    return p
+  }
+
+  get output () { return this.child.output }
+  yjsUrl (name) { return `${this.wsBase}/${name}` }
+}
+
+const replica = (port = 0) => h.startHub({ port, flags: ['--store', pg.url(), '--bus', redis.url] })
+
+before(async () => {
+  [pg, redis] = await Promise.all([PgServer.start(), RedisServer.start()])
+  hubs = await Promise.all([replica(), replica(), replica()])
+  lb = await Haproxy.start(hubs)
+})
+after(async () => { await Promise.all([pg?.destroy(), redis?.destroy()]) })
+
+/** WebSocket connections each replica holds to documents. */
+const spread = () => Promise.all(hubs.map(async hub => {
+  if (!hub.running) return 0
+  const { body } = await httpGet(hub, '/metrics')
+  return Number(body.match(/^roundtable_document_connections (\d+)/m)[1])
+}))
+
+/** Clients through HAProxy, connected one after another (leastconn sees each one before the next). */
+const clientsThroughLb = async (name, n) => {
+  await waitFor(async () => (await spread()).every(n => n === 0), { message: "the earlier tests' connections to close" })
+  const clients = []
+  for (let i = 0; i < n; i++) {
+    const c = h.provider(lb, name)
+    await waitSynced(c.provider)
+    clients.push(c)
+  }
+  return clients
+}
+
+const keys = doc => [...doc.getMap('m').keys()].sort()
+const converged = docs => docs.every(d => isDeepStrictEqual(stateVector(d), stateVector(docs[0])) &&
+  isDeepStrictEqual(keys(d), keys(docs[0])) && d.getText('text').toString() === docs[0].getText('text').toString())
+
+const httpsGet = (port, reqPath, headers = {}) => new Promise((resolve, reject) => {
+  https.get({ host: '127.0.0.1', port, path: reqPath, headers, rejectUnauthorized: false, agent: false }, res => {
+    let body = ''
+    res.on('data', c => { body += c })
+    res.on('end', () => resolve({ status: res.statusCode, body }))
+  }).on('error', reject)
+})
+
+test('through HAProxy: clients spread over the three replicas converge while they write; /config.json names the relay as the browser reaches it',
+  onlyHub('--bus'), async () => {
+    const name = docName('lb')
+    const clients = await clientsThroughLb(name, 6)
+    assert.deepEqual(await spread(), [2, 2, 2], 'leastconn gives each replica two of six clients')
+    for (let round = 0; round < 20; round++) {
+      clients.forEach((c, i) => {
+        c.doc.getMap('m').set(`c${i}-${round}`, round)
+        c.doc.getText('text').insert(0, `${i}.${round} `)
+      })
+      await sleep(5)
+    }
+    await waitFor(() => converged(clients.map(c => c.doc)), { message: 'six clients on three replicas to converge' })
+    assert.equal(keys(clients[0].doc).length, 120)
+    const reader = h.rawDoc(lb.yjsUrl(name))
+    await reader.sync()
+    assert.deepEqual(digest(reader.doc), digest(clients[0].doc), 'a fresh client through HAProxy reads the whole document')
+
+    // X-Forwarded-Proto is HAProxy's to set: wss:// behind TLS, ws:// else,
+    // whatever the client claims.
+    const plain = JSON.parse((await httpGet(lb.httpUrl, '/config.json', { headers: { Host: `127.0.0.1:${lb.port}`, 'X-Forwarded-Proto': 'https' } })).body)
+    assert.ok(plain.signaling.includes(`ws://127.0.0.1:${lb.port}/signal`), JSON.stringify(plain))
+    const tls = JSON.parse((await httpsGet(lb.tlsPort, '/config.json', { Host: `127.0.0.1:${lb.tlsPort}` })).body)
+    assert.ok(tls.signaling.includes(`wss://127.0.0.1:${lb.tlsPort}/signal`), JSON.stringify(tls))
+    for (const c of clients) c.provider.destroy()
+    reader.close()
+  })
+
+test('SIGKILL of a replica while clients write through HAProxy: its clients come back on the others, and nothing any client observed is lost',
+  onlyHub('--bus'), async () => {
+    const name = docName('lb-kill')
+    const clients = await clientsThroughLb(name, 6)
+    assert.deepEqual(await spread(), [2, 2, 2])
+    // Every key a client saw arrive from someone else: the hub relays only
+    // what PostgreSQL committed, so each must survive.
+    const observed = new Set()
+    clients.forEach(c => c.doc.getMap('m').observe(ev => {
+      if (ev.transaction.origin === c.provider) for (const k of ev.keysChanged) observed.add(k)
+    }))
+    // The first client to lose its replica never comes back: what it wrote
+    // and nobody saw may be lost; what anybody saw may not.
+    let lost = null
+    let killed = false
+    const disconnected = new Set()
+    let backMs = null
+    clients.forEach((c, i) => c.provider.on('status', ({ status }) => {
+      if (status === 'connected' && disconnected.has(i)) backMs = Date.now() - t0
+      if (status !== 'disconnected' || !killed) return
+      disconnected.add(i)
+      if (lost === null) { lost = i; c.provider.destroy() }
+    }))
+    const written = clients.map(() => [])
+    let writing = true
+    const writers = clients.map((c, i) => (async () => {
+      for (let n = 0; writing && i !== lost; n++) {
+        const key = `c${i}-${n}`
+        c.doc.getMap('m').set(key, n)
+        written[i].push(key)
+        await sleep(10)
+      }
+    })())
+    let t0 = 0
+    await sleep(500)
+    t0 = Date.now()
+    killed = true
+    await hubs[0].kill('SIGKILL')
+    await sleep(1000)
+    writing = false
+    await Promise.all(writers)
+    assert.equal(disconnected.size, 2, "the killed replica's two clients lost their connection")
+    const survivors = clients.filter((_c, i) => i !== lost)
+    await waitFor(() => survivors.every(c => c.provider.wsconnected && c.provider.synced), { message: 'every survivor to be connected' })
+    await waitFor(() => converged(survivors.map(c => c.doc)), { message: 'the five surviving clients to converge', timeout: 10000 })
+    assert.deepEqual((await spread()).slice(1).reduce((a, b) => a + b), 5, 'the five survivors are on the two live replicas')
+    await waitFor(() => /Server replicas\/hub1 is DOWN/.test(lb.output), { message: "HAProxy's health check to take the dead replica out" })
+
+    const final = new Set(keys(survivors[0].doc))
+    for (const k of observed) assert.ok(final.has(k), `${k} was observed by a client and is gone`)
+    clients.forEach((_c, i) => {
+      if (i !== lost) for (const k of written[i]) assert.ok(final.has(k), `${k}, written by a surviving client, is gone`)
+    })
+    const unseen = written[lost].filter(k => !final.has(k))
+    console.log(`${written.flat().length} keys written, ${observed.size} observed by others; the dead replica's other client was back through HAProxy ${backMs} ms after the kill; ` +
+      `the lost client's last ${unseen.length} of ${written[lost].length} keys were never stored (never observed by anyone)`)
+
+    // Exactly the union, through HAProxy and from PostgreSQL alone (a replica
+    // that had never loaded the document, with every client gone).
+    const expected = digest(survivors[0].doc)
+    const reader = h.rawDoc(lb.yjsUrl(name))
+    await reader.sync()
+    assert.deepEqual(digest(reader.doc), expected, 'a fresh client through HAProxy gets exactly the union')
+    for (const c of survivors) c.provider.destroy()
+    reader.close()
+    const fresh = await replica()
+    const fromPg = h.rawDoc(fresh.yjsUrl(name))
+    await fromPg.sync()
+    assert.deepEqual(digest(fromPg.doc), expected, 'PostgreSQL holds exactly the union')
+    await fresh.kill('SIGTERM')
+
+    // The replica started again on its port: HAProxy puts it back.
+    await hubs[0].start()
+    await waitFor(() => /Server replicas\/hub1 is UP/.test(lb.output), { message: 'HAProxy to put the replica back', timeout: 5000 })
+  })
+
+/** The PostgreSQL server's processes: the postmaster and its children (by /proc, by pid). */
+const pgPids = () => {
+  const postmaster = Number(fs.readFileSync(path.join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+  const children = fs.readdirSync('/proc').filter(d => /^\d+$/.test(d)).filter(d => {
+    try { return Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === postmaster } catch { return false }
+  }).map(Number)
+  return [postmaster, ...children]
+}
+const healthz = () => Promise.all(hubs.map(async hub => hub.running ? (await httpGet(hub, '/healthz')).status : null))
+
+test('PostgreSQL frozen, then stopped, under replicas behind HAProxy: nothing is relayed that is not stored; then it comes back',
+  onlyHub('--bus'), async () => {
+    assert.ok(hubs.every(hub => hub.running))
+    const name = docName('lb-pg')
+    const clients = await clientsThroughLb(name, 3)
+    const [a, b, c] = clients
+    assert.deepEqual(await spread(), [1, 1, 1])
+    a.doc.getText('text').insert(0, 'before ')
+    await waitFor(() => converged(clients.map(x => x.doc)), { message: 'the first edit to reach everyone' })
+
+    // Frozen (SIGSTOP): the commit waits, so nothing is relayed.
+    const pids = pgPids()
+    for (const pid of pids) process.kill(pid, 'SIGSTOP')
+    a.doc.getText('text').insert(0, 'while frozen ')
+    await sleep(1500)
+    const frozenHealth = await healthz()
+    assert.ok(![b, c].some(x => x.doc.getText('text').toString().includes('while frozen')), 'nothing relayed while PostgreSQL is frozen')
+    // runuser (pg_server.mjs runs postgres under it as root) stops itself
+    // when its child stops: continue it too.
+    for (const pid of [...pids, pg.child.proc.pid]) process.kill(pid, 'SIGCONT')
+    await waitFor(() => converged(clients.map(x => x.doc)), { message: 'the held edit to be stored and relayed once PostgreSQL runs again' })
+    console.log(`PostgreSQL frozen 1.5 s: the edit was held, not relayed; /healthz of the replicas meanwhile: ${frozenHealth.join(', ')}`)
+
+    // Stopped: each replica's write fails, each says 503, HAProxy takes them
+    // all out and answers 503 itself.
+    await pg.stop()
+    clients.forEach((x, i) => x.doc.getText('text').insert(0, `stopped-${i} `))
+    await waitFor(async () => (await healthz()).every(s => s === 503), { message: 'every replica to answer 503', timeout: 5000 })
+    await waitFor(() => /backend replicas has no server available/.test(lb.output), { message: 'HAProxy to take every replica out', timeout: 5000 })
+    assert.equal((await httpGet(lb.httpUrl, '/healthz')).status, 503)
+    await sleep(500)
+    clients.forEach((x, i) => assert.doesNotMatch(x.doc.getText('text').toString(), new RegExp(`stopped-(?!${i})`),
+      'nothing relayed while PostgreSQL is down'))
+
+    // Back: the replicas find out by themselves (HAProxy's checks of
+    // /healthz make them try an empty transaction), HAProxy puts them back,
+    // the clients reconnect and send what they kept.
+    // The test itself asks no replica meanwhile: HAProxy's checks suffice.
+    const logFrom = lb.output.length
+    await pg.startServer()
+    const t0 = Date.now()
+    await waitFor(() => [1, 2, 3].every(i => lb.output.slice(logFrom).includes(`Server replicas/hub${i} is UP`)),
+      { message: 'HAProxy to put every replica back', timeout: 10000, interval: 50 })
+    const healthyMs = Date.now() - t0
+    assert.deepEqual(await healthz(), [200, 200, 200])
+    await waitFor(() => clients.every(x => [0, 1, 2].every(i => x.doc.getText('text').toString().includes(`stopped-${i}`))) &&
+      converged(clients.map(x => x.doc)), { message: 'the edits made while PostgreSQL was down to reach everyone once it is back', timeout: 15000 })
+    console.log(`PostgreSQL back: HAProxy had every replica back after ${healthyMs} ms, the clients converged after ${Date.now() - t0} ms`)
+    const expected = digest(a.doc)
+    for (const x of clients) x.provider.destroy()
+    const reader = h.rawDoc(lb.yjsUrl(name))
+    await reader.sync()
+    assert.deepEqual(digest(reader.doc), expected)
+  })
