@@ -127,6 +127,12 @@ export const useBed = () => {
       return ids
     },
 
+    /** How many plan rooms the hub (this start of it) says it is in. */
+    hubRooms () {
+      const all = [...bed.hub.child.output.matchAll(/webrtc: in (\d+) plan rooms/g)]
+      return all.length ? Number(all[all.length - 1][1]) : 0
+    },
+
     /** The hub's resident memory (kB) and CPU time (ms) so far, from /proc. */
     hubUsage () {
       const pid = bed.hub.child.proc.pid
