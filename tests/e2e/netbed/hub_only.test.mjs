@@ -25,6 +25,8 @@ const IDLE_WINDOW_MS = 5_000
 const bed = useBed()
 const figures = {}
 let browserB, B, small, big
+let vanished = [] // peer ids of reviewers whose browser went away without a goodbye
+let vanishedAt = 0
 const secrets = []
 
 const SMALL_TITLE = 'Move search to its own cluster'
@@ -171,6 +173,33 @@ test('1. cone NAT: B opens create_plan\'s share link on the public site and gets
   await screenshot(B.page, 'netbed-hub-only.png')
 })
 
+test(`the hub's cost of a connected peer: ${MORE_PEERS} more reviewers in the room`, async () => {
+  await settled()
+  const one = await idleUsage()
+  const known = bed.hubPeerIds()
+  const more = []
+  for (let i = 0; i < MORE_PEERS; i++) {
+    const r = await bob()
+    await openTimed(r, small, SMALL_LAST)
+    more.push(r)
+  }
+  await waitUntil(() => bed.hub.child.output.includes(`(${1 + MORE_PEERS} in the room)`), { timeout: 30_000, message: `the hub to have ${1 + MORE_PEERS} peers` })
+  await settled()
+  const five = await idleUsage()
+  figures.peers = {
+    rssKbWith1: one.rssKb,
+    [`rssKbWith${1 + MORE_PEERS}`]: five.rssKb,
+    rssKbPerPeer: Math.round((five.rssKb - one.rssKb) / MORE_PEERS),
+    idleCpuMsPerMinWith1: one.cpuMsPerMin,
+    [`idleCpuMsPerMinWith${1 + MORE_PEERS}`]: five.cpuMsPerMin,
+  }
+  // Closed as a killed browser or a shut laptop goes: no page unload, no goodbye.
+  vanished = [...bed.hubPeerIds()].filter(id => !known.has(id))
+  assert.equal(vanished.length, MORE_PEERS)
+  for (const r of more) await r.context.close()
+  vanishedAt = Date.now()
+})
+
 test('2. cone NAT: the 2 MB plan, whole, from the hub alone', async () => {
   big = await createPlan(BIG_PLAN_TITLE, bigPlan())
   const r = await bob()
@@ -212,28 +241,6 @@ test('4. a pending wait_for_review answers when B requests changes, and again wh
   figures.decisionToWaitForReviewMs.approved = await decide('approve', 'approved')
 })
 
-test(`the hub's cost of a connected peer: ${MORE_PEERS} more reviewers in the room`, async () => {
-  await settled()
-  const one = await idleUsage()
-  const more = []
-  for (let i = 0; i < MORE_PEERS; i++) {
-    const r = await bob()
-    await openTimed(r, small, SMALL_LAST)
-    more.push(r)
-  }
-  await waitUntil(() => bed.hub.child.output.includes(`(${1 + MORE_PEERS} in the room)`), { timeout: 30_000, message: `the hub to have ${1 + MORE_PEERS} peers` })
-  await settled()
-  const five = await idleUsage()
-  figures.peers = {
-    rssKbWith1: one.rssKb,
-    [`rssKbWith${1 + MORE_PEERS}`]: five.rssKb,
-    rssKbPerPeer: Math.round((five.rssKb - one.rssKb) / MORE_PEERS),
-    idleCpuMsPerMinWith1: one.cpuMsPerMin,
-    [`idleCpuMsPerMinWith${1 + MORE_PEERS}`]: five.cpuMsPerMin,
-  }
-  for (const r of more) await r.context.close()
-})
-
 test('5. symmetric NAT on both sides: B gets the plans from the hub through TURN (the hub\'s own TURN credentials)', async () => {
   await B.context.close()
   bed.nat('symmetric')
@@ -247,6 +254,9 @@ test('5. symmetric NAT on both sides: B gets the plans from the hub through TURN
   const r = await bob()
   figures.openBigSymmetricMs = await openTimed(r, big, BIG_PLAN_LAST)
   await r.context.close()
+  const again = await bob()
+  figures.openSmallSymmetricAgainMs = await openTimed(again, small, SMALL_LAST)
+  await again.context.close()
 
   const samples = []
   for (let i = 0; i < 3; i++) {
@@ -261,6 +271,14 @@ test('6. relay stopped after B connected: B\'s comments still reach the agent', 
   const body = 'Bob with the relay down'
   figures.relayDownCommentMs = await commentTimed(B, ITEMS[COMMENTS], body, t0 => feedbackShows(small.planId, body, t0))
   await bed.startRelay()
+})
+
+test('the reviewers whose browsers went away without a goodbye are dropped by the hub', async () => {
+  // Unanswered ICE keepalives fail the connection (src/webrtc/peer_connection.cc);
+  // without that, such sessions stayed "connected" and filled the room.
+  const gone = id => new RegExp(`peer ${id} left|no connection to peer ${id}`).test(bed.hub.child.output)
+  await waitUntil(() => vanished.every(gone), { timeout: 90_000, interval: 500, message: 'the hub to drop the vanished peers' })
+  figures.vanishedPeersDroppedWithinMs = Date.now() - vanishedAt
 })
 
 test('7. hub restarted: what B wrote while it was down reaches it', async () => {
