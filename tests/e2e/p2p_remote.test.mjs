@@ -35,7 +35,9 @@ before(async () => {
     child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
   })
   // The author's hub: share links point to the review site, signaling goes through it.
-  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http]) })
+  // Its own WebRTC peer is off: here the plan's only source is A's browser
+  // (the hub as a peer: netbed/hub_only.test.mjs, interop/hub_peer.test.mjs).
+  hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http, '--no-p2p']) })
   mcp = await mcpSession(hub)
   browser = await launch(h)
   A = await newReviewer(browser, { name: 'Alice' })
