@@ -96,9 +96,11 @@ test('2. B opens the share link in its own context; both show 2 online, connecte
   for (const r of [A, B]) {
     await waitUntil(async () => (await onlineCount(r.page)) === 2, { message: `${r.name} shows 2 online` })
     assert.equal(await r.page.getByTestId('online-count').textContent(), '2 reviewers online')
-    await waitUntil(async () => (await r.page.getByTestId('sync-status').getAttribute('data-peers')) === '1', {
+    // The other browser and the hub, which joins the room as a peer of its
+    // own (--signaling) and is not counted online.
+    await waitUntil(async () => (await r.page.getByTestId('sync-status').getAttribute('data-peers')) === '2', {
       timeout: 15_000,
-      message: `${r.name} has 1 WebRTC peer`,
+      message: `${r.name} has 2 WebRTC peers`,
     })
   }
   const names = await A.page.locator('.presence .avatar').evaluateAll(els => els.map(e => e.getAttribute('title')))
