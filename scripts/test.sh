@@ -83,4 +83,4 @@ echo "== end-to-end tests (Debian's Chromium against the hub; screenshots in tes
 (cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 ./*.test.mjs)
 
 echo "== network test bed (network namespaces, NAT routers, coturn; tests/e2e/netbed/)"
-(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 netbed/netbed.test.mjs)
+(cd tests/e2e && ROUNDTABLE_BUILD_DIR="$PWD/../../build" node --test --test-concurrency=1 netbed/netbed.test.mjs netbed/hub_only.test.mjs)

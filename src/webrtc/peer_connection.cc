@@ -262,6 +262,28 @@ void onRemoteDescriptionSet(GstPromise* promise, gpointer data) {
   }
 }
 
+// libnice's keepalives are STUN indications, which need no answer: a peer
+// that vanishes without closing (a laptop shut, a browser killed, a network
+// gone) leaves the connection "connected" for good, and the hub's room full
+// of such sessions. As binding requests they time out, and the ICE state, so
+// the connection's, turns "failed". webrtcbin's nice backend exposes its
+// NiceAgent as the property "agent"; another backend is left as it is.
+void keepaliveChecks(GstElement* webrtc) {
+  GObject* ice = nullptr;
+  g_object_get(webrtc, "ice-agent", &ice, nullptr);
+  if (!ice) return;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) {
+    GObject* agent = nullptr;
+    g_object_get(ice, "agent", &agent, nullptr);
+    if (agent) {
+      if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "keepalive-conncheck"))
+        g_object_set(agent, "keepalive-conncheck", TRUE, nullptr);
+      g_object_unref(agent);
+    }
+  }
+  g_object_unref(ice);
+}
+
 }  // namespace
 
 void PeerConnection::Impl::adoptChannel(GstWebRTCDataChannel* ch) {
@@ -303,6 +325,7 @@ Status PeerConnection::create(const PeerOptions& options, Events events, std::un
     gboolean added = FALSE;
     g_signal_emit_by_name(impl->webrtc, "add-turn-server", turn.c_str(), &added);
   }
+  keepaliveChecks(impl->webrtc);
   connect(impl->webrtc, "on-ice-candidate", onIceCandidate, impl);
   connect(impl->webrtc, "on-data-channel", onDataChannel, impl);
   connect(impl->webrtc, "notify::connection-state", onConnectionState, impl);

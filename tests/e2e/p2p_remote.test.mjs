@@ -14,34 +14,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { useHarness, hubBinary, freePort, Y, WebsocketProvider, WebSocket, waitSynced } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
+import { bigPlan, BIG_PLAN_LAST } from './big_plan.mjs'
 import { launch, newReviewer, answerIdentity, waitEditor, waitUntil, hubFlags, webDist, screenshot, commentOn } from './browser.mjs'
 
 const h = useHarness()
 let hub, site, mcp, browser, A, B, planId, shareUrl, blockCount
 
-const LAST = 'Last block of the two-megabyte plan: ship it behind the flag.'
-
-/** About 1,000,000 bytes of markdown (create_plan takes up to 1 MiB): 240 sections of varied prose. */
-const bigPlan = () => {
-  const words = ['cache', 'shard', 'replica', 'latency', 'budget', 'rollout', 'schema', 'index', 'queue', 'retry',
-    'backfill', 'tenant', 'quota', 'migration', 'snapshot', 'checksum', 'partition', 'leader', 'follower', 'epoch']
-  let seed = 7
-  const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed }
-  const sentence = () => {
-    const n = 8 + (next() % 10)
-    const w = Array.from({ length: n }, () => words[next() % words.length])
-    return w[0][0].toUpperCase() + w.join(' ').slice(1) + '.'
-  }
-  const out = ['# Re-shard the orders database', '']
-  for (let i = 1; i <= 240; i++) {
-    out.push(`## Step ${i}`, '')
-    let para = ''
-    while (para.length < 3900) para += sentence() + ' '
-    out.push(para.trim(), '')
-  }
-  out.push(LAST, '')
-  return out.join('\n')
-}
+const LAST = BIG_PLAN_LAST
 
 before(async () => {
   // The public review site: relay + web app, no documents.
@@ -55,9 +34,9 @@ before(async () => {
     child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
     child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
   })
-  // The author's hub: share links point to the review site, signaling goes
-  // through it. Without its own peer (--no-p2p): here the plan's only source
-  // on the review site is A's browser (the hub as a peer: hub_peer.test.mjs).
+  // The author's hub: share links point to the review site, signaling goes through it.
+  // Its own WebRTC peer is off: here the plan's only source is A's browser
+  // (the hub as a peer: netbed/hub_only.test.mjs, interop/hub_peer.test.mjs).
   hub = await h.startHub({ flags: hubFlags(['--signaling', site.ws, '--public-url', site.http, '--no-p2p']) })
   mcp = await mcpSession(hub)
   browser = await launch(h)

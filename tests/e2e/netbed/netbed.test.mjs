@@ -4,6 +4,11 @@
 // addresses: netns.sh. Everything runs inside namespaces this test creates;
 // nothing reaches a real network.
 //
+// The author's hub joins the plan's room too, as a WebRTC peer of its own
+// (hub_only.test.mjs reviews with it alone): each browser here has two
+// connections, to the other browser and to the hub, and the steps tell them
+// apart by the peer ids the hub logs.
+//
 // The steps (tests/README.md lists them with their figures): share link from the public site, 2 online, 20
 // comments timed from B's action to A's display over a route that is not
 // host-to-host, the agent's get_feedback, the hub stopped and started again,
@@ -11,42 +16,19 @@
 // without STUN/TURN, and a capture at the public host without plaintext.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync, spawnSync } from 'node:child_process'
-import crypto from 'node:crypto'
-import fs from 'node:fs'
 import path from 'node:path'
-import { useHarness, Hub, Child, hubBinary, sleep } from '../../interop/hub_harness.mjs'
-import { startAgent } from '../../interop/mcp_agent.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, screenshot, commentOn, webDist, chromiumPath } from '../browser.mjs'
+import { sleep } from '../../interop/hub_harness.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, onlineCount, waitUntil, waitText, screenshot, commentOn } from '../browser.mjs'
+import { useBed, PUBLIC_IP, PUBLIC_URL, syncState, peersOf, iceRoutes, shownAt, commentTimed, stats } from './bed.mjs'
 
-const here = import.meta.dirname
-const NETNS = path.join(here, 'netns.sh')
-const P = `rtbed${process.pid.toString(36)}`
-const ns = n => `${P}-${n}`
-const inNs = n => ['ip', 'netns', 'exec', ns(n)]
-/** A process inside namespace `n` (ip netns exec execs it: its pid is the process's). */
-const spawnIn = (n, args, label) => new Child('ip', [...inNs(n).slice(1), ...args], {}, label)
-
-const PUBLIC_IP = '203.0.113.10'
-const RELAY_PORT = 4444
-const TURN_PORT = 3478
-const HUB_PORT = 4141
-const PUBLIC_URL = `http://${PUBLIC_IP}:${RELAY_PORT}`
-const STUN = `stun:${PUBLIC_IP}:${TURN_PORT}`
-const TURN = `turn:${PUBLIC_IP}:${TURN_PORT}?transport=udp`
 const COMMENTS = 20
 
-const h = useHarness()
-const tmp = h.tmpDir('roundtable-netbed-')
-const turnSecret = crypto.randomBytes(24).toString('hex')
-const secretFile = path.join(tmp, 'turn-secret')
-const capture = path.join(tmp, 'public.pcap')
+const bed = useBed()
+const { h, tmp } = bed
 const figures = {}
 
-let hub, relay, coturn, tcpdump, agent, browserA, browserB, A, B, planId, planUrl, shareUrl
+let browserA, browserB, A, B, planId, planUrl, shareUrl
 const secrets = []
-
-const netns = (...args) => execFileSync('bash', [NETNS, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
 
 const PLAN_TITLE = 'Shard the ledger by tenant'
 const TASKS = Array.from({ length: COMMENTS + 4 }, (_, i) => `ledger task ${String(i + 1).padStart(2, '0')}`)
@@ -68,133 +50,31 @@ ${WAVES.map(w => `1. ${w}: one region at a time`).join('\n')}
 Cross-tenant reports need a fan-out query.
 `
 
-/** Chromium started inside namespace `n`, by a wrapper that playwright runs. */
-const chromiumIn = async n => {
-  const wrapper = path.join(tmp, `chromium-${n}`)
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns(n)} ${chromiumPath} "$@"\n`, { mode: 0o755 })
-  // The public site is plain http here; a deployment serves it over https
-  // (docs/p2p.md), which the secure-origin flag stands for.
-  return launch(h, { executablePath: wrapper, reachable: [PUBLIC_IP], secureOrigins: [PUBLIC_URL] })
-}
-
-/** The relay and web app on the public host; `ice` decides what /config.json offers. */
-const startRelay = async ({ ice = true } = {}) => {
-  const flags = ['signal', '--host', PUBLIC_IP, '--port', String(RELAY_PORT), '--web', '--web-dir', webDist, '--public-url', PUBLIC_URL]
-  if (ice) flags.push('--stun', STUN, '--turn', TURN, '--turn-secret-file', secretFile)
-  relay = spawnIn('pub', [hubBinary, ...flags], 'relay')
-  await relay.waitOutput(/listening on/)
-}
-
-/** The author's hub, configured the way a user does it: DATA/config.json. */
-const writeHubConfig = ({ ice = true } = {}) => {
-  const config = { publicUrl: PUBLIC_URL }
-  if (ice) {
-    config.iceServers = [{ urls: STUN }]
-    config.turn = { urls: [TURN], secretFile, ttlSeconds: 3600 }
-  }
-  fs.writeFileSync(path.join(hub.dataDir, 'config.json'), JSON.stringify(config, null, 2))
-}
-
-const syncState = async page => {
-  const el = page.getByTestId('sync-status')
-  return {
-    hub: await el.getAttribute('data-hub'),
-    peers: Number(await el.getAttribute('data-peers')),
-    unreachable: Number((await el.getAttribute('data-peers-unreachable')) ?? 0),
-    route: await el.getAttribute('data-p2p-route'),
-  }
-}
-
-const peersOf = async (r, n, timeout = 30_000) =>
-  waitUntil(async () => (await syncState(r.page)).peers === n, { timeout, message: `${r.name} to have ${n} WebRTC peer(s)` })
-
-/** The selected ICE candidate pair of each of the page's peer connections. */
-const iceRoutes = page => page.evaluate(() => window.__roundtable.iceRoutes())
+/** `from` comments on `quote`; resolves with the ms until `to` shows it. */
+const timedComment = (from, to, quote, body) => commentTimed(from, quote, body, () => shownAt(to.page, body).catch(async e => {
+  console.log(`# not shown: ${JSON.stringify({ from: from.name, [from.name]: await syncState(from.page), [to.name]: await syncState(to.page) })}`)
+  await screenshot(to.page, `netbed-missing-comment-${to.name}.png`)
+  await screenshot(from.page, `netbed-missing-comment-from-${from.name}.png`)
+  throw e
+}))
 
 /**
- * Resolves, in `page`'s clock (every namespace shares the machine's clock),
- * with Date.now() at the moment `text` shows in the comments panel.
+ * The page's connections split by who is at the other end: `browser`, the
+ * other reviewer's (a peer the hub also connected to), and `hub`.
  */
-const shownAt = (page, text, timeout = 10_000) => page.evaluate(({ text, timeout }) => new Promise((resolve, reject) => {
-  const panel = () => document.querySelector('[data-testid="comments-panel"]')
-  const check = () => {
-    if (panel()?.textContent.includes(text)) {
-      observer.disconnect()
-      clearTimeout(timer)
-      resolve(Date.now())
-    }
-  }
-  const observer = new MutationObserver(check)
-  observer.observe(document.body, { subtree: true, childList: true, characterData: true })
-  const timer = setTimeout(() => { observer.disconnect(); reject(new Error(`"${text}" not shown within ${timeout} ms`)) }, timeout)
-  check()
-}), { text, timeout })
-
-/** `from` comments on `quote`; resolves with the ms until `to` shows it. */
-const timedComment = async (from, to, quote, body) => {
-  const submit = await commentOn(from.page, quote, body).catch(async e => {
-    await screenshot(from.page, `netbed-failed-comment-${from.name}.png`)
-    throw e
-  })
-  const seen = shownAt(to.page, body)
-  const t0 = Date.now()
-  await submit()
-  const at = await seen.catch(async e => {
-    console.log(`# not shown: ${JSON.stringify({ from: from.name, [from.name]: await syncState(from.page), [to.name]: await syncState(to.page) })}`)
-    await screenshot(to.page, `netbed-missing-comment-${to.name}.png`)
-    await screenshot(from.page, `netbed-missing-comment-from-${from.name}.png`)
-    throw e
-  })
-  return at - t0
+const routesOf = async r => {
+  const ids = bed.hubPeerIds()
+  const routes = await iceRoutes(r.page)
+  return { browser: routes.filter(x => ids.has(x.peerId)), hub: routes.filter(x => !ids.has(x.peerId)) }
 }
+const pairOf = ({ local, remote }) => `${local.type} ${local.address} -> ${remote.type} ${remote.address}`
 
-const stats = samples => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return { n: sorted.length, median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] }
-}
-
-const feedback = async () => (await agent.tool('get_feedback', { planId })).structuredContent
+const feedback = async () => (await bed.agent.tool('get_feedback', { planId })).structuredContent
 
 before(async () => {
-  assert.equal(process.getuid?.(), 0, 'the network bed creates network namespaces: run it as root (CI does)')
-  for (const tool of ['ip', 'iptables', 'turnserver', 'tcpdump']) {
-    assert.equal(spawnSync('sh', ['-c', `command -v ${tool}`]).status, 0, `${tool} is missing: run scripts/setup.sh`)
-  }
-  netns('sweep')
-  netns('up', P)
-  h.defer(() => netns('down', P))
-  fs.writeFileSync(secretFile, `${turnSecret}\n`, { mode: 0o600 })
-
-  // Everything the public host sends or receives, for step 8.
-  tcpdump = spawnIn('pub', ['tcpdump', '-i', 'eth0', '-U', '-s', '0', '-w', capture], 'tcpdump')
-  await tcpdump.waitOutput(/listening on eth0/)
-  h.defer(() => tcpdump.kill('SIGTERM'))
-
-  // coturn with the TURN REST API's shared secret, as docs/p2p.md runs it.
-  coturn = spawnIn('pub', ['turnserver', '-n', `--listening-ip=${PUBLIC_IP}`, `--relay-ip=${PUBLIC_IP}`,
-    `--listening-port=${TURN_PORT}`, '--min-port=49152', '--max-port=49999', '--use-auth-secret', `--static-auth-secret=${turnSecret}`,
-    '--realm=roundtable.test', '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--log-file=stdout', '--simple-log',
-    `--pidfile=${path.join(tmp, 'turnserver.pid')}`, `--userdb=${path.join(tmp, 'turndb')}`, '--no-software-attribute'], 'coturn')
-  await coturn.waitOutput(/relay 203\.0\.113\.10 initialization done/)
-  h.defer(() => coturn.kill('SIGKILL'))
-
-  await startRelay()
-  h.defer(() => relay.kill('SIGKILL'))
-
-  hub = new Hub({ host: '127.0.0.1', port: HUB_PORT, prefix: inNs('ha'), dataDir: h.tmpDir(), flags: ['--web-dir', webDist] })
-  h.hubs.push(hub)
-  writeHubConfig()
-  await hub.start()
-
-  // The agent, on the author's machine: the SDK client on `roundtable mcp`.
-  agent = await startAgent({
-    command: 'ip',
-    args: [...inNs('ha').slice(1), hubBinary, 'mcp', '--port', String(HUB_PORT), '--data', hub.dataDir, '--no-open'],
-  })
-  h.defer(() => agent.close())
-
-  browserA = await chromiumIn('ha')
-  browserB = await chromiumIn('hb')
+  await bed.up()
+  browserA = await bed.chromiumIn('ha')
+  browserB = await bed.chromiumIn('hb')
   A = await newReviewer(browserA, { name: 'Alice' })
   B = await newReviewer(browserB, { name: 'Bob' })
 })
@@ -204,7 +84,7 @@ after(() => {
 })
 
 test('1. A opens the plan the agent created; B opens the share link on the public site; both show 2 online', async () => {
-  const created = await agent.tool('create_plan', { title: PLAN_TITLE, content: PLAN_MD, repo: 'acme/ledger' })
+  const created = await bed.agent.tool('create_plan', { title: PLAN_TITLE, content: PLAN_MD, repo: 'acme/ledger' })
   assert.ok(!created.isError, JSON.stringify(created.content))
   ;({ planId, url: planUrl } = created.structuredContent)
   await A.page.goto(planUrl)
@@ -218,11 +98,16 @@ test('1. A opens the plan the agent created; B opens the share link on the publi
 
   await B.page.goto(shareUrl)
   await answerIdentity(B, 3)
-  await waitEditor(B.page, 30_000) // B's only source of the plan is A, over WebRTC
+  await waitEditor(B.page, 30_000) // B's sources of the plan are A and the author's hub, over WebRTC
   await waitText(B.page.getByTestId('plan-title'), PLAN_TITLE, 30_000)
   for (const r of [A, B]) {
     await waitUntil(async () => (await onlineCount(r.page)) === 2, { timeout: 30_000, message: `${r.name} shows 2 online` })
-    await peersOf(r, 1)
+    await peersOf(r, 2) // the other reviewer and the author's hub, which is not counted online
+  }
+  for (const r of [A, B]) {
+    const { browser, hub } = await routesOf(r)
+    assert.equal(browser.length, 1, `${r.name} is connected to the other browser`)
+    assert.equal(hub.length, 1, `${r.name} is connected to the hub`)
   }
   await screenshot(B.page, 'netbed-remote-reviewer.png')
 })
@@ -243,15 +128,17 @@ test('a review site served over plain http says why peers cannot be reached, ins
 test(`2. B comments ${COMMENTS} times; each shows at A within 1 s, over a route that is not host-to-host`, async () => {
   const samples = []
   for (let i = 0; i < COMMENTS; i++) samples.push(await timedComment(B, A, TASKS[i], `Bob asks about task ${i + 1}`))
-  const routes = { A: await iceRoutes(A.page), B: await iceRoutes(B.page) }
-  figures.coneNat = { ...stats(samples), routes }
-  console.log(`# cone NAT: B -> A comment latency ${JSON.stringify(stats(samples))} ms; A's route ${JSON.stringify(routes.A)}`)
+  const routes = { A: await routesOf(A), B: await routesOf(B) }
+  const pairs = { AB: pairOf(routes.A.browser[0]), Ahub: pairOf(routes.A.hub[0]), Bhub: pairOf(routes.B.hub[0]) }
+  figures.coneNat = { ...stats(samples), pairs }
+  console.log(`# cone NAT: B -> A comment latency ${JSON.stringify(stats(samples))} ms; pairs ${JSON.stringify(pairs)}`)
   assert.ok(stats(samples).max < 1000, `slowest comment took ${stats(samples).max} ms`)
   for (const side of ['A', 'B']) {
-    assert.equal(routes[side].length, 1, `${side} has one peer connection`)
-    const { local, remote } = routes[side][0]
-    assert.ok(!(local.type === 'host' && remote.type === 'host'), `${side}'s pair is ${local.type} -> ${remote.type}`)
+    const { local, remote } = routes[side].browser[0]
+    assert.ok(!(local.type === 'host' && remote.type === 'host'), `${side}'s pair with the other browser is ${local.type} -> ${remote.type}`)
   }
+  // The hub is on A's machine (host to host); B reaches it through both NATs.
+  assert.ok(routes.B.hub[0].local.type !== 'host' || routes.B.hub[0].remote.type !== 'host', `B's pair with the hub: ${pairs.Bhub}`)
 })
 
 test('3. the agent\'s get_feedback returns B\'s comments, by name, with their quotes', async () => {
@@ -265,7 +152,7 @@ test('3. the agent\'s get_feedback returns B\'s comments, by name, with their qu
 })
 
 test('4. hub stopped: A and B keep syncing comments and status both ways; started again, it has everything', async () => {
-  assert.equal((await hub.kill('SIGTERM')).code, 0)
+  assert.equal((await bed.hub.kill('SIGTERM')).code, 0)
   await waitUntil(async () => (await syncState(A.page)).hub !== 'connected', { message: 'A notices the hub is gone' })
   const fromB = await timedComment(B, A, TASKS[COMMENTS], 'Bob, while the hub is down')
   const fromA = await timedComment(A, B, TASKS[COMMENTS + 1], 'Alice, while the hub is down')
@@ -278,7 +165,7 @@ test('4. hub stopped: A and B keep syncing comments and status both ways; starte
   })
 
   const t0 = Date.now()
-  await hub.start()
+  await bed.hub.start()
   let last = null
   const fb = await waitUntil(async () => {
     last = await feedback().catch(e => ({ error: e.message }))
@@ -295,12 +182,12 @@ test('4. hub stopped: A and B keep syncing comments and status both ways; starte
 })
 
 test('5. relay stopped after the peers connected: they keep syncing', async () => {
-  await relay.kill('SIGTERM')
+  await bed.relay.kill('SIGTERM')
   const fromB = await timedComment(B, A, TASKS[COMMENTS + 2], 'Bob, with the relay down')
   const fromA = await timedComment(A, B, TASKS[COMMENTS + 3], 'Alice, with the relay down')
   figures.relayDown = { fromB, fromA }
   assert.ok(fromB < 1000 && fromA < 1000, `relay down: B->A ${fromB} ms, A->B ${fromA} ms`)
-  await startRelay()
+  await bed.startRelay()
 })
 
 test('peer lifecycle: B closes the tab (no ghost), A works meanwhile, B comes back and catches up; still 2 online', async () => {
@@ -330,7 +217,7 @@ test('6. symmetric NAT on both sides: the peers connect through TURN, and commen
   // so nothing of the direct connection is reused).
   await A.context.close()
   await B.context.close()
-  netns('nat', P, 'symmetric')
+  bed.nat('symmetric')
   const t0 = Date.now()
   A = await newReviewer(browserA, { name: 'Alice' })
   B = await newReviewer(browserB, { name: 'Bob' })
@@ -345,49 +232,54 @@ test('6. symmetric NAT on both sides: the peers connect through TURN, and commen
   await answerIdentity(B, 3)
   for (const r of [A, B]) {
     await waitEditor(r.page, 60_000)
-    await peersOf(r, 1, 60_000).catch(async e => {
+    await peersOf(r, 2, 60_000).catch(async e => {
       for (const x of [A, B]) console.log(`# TURN, ${x.name}: ${JSON.stringify(await x.page.evaluate(() => window.__roundtable.peerStates()))}`)
       for (const x of [A, B]) console.log(`# ICE stats, ${x.name}: ${JSON.stringify(await x.page.evaluate(() => window.__roundtable.iceStats()))}`)
       throw e
     })
   }
   figures.turnConnectMs = Date.now() - t0
-  const routes = { A: await iceRoutes(A.page), B: await iceRoutes(B.page) }
-  for (const side of ['A', 'B']) {
-    const { local, remote } = routes[side][0]
-    assert.ok(local.type === 'relay' || remote.type === 'relay', `${side}'s pair goes through TURN: ${local.type} -> ${remote.type}`)
+  const routes = { A: await routesOf(A), B: await routesOf(B) }
+  for (const [side, pair] of [['A', routes.A.browser[0]], ['B', routes.B.browser[0]], ['B (hub)', routes.B.hub[0]]]) {
+    assert.ok(pair.local.type === 'relay' || pair.remote.type === 'relay', `${side}'s pair goes through TURN: ${pairOf(pair)}`)
   }
-  assert.equal((await syncState(A.page)).route, 'relayed')
+  // B's every connection is relayed; A's with its own hub stays on the machine.
+  assert.equal((await syncState(B.page)).route, 'relayed')
+  assert.equal((await syncState(A.page)).route, 'mixed')
   const samples = []
   for (let i = 0; i < COMMENTS; i++) samples.push(await timedComment(B, A, WAVES[i], `Bob again (symmetric NAT) ${i + 1}`))
-  figures.symmetricNat = { ...stats(samples), routes }
-  console.log(`# symmetric NAT: B -> A comment latency ${JSON.stringify(stats(samples))} ms; A's route ${JSON.stringify(routes.A)}`)
+  const pairs = { AB: pairOf(routes.A.browser[0]), Ahub: pairOf(routes.A.hub[0]), Bhub: pairOf(routes.B.hub[0]) }
+  figures.symmetricNat = { ...stats(samples), pairs }
+  console.log(`# symmetric NAT: B -> A comment latency ${JSON.stringify(stats(samples))} ms; pairs ${JSON.stringify(pairs)}`)
   assert.ok(stats(samples).max < 1000, `slowest comment took ${stats(samples).max} ms`)
 })
 
-test('7. negative control: with no STUN or TURN the peers do not connect, and the page says so', async () => {
-  await relay.kill('SIGTERM')
-  await startRelay({ ice: false })
-  await hub.kill('SIGTERM')
-  writeHubConfig({ ice: false })
-  await hub.start()
+test('7. negative control: with no STUN or TURN nothing connects across the NATs, the hub neither, and the pages say so', async () => {
+  await bed.relay.kill('SIGTERM')
+  await bed.startRelay({ ice: false })
+  await bed.hub.kill('SIGTERM')
+  bed.writeHubConfig({ ice: false })
+  await bed.hub.start()
   for (const r of [A, B]) await r.page.reload()
   await waitEditor(A.page, 30_000)
-  // Both find each other through the relay, and then cannot connect.
-  for (const r of [A, B]) {
-    await waitUntil(async () => (await syncState(r.page)).unreachable === 1, { timeout: 45_000, message: `${r.name} reports 1 unreachable peer` })
+  // All three find each other through the relay. Only A and the hub, on one
+  // machine, connect (host candidates); across the NATs nothing does: B
+  // reaches neither A nor the hub.
+  for (const [r, unreachable, peers] of [[A, 1, 1], [B, 2, 0]]) {
+    await waitUntil(async () => (await syncState(r.page)).unreachable === unreachable, { timeout: 45_000, message: `${r.name} reports ${unreachable} unreachable peer(s)` })
     const s = await syncState(r.page)
-    assert.equal(s.peers, 0, `${r.name} has no WebRTC peer`)
+    assert.equal(s.peers, peers, `${r.name} has ${peers} WebRTC peer(s)`)
     assert.match(await r.page.getByTestId('sync-status').textContent(), /can.t reach/i)
   }
+  const { hub: aHub } = await routesOf(A)
+  assert.equal(aHub.length, 1, 'A is connected to its own hub')
+  assert.equal(aHub[0].local.address, aHub[0].remote.address, `A and its hub on one machine: ${pairOf(aHub[0])}`)
   assert.equal(await onlineCount(B.page), 1, 'B counts only itself online')
 })
 
 test('8. the public host saw no plaintext of the plan or the comments, nor the room secret', async () => {
-  await tcpdump.kill('SIGTERM')
-  const bytes = fs.readFileSync(capture)
-  figures.captureBytes = bytes.length
-  const has = s => bytes.includes(Buffer.from(s))
+  const { bytes, has } = await bed.captured()
+  figures.captureBytes = bytes
   // The capture holds the relay's traffic: its JSON messages name the room.
   assert.ok(has(`roundtable-${planId}`), 'the capture holds the signaling traffic')
   for (const s of [PLAN_TITLE, 'outgrown one primary', 'migrate the next tenant range', 'one region at a time', 'Cross-tenant reports', 'Bob asks about task',

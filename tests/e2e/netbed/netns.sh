@@ -106,9 +106,13 @@ case "$cmd" in
   nat)
     router_nat ra "${3:?cone|symmetric}"
     router_nat rb "$3"
-    # Mappings made under the old rule would otherwise live on.
-    nsx ra conntrack -F 2>/dev/null || true
-    nsx rb conntrack -F 2>/dev/null || true
+    # UDP mappings made under the old rule would otherwise live on. TCP
+    # connections are left alone: flushing them would cut the hub's open
+    # WebSocket to the relay without a word (its next packets leave from
+    # another port and the relay's answers are dropped) until its next ping,
+    # up to 15 s, which is the test bed's doing, not a NAT's.
+    nsx ra conntrack -D -p udp >/dev/null 2>&1 || true
+    nsx rb conntrack -D -p udp >/dev/null 2>&1 || true
     ;;
   down)
     [ -n "$P" ] || { echo "netns.sh down PREFIX" >&2; exit 2; }
