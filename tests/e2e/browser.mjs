@@ -5,7 +5,9 @@
 // every name except the loopback ones to NOTFOUND.
 import fs from 'node:fs'
 import path from 'node:path'
+import { spawn } from 'node:child_process'
 import { chromium } from 'playwright-core'
+import { hubBinary, freePort } from '../interop/hub_harness.mjs'
 
 const here = import.meta.dirname
 export const repoRoot = path.resolve(here, '../..')
@@ -15,6 +17,25 @@ export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium'
 
 /** Hub flags every e2e hub gets: this checkout's web app, a loopback-only ICE server. */
 export const hubFlags = (extra = []) => ['--web-dir', webDist, '--stun', 'stun:127.0.0.1:9', ...extra]
+
+/**
+ * The public review site as a team deploys it, on loopback: `roundtable signal
+ * --web` (the relay and the web app, no documents), killed with the harness.
+ * Resolves with its page base `http` and its relay `ws`.
+ */
+export const startReviewSite = async h => {
+  const port = await freePort()
+  const site = { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/signal` }
+  const child = spawn(hubBinary, ['signal', '--host', '127.0.0.1', '--port', String(port), '--web', '--web-dir', webDist,
+    '--stun', 'stun:127.0.0.1:9', '--public-url', site.http], { stdio: ['ignore', 'ignore', 'pipe'] })
+  h.defer(() => child.kill('SIGKILL'))
+  await new Promise((resolve, reject) => {
+    let out = ''
+    child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
+    child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
+  })
+  return site
+}
 
 /**
  * Launches Chromium; `h` (the hub harness) closes it at cleanup.

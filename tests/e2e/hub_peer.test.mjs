@@ -25,10 +25,9 @@
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import os from 'node:os'
-import { spawn } from 'node:child_process'
-import { useHarness, hubBinary, freePort } from '../interop/hub_harness.mjs'
+import { useHarness } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, waitUntil, hubFlags, webDist, screenshot, commentOn, onlineCount } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, waitUntil, hubFlags, startReviewSite, screenshot, commentOn, onlineCount } from './browser.mjs'
 
 const h = useHarness()
 let site, hub, mcp
@@ -45,16 +44,7 @@ const planText = title => [
 
 before(async () => {
   // The public review site: relay + web app, no documents.
-  const port = await freePort()
-  site = { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/signal` }
-  const child = spawn(hubBinary, ['signal', '--host', '127.0.0.1', '--port', String(port), '--web', '--web-dir', webDist,
-    '--stun', 'stun:127.0.0.1:9', '--public-url', site.http], { stdio: ['ignore', 'ignore', 'pipe'] })
-  h.defer(() => child.kill('SIGKILL'))
-  await new Promise((resolve, reject) => {
-    let out = ''
-    child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
-    child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
-  })
+  site = await startReviewSite(h)
   // The author's hub: share links point to the review site, and the hub joins
   // its plans' rooms through the site's relay (the relay of --public-url).
   hub = await h.startHub({ flags: hubFlags(['--public-url', site.http]) })

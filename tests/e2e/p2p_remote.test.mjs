@@ -11,11 +11,10 @@
 // layer's limits and back-pressure tested in the page.
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { useHarness, hubBinary, freePort, Y, WebsocketProvider, WebSocket, waitSynced } from '../interop/hub_harness.mjs'
+import { useHarness, Y, WebsocketProvider, WebSocket, waitSynced } from '../interop/hub_harness.mjs'
 import { mcpSession } from '../interop/mcp_harness.mjs'
 import { bigPlan, BIG_PLAN_LAST } from './big_plan.mjs'
-import { launch, newReviewer, answerIdentity, waitEditor, waitUntil, hubFlags, webDist, screenshot, commentOn } from './browser.mjs'
+import { launch, newReviewer, answerIdentity, waitEditor, waitUntil, hubFlags, startReviewSite, screenshot, commentOn } from './browser.mjs'
 
 const h = useHarness()
 let hub, site, mcp, browser, A, B, planId, shareUrl, blockCount
@@ -24,16 +23,7 @@ const LAST = BIG_PLAN_LAST
 
 before(async () => {
   // The public review site: relay + web app, no documents.
-  const port = await freePort()
-  site = { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/signal` }
-  const child = spawn(hubBinary, ['signal', '--host', '127.0.0.1', '--port', String(port), '--web', '--web-dir', webDist,
-    '--stun', 'stun:127.0.0.1:9', '--public-url', site.http], { stdio: ['ignore', 'ignore', 'pipe'] })
-  h.defer(() => child.kill('SIGKILL'))
-  await new Promise((resolve, reject) => {
-    let out = ''
-    child.stderr.on('data', d => { out += d; if (/listening on/.test(out)) resolve() })
-    child.once('exit', code => reject(new Error(`roundtable signal exited (${code}): ${out}`)))
-  })
+  site = await startReviewSite(h)
   // The author's hub: share links point to the review site, signaling goes through it.
   // Its own WebRTC peer is off: here the plan's only source is A's browser
   // (the hub as a peer: netbed/hub_only.test.mjs, interop/hub_peer.test.mjs).

@@ -161,6 +161,8 @@ test('1. cone NAT: B opens create_plan\'s share link on the public site and gets
   B = await bob()
   figures.openSmallConeMs = await openTimed(B, small, SMALL_LAST)
   await waitText(B.page.getByTestId('plan-title'), SMALL_TITLE)
+  // The pill counts peers a moment after the plan's bytes came in over the first.
+  await waitUntil(async () => (await syncState(B.page)).peers === 1, { timeout: 5000, message: 'one WebRTC peer: the hub' })
   const s = await syncState(B.page)
   assert.equal(s.hub, 'none', 'the public site keeps no documents')
   assert.equal(s.peers, 1, 'one WebRTC peer: the hub')
@@ -249,7 +251,7 @@ test('5. symmetric NAT on both sides: B gets the plans from the hub through TURN
   const pair = await onlyPair(B)
   figures.pairSymmetric = pair.text
   assert.ok(pair.local.type === 'relay' || pair.remote.type === 'relay', `B's pair with the hub goes through TURN: ${pair.text}`)
-  assert.equal((await syncState(B.page)).route, 'relayed')
+  await waitUntil(async () => (await syncState(B.page)).route === 'relayed', { timeout: 5000, message: `B's route: relayed` })
 
   const r = await bob()
   figures.openBigSymmetricMs = await openTimed(r, big, BIG_PLAN_LAST)

@@ -244,8 +244,8 @@ test('6. symmetric NAT on both sides: the peers connect through TURN, and commen
     assert.ok(pair.local.type === 'relay' || pair.remote.type === 'relay', `${side}'s pair goes through TURN: ${pairOf(pair)}`)
   }
   // B's every connection is relayed; A's with its own hub stays on the machine.
-  assert.equal((await syncState(B.page)).route, 'relayed')
-  assert.equal((await syncState(A.page)).route, 'mixed')
+  await waitUntil(async () => (await syncState(B.page)).route === 'relayed', { timeout: 5000, message: `B's route: relayed` })
+  await waitUntil(async () => (await syncState(A.page)).route === 'mixed', { timeout: 5000, message: `A's route: mixed` })
   const samples = []
   for (let i = 0; i < COMMENTS; i++) samples.push(await timedComment(B, A, WAVES[i], `Bob again (symmetric NAT) ${i + 1}`))
   const pairs = { AB: pairOf(routes.A.browser[0]), Ahub: pairOf(routes.A.hub[0]), Bhub: pairOf(routes.B.hub[0]) }
