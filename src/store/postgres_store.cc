@@ -273,7 +273,7 @@ class PostgresStore final : public Store {
         std::lock_guard l(statsMu_);
         probing_ = false;
       };
-      const_cast<WriteQueue&>(queue_).enqueue(std::move(job));
+      queue_.enqueue(std::move(job));
     }
     return health;
   }
@@ -320,7 +320,8 @@ class PostgresStore final : public Store {
   mutable bool probing_ = false;                             // a health probe is queued (guarded by statsMu_)
   mutable std::chrono::steady_clock::time_point lastProbe_;  // when the last one was (guarded by statsMu_)
 
-  WriteQueue queue_;  // declared last: stopped (drained) first
+  // Declared last: stopped (drained) first. Mutable: health() queues its probe.
+  mutable WriteQueue queue_;
 };
 
 Status PostgresStore::open() {
