@@ -139,8 +139,15 @@ using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
 class PgConn {
  public:
   static Status Connect(const std::string& url, std::unique_ptr<PgConn>* out) {
-    const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-    const char* values[] = {"10", "roundtable", url.c_str(), nullptr};
+    // Defaults the URL may override (libpq keeps the last value of a key, and
+    // dbname expands the URL in its place). Over TCP, keepalives notice a
+    // server that vanished while the connection was idle, and
+    // tcp_user_timeout fails a write the server's host has not acknowledged
+    // for 15 s, instead of the kernel's retransmissions for about 15 minutes.
+    const char* keys[] = {"connect_timeout",    "keepalives", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count",   "tcp_user_timeout", "fallback_application_name", "dbname",
+                          nullptr};
+    const char* values[] = {"10", "1", "10", "5", "3", "15000", "roundtable", url.c_str(), nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (conn == nullptr) return Status::FailedPrecondition("cannot connect to PostgreSQL: out of memory");
     auto c = std::unique_ptr<PgConn>(new PgConn(conn, url));
@@ -253,6 +260,10 @@ class PostgresStore final : public Store {
   // second or so) queues an empty transaction at most once a second, so a
   // hub that gets no writes (a load balancer sends it none while it answers
   // 503) still finds out that the server is back.
+  // A server that stops answering without closing the connection (frozen,
+  // or the network to it gone quiet) holds the transaction under way: it
+  // fails health once it has waited stallLimit, and an idle store finds out
+  // by an empty transaction of its own, at most one per stallLimit.
   Status health() const override {
     Status health;
     bool probe = false;
@@ -260,7 +271,13 @@ class PostgresStore final : public Store {
       std::lock_guard l(statsMu_);
       health = commitError_;
       auto now = std::chrono::steady_clock::now();
-      if (!health.ok() && !probing_ && now - lastProbe_ >= std::chrono::seconds(1)) {
+      bool busy = batchStarted_ != std::chrono::steady_clock::time_point{};
+      if (busy && now - batchStarted_ >= options_.stallLimit) {
+        auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - batchStarted_).count();
+        health = Status::FailedPrecondition(location() + " has not answered for " + std::to_string(waited) + " s");
+      }
+      bool due = commitError_.ok() ? now - lastAnswer_ >= options_.stallLimit : now - lastProbe_ >= std::chrono::seconds(1);
+      if (!busy && !probing_ && due) {
         probing_ = true;
         lastProbe_ = now;
         probe = true;
@@ -319,6 +336,10 @@ class PostgresStore final : public Store {
   Status commitError_;
   mutable bool probing_ = false;                             // a health probe is queued (guarded by statsMu_)
   mutable std::chrono::steady_clock::time_point lastProbe_;  // when the last one was (guarded by statsMu_)
+  // When the transaction under way began (zero: none), and when the server
+  // last answered one, either way (guarded by statsMu_).
+  std::chrono::steady_clock::time_point batchStarted_;
+  std::chrono::steady_clock::time_point lastAnswer_ = std::chrono::steady_clock::now();
 
   // Declared last: stopped (drained) first. Mutable: health() queues its probe.
   mutable WriteQueue queue_;
@@ -384,6 +405,10 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
     bool probeOnly =
         std::all_of(batch.begin(), batch.end(), [](const Job& j) { return j.kind == Job::Kind::kProbe; });
     auto start = std::chrono::steady_clock::now();
+    {
+      std::lock_guard l(statsMu_);
+      batchStarted_ = start;
+    }
     // What this batch learns of its docs, applied to known_ only once committed.
     std::map<std::string, Known> known;
     std::set<std::string> forgotten;
@@ -420,6 +445,8 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
       if (!probeOnly)
         recordCommit(stats_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), batch);
       commitError_ = Status::Ok();
+      batchStarted_ = {};
+      lastAnswer_ = std::chrono::steady_clock::now();
     } else {
       if (writer_->inTransaction()) (void)writer_->exec("ROLLBACK");
       Status err = withMessage(s, "cannot store: " + s.message());
@@ -429,6 +456,8 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
       std::lock_guard l(statsMu_);
       if (!probeOnly) ++stats_.failedCommits;
       commitError_ = err;
+      batchStarted_ = {};
+      lastAnswer_ = std::chrono::steady_clock::now();
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -51,6 +51,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -103,6 +104,11 @@ struct StoreOptions {
   uint64_t maxDatabaseBytes = 0;
   // SQLite only. Whether append() may commit a small append itself (see above).
   bool inlineAppends = true;
+  // PostgreSQL only. A transaction that has waited this long for the server
+  // makes health() fail (the server frozen, or the network to it gone quiet)
+  // until it completes; a store that has had no transaction for this long
+  // runs an empty one at the next health() to find out.
+  std::chrono::milliseconds stallLimit{5000};
   // SQLite only, tests only: how SyncMode::kBackground opens the WAL for its fsync (null:
   // ::open), to simulate a process out of descriptors without taking every
   // descriptor of the process (which the sanitizers' runtime needs too).
@@ -229,7 +235,8 @@ class Store {
   // Ok, or why writes fail: the store can no longer make writes durable (a
   // failed fsync is final: see SyncMode::kBackground; every later write
   // fails), or the last transaction failed (a full disk, say, or PostgreSQL
-  // unreachable) and none has succeeded since.
+  // unreachable) and none has succeeded since, or (PostgreSQL) the current one
+  // has waited longer than StoreOptions::stallLimit.
   virtual Status health() const = 0;
 
   // Upper bounds (seconds) of the commit latency histogram, for Prometheus.

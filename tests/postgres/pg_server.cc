@@ -134,7 +134,39 @@ void PgServer::stop() {
   pid_ = -1;
 }
 
+namespace {
+
+// The server's pid and its children's, from /proc (PPid in each status file).
+std::vector<pid_t> processTree(pid_t root) {
+  std::vector<pid_t> pids{root};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("PPid:", 0) == 0) {
+        if (std::stol(line.substr(5)) == root) pids.push_back(static_cast<pid_t>(std::stol(entry.path().filename())));
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+}  // namespace
+
+void PgServer::freeze() {
+  if (pid_ <= 0) return;
+  for (pid_t pid : processTree(pid_)) kill(pid, SIGSTOP);
+}
+
+void PgServer::thaw() {
+  if (pid_ <= 0) return;
+  for (pid_t pid : processTree(pid_)) kill(pid, SIGCONT);
+}
+
 PgServer::~PgServer() {
+  thaw();
   stop();
   std::error_code ec;
   if (!dir_.empty()) fs::remove_all(dir_, ec);

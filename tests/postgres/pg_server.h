@@ -29,6 +29,10 @@ class PgServer {
   // brings it back on the same data.
   void stop();
   Status start();
+  // SIGSTOP / SIGCONT to the server and every process it started (its
+  // backends): a server that holds its connections open and answers nothing.
+  void freeze();
+  void thaw();
   // The server's log so far (for failure messages).
   std::string log() const;
 

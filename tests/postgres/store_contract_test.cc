@@ -820,6 +820,56 @@ TEST_F(PostgresStoreTest, HealthRecoversWithoutAWriteWhenAsked) {
   EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before")}));
 }
 
+// A server that stops answering but keeps its connections open (frozen,
+// or a network gone quiet): the write waits, nothing fails, but health says
+// so once the wait passes stallLimit, so a load balancer takes the hub out.
+// Thawed, the write commits and health recovers.
+TEST_F(PostgresStoreTest, HealthFailsWhileAWriteWaitsForAFrozenServer) {
+  StoreOptions o = options();
+  o.stallLimit = std::chrono::milliseconds(300);
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
+  gServer->freeze();
+  std::promise<AppendResult> done;
+  store->append("doc", bytes("while frozen"), [&](const AppendResult& r) { done.set_value(r); });
+  auto result = done.get_future();
+  EXPECT_TRUE(store->health().ok()) << "a wait shorter than stallLimit is not a failure";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Status health = store->health();
+  EXPECT_EQ(result.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the write waits";
+  EXPECT_FALSE(health.ok());
+  EXPECT_NE(health.message().find("has not answered"), std::string::npos) << health.message();
+  gServer->thaw();
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(result.get().status.ok());
+  EXPECT_TRUE(store->health().ok()) << store->health().message();
+  EXPECT_EQ(load(*store, "doc"), (Updates{bytes("before"), bytes("while frozen")}));
+}
+
+// With no writes at all, asking for health now and then still finds a frozen
+// server: the store runs an empty transaction when it has not heard from the
+// server for stallLimit, and that one's wait fails health.
+TEST_F(PostgresStoreTest, HealthFindsAFrozenServerWithoutWrites) {
+  StoreOptions o = options();
+  o.stallLimit = std::chrono::milliseconds(200);
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(o, &store).ok());
+  ASSERT_TRUE(appendNow(*store, "doc", bytes("before")).status.ok());
+  gServer->freeze();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (store->health().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Status health = store->health();
+  gServer->thaw();
+  EXPECT_FALSE(health.ok()) << "health stayed ok for 5 s of a frozen server";
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!store->health().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(store->health().ok()) << store->health().message();
+  EXPECT_EQ(store->stats().failedCommits, 0u);
+}
+
 TEST_F(PostgresStoreTest, SizeLimitIsSqliteOnly) {
   auto store = open();
   Status got;
