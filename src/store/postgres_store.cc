@@ -20,6 +20,11 @@ constexpr int64_t kPgSchemaVersion = 1;
 // pg_advisory_xact_lock key that serializes schema creation and migration
 // between hubs starting at once ("RTB1", as the SQLite application id).
 constexpr int64_t kMigrationLockKey = 0x52544231;
+// First key of the two-key advisory lock a hub holds on a document from the
+// moment its store asks it to compact until the compaction ("RTB2"); the
+// second is the document's id (modulo 2^31: two documents that share a key
+// only take turns).
+constexpr int64_t kCompactionLockKey = 0x52544232;
 
 constexpr unsigned kByteaOid = 17;
 constexpr unsigned kInt8Oid = 20;
@@ -165,6 +170,7 @@ class PgConn {
   // it is usable.
   Status ensure() {
     if (PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+    ++resets_;
     PQreset(conn_);
     if (PQstatus(conn_) != CONNECTION_OK) {
       return Status::FailedPrecondition("cannot reach PostgreSQL at " + describePostgresUrl(url_) + ": " +
@@ -203,11 +209,15 @@ class PgConn {
   }
 
   bool inTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  // How many times ensure() replaced the session (and with it every
+  // session-level lock).
+  uint64_t resets() const { return resets_; }
 
  private:
   PgConn(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
   PGconn* conn_;
   std::string url_;
+  uint64_t resets_ = 0;
 };
 
 // What this store knows the hub's copy of a doc holds: every row of the
@@ -319,6 +329,9 @@ class PostgresStore final : public Store {
   Status applyCompact(Job& job, std::map<std::string, Known>& known);
   bool shouldCompact(uint64_t updates, uint64_t bytes, uint64_t oldestBytes) const;
   bool knownOf(const std::string& doc, Known* out);
+  Status claimCompaction(int64_t docId, bool* claimed);
+  void releaseCompaction(int64_t docId);
+  void releaseStaleCompactions();
 
   const StoreOptions options_;
   std::unique_ptr<PgConn> writer_;  // the writer thread's (and open()'s) connection
@@ -340,6 +353,11 @@ class PostgresStore final : public Store {
   // last answered one, either way (guarded by statsMu_).
   std::chrono::steady_clock::time_point batchStarted_;
   std::chrono::steady_clock::time_point lastAnswer_ = std::chrono::steady_clock::now();
+
+  // The writer thread's: documents (by id) whose compaction lock this
+  // store's session holds, since when; and the session they belong to.
+  std::map<int64_t, std::chrono::steady_clock::time_point> compactionLocks_;
+  uint64_t compactionLocksSession_ = 0;
 
   // Declared last: stopped (drained) first. Mutable: health() queues its probe.
   mutable WriteQueue queue_;
@@ -414,6 +432,7 @@ void PostgresStore::runBatch(std::vector<Job>& batch) {
     std::set<std::string> forgotten;
     Status s = writer_->ensure();
     if (s.ok() && writer_->inTransaction()) (void)writer_->exec("ROLLBACK");
+    if (s.ok()) releaseStaleCompactions();
     if (s.ok()) s = writer_->exec("BEGIN");
     // Documents are locked in name order (each doc's jobs keep their queue
     // order), so two hubs' batches never wait for each other in a cycle.
@@ -543,8 +562,14 @@ Status PostgresStore::applyAppends(const std::vector<Job>& batch, const std::vec
     // rows (see applyCompact); else the hub would encode its document for
     // nothing on every append, until it loads the document again.
     bool compactable = have && k.docId == docId && k.through > firstSeq;
-    results[i].append = AppendResult{Status::Ok(), updates, bytes, compactable && shouldCompact(updates, bytes, oldest),
-                                     static_cast<uint64_t>(seq)};
+    // With several hubs, only the one holding the document's compaction
+    // lock is asked: the others would encode the same state for nothing.
+    bool compact = compactable && shouldCompact(updates, bytes, oldest);
+    if (compact) {
+      Status claimed = claimCompaction(docId, &compact);
+      if (!claimed.ok()) return claimed;
+    }
+    results[i].append = AppendResult{Status::Ok(), updates, bytes, compact, static_cast<uint64_t>(seq)};
   }
   return Status::Ok();
 }
@@ -557,6 +582,44 @@ Status PostgresStore::applyJob(Job& job, std::map<std::string, Known>& known, st
     return writer_->exec("DELETE FROM roundtable_docs WHERE name = $1", Params().text(job.doc));
   }
   return applyCompact(job, known);
+}
+
+// A session-level advisory lock: held across this store's transactions (and
+// their rollbacks) until released, or until the session ends with the hub.
+Status PostgresStore::claimCompaction(int64_t docId, bool* claimed) {
+  if (compactionLocks_.count(docId)) {
+    *claimed = true;
+    return Status::Ok();
+  }
+  Result r(nullptr, &PQclear);
+  Status s = writer_->exec("SELECT pg_try_advisory_lock($1::int4, ($2 % 2147483648)::int4)::int::int8",
+                           Params().int64(kCompactionLockKey).int64(docId), &r);
+  if (!s.ok()) return s;
+  *claimed = PQntuples(r.get()) == 1 && getInt64(r.get(), 0, 0) == 1;
+  if (*claimed) compactionLocks_[docId] = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+void PostgresStore::releaseCompaction(int64_t docId) {
+  if (!compactionLocks_.erase(docId)) return;
+  (void)writer_->exec("SELECT pg_advisory_unlock($1::int4, ($2 % 2147483648)::int4)",
+                      Params().int64(kCompactionLockKey).int64(docId));
+}
+
+// A hub asked to compact may not (its room closed meanwhile, or is already
+// compacting): after compactionClaim the lock goes back, so that another
+// hub may be asked. A new session holds none of the old one's locks.
+void PostgresStore::releaseStaleCompactions() {
+  if (writer_->resets() != compactionLocksSession_) {
+    compactionLocks_.clear();
+    compactionLocksSession_ = writer_->resets();
+  }
+  auto now = std::chrono::steady_clock::now();
+  std::vector<int64_t> stale;
+  for (const auto& [docId, since] : compactionLocks_) {
+    if (now - since >= options_.compactionClaim) stale.push_back(docId);
+  }
+  for (int64_t docId : stale) releaseCompaction(docId);
 }
 
 Status PostgresStore::applyCompact(Job& job, std::map<std::string, Known>& known) {
@@ -572,6 +635,13 @@ Status PostgresStore::applyCompact(Job& job, std::map<std::string, Known>& known
   if (!s.ok()) return s;
   if (PQntuples(r.get()) != 1) return Status::Internal("the compacted doc's row is missing");
   int64_t docId = getInt64(r.get(), 0, 0), firstSeq = getInt64(r.get(), 0, 1), nextSeq = getInt64(r.get(), 0, 2);
+  // Done with, whatever happens next: the next append past the thresholds
+  // asks again, of whichever hub then claims the document.
+  struct Release {
+    PostgresStore* store;
+    int64_t docId;
+    ~Release() { store->releaseCompaction(docId); }
+  } release{this, docId};
   int64_t size = static_cast<int64_t>(job.data.size());
   int64_t crc = crc32c(job.data);
 

@@ -109,6 +109,10 @@ struct StoreOptions {
   // until it completes; a store that has had no transaction for this long
   // runs an empty one at the next health() to find out.
   std::chrono::milliseconds stallLimit{5000};
+  // PostgreSQL only. Of the hubs sharing a database, the one whose append
+  // gets shouldCompact holds the document's compaction lock, and the others
+  // are not asked, until it compacts or this long has passed.
+  std::chrono::milliseconds compactionClaim{30000};
   // SQLite only, tests only: how SyncMode::kBackground opens the WAL for its fsync (null:
   // ::open), to simulate a process out of descriptors without taking every
   // descriptor of the process (which the sanitizers' runtime needs too).

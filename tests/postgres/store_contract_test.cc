@@ -779,6 +779,37 @@ TEST_F(PostgresStoreTest, NoCompactionHintWhenNothingCouldBeCompacted) {
   EXPECT_TRUE(appendNow(*a, "doc", bytes("a5")).shouldCompact);
 }
 
+// Of several hubs appending to one document past the thresholds, only the
+// one holding the document's compaction lock is asked to compact; once it
+// has, the next one asked may be another; a hub that was asked and never
+// compacts gives the lock back after compactionClaim.
+TEST_F(PostgresStoreTest, OnlyTheHubHoldingTheCompactionLockIsAsked) {
+  StoreOptions o = options();
+  o.compactAfterUpdates = 3;
+  o.compactionClaim = std::chrono::milliseconds(300);
+  std::unique_ptr<Store> a, b;
+  ASSERT_TRUE(Store::Open(o, &a).ok());
+  ASSERT_TRUE(Store::Open(o, &b).ok());
+  appendNow(*a, "doc", bytes("a0"));
+  appendNow(*a, "doc", bytes("a1"));
+  load(*b, "doc");  // b knows the log from its head too: it could compact it
+  EXPECT_TRUE(appendNow(*a, "doc", bytes("a2")).shouldCompact);
+  EXPECT_FALSE(appendNow(*b, "doc", bytes("b3")).shouldCompact) << "a holds the lock: b is not asked";
+  EXPECT_TRUE(appendNow(*a, "doc", bytes("a4")).shouldCompact) << "a still holds it";
+  ASSERT_TRUE(compactNow(*a, "doc", bytes("state:a0-a2")).ok());  // replaces a0..a2; b3 and a4 stay after it
+  EXPECT_EQ(load(*b, "doc"), (Updates{bytes("state:a0-a2"), bytes("b3"), bytes("a4")}));
+  EXPECT_TRUE(appendNow(*b, "doc", bytes("b5")).shouldCompact) << "a compacted and let go: b is asked";
+  EXPECT_FALSE(load(*a, "doc").empty());
+  EXPECT_FALSE(appendNow(*a, "doc", bytes("a6")).shouldCompact) << "b holds the lock now";
+  // b never compacts; its next transaction after compactionClaim lets go.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  appendNow(*b, "other", bytes("x"));
+  EXPECT_TRUE(appendNow(*a, "doc", bytes("a7")).shouldCompact) << "b's claim expired";
+  // A hub that goes away (its session ends) lets go at once.
+  a.reset();
+  EXPECT_TRUE(appendNow(*b, "doc", bytes("b8")).shouldCompact);
+}
+
 // The server stops: writes fail with a clear error and the store says it is
 // unhealthy; when the server is back, the store reconnects and nothing
 // acknowledged is missing.
