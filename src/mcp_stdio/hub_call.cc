@@ -74,7 +74,10 @@ void HubCall::cancel() {
 
 void HubCall::start() {
   stream_.connect(std::chrono::seconds(10), [self = shared_from_this()](std::string error) {
-    if (!error.empty()) return self->finish("cannot reach the hub" + (self->hub_.remote ? " at " + self->hub_.describe() : "") + ": " + error);
+    if (!error.empty()) {
+      self->result_.unreachable = error;
+      return self->finish("cannot reach the hub" + (self->hub_.remote ? " at " + self->hub_.describe() : "") + ": " + error);
+    }
     self->result_.connected = true;
     self->stream_.with([&](auto& s) {
       http::async_write(s, self->request_, [self, &s](beast::error_code ec, size_t) {

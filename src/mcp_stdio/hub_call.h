@@ -30,6 +30,7 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
     int status = 0;              // HTTP status
     std::string sessionId;       // Mcp-Session-Id of the response
     std::string error;           // transport failure
+    std::string unreachable;     // why connecting failed (DNS, TCP, TLS), when it did
     std::string refusal;         // a 401's reason (the hub's error_description), at most 200 bytes
     bool cancelled = false;      // cancel() ended it
   };

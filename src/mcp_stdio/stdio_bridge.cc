@@ -268,7 +268,8 @@ class Bridge {
     const std::string check = " Check list_plans before repeating a create_plan or update_plan.";
     if (!options_.hub.remote)
       return "the Roundtable hub stopped while handling this request (" + r.error + "); it is restarted on the next call." + check;
-    if (!r.connected) return "the Roundtable hub at " + options_.hub.describe() + " is unreachable (" + r.error + ")";
+    if (!r.unreachable.empty())
+      return "the Roundtable hub at " + options_.hub.describe() + " is unreachable (" + r.unreachable + ")";
     return "the connection to the Roundtable hub at " + options_.hub.describe() + " broke while handling this request (" +
            r.error + ")." + check;
   }
