@@ -20,7 +20,8 @@ void addMcpCommand(CLI::App& app) {
   options->hub.port = defaultPort(4141);
   options->dataDir = defaultDataDir();
   CLI::App* cmd = app.add_subcommand(
-      "mcp", "MCP server for AI agents on stdin/stdout; works through the hub, starting it when none answers");
+      "mcp", "MCP server for AI agents on stdin/stdout; works through the hub, starting a local one when none answers "
+      "(never one named by --hub)");
   CLI::Option* port = cmd->add_option("--port", options->hub.port, "Port of the hub on this machine (default 4141, or ROUNDTABLE_PORT)");
   addHubOptions(cmd, port, hubUrl.get(), tokenFile.get());
   cmd->add_option("--data", options->dataDir, "Data directory of a hub this command starts (default ~/.roundtable, or ROUNDTABLE_DATA)");
