@@ -101,7 +101,7 @@ test('http:// with a token file: the agent creates a plan and lists it; no local
   console.log(`# http round trip: ${Date.now() - t0} ms`)
 })
 
-test('no token, an expired token: the tools answer with a 401 error naming the cause', async () => {
+test('no token, an expired token, too narrow a token: the tools answer with a 401 error naming the cause', async () => {
   const url = `http://127.0.0.1:${hub.port}`
   const none = await remoteAgent(url).catch(e => ({ failed: e.message }))
   const noneError = none.failed ?? await toolError(none, 'list_plans', {})
