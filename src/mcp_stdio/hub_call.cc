@@ -11,11 +11,36 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using mcp::Json;
 
+namespace {
+
+// The reason of a 401: error_description in WWW-Authenticate (RFC 6750), else
+// the first line of the body. Either comes from the network: cut short and
+// kept to printable ASCII.
+std::string refusalReason(beast::string_view challenge, const std::string& body) {
+  std::string reason;
+  constexpr std::string_view kKey = "error_description=\"";
+  std::string_view c(challenge.data(), challenge.size());
+  if (size_t at = c.find(kKey); at != std::string_view::npos) {
+    std::string_view rest = c.substr(at + kKey.size());
+    reason = std::string(rest.substr(0, rest.find('"')));
+  } else {
+    reason = body.substr(0, body.find('\n'));
+    if (reason.starts_with("unauthorized: ")) reason.erase(0, 14);
+  }
+  if (reason.empty() && !c.empty()) reason = "no access token";
+  if (reason.size() > 200) reason.resize(200);
+  for (char& ch : reason)
+    if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) ch = '?';
+  return reason;
+}
+
+}  // namespace
+
 HubCall::HubCall(asio::io_context& ioc, const HubAddress& hub, std::string sessionId, std::string protocolVersion,
         std::string body, OnMessage onMessage, Done done)
-    : stream_(ioc), hub_(hub), withSession_(!sessionId.empty()), onMessage_(std::move(onMessage)), done_(std::move(done)) {
+    : hub_(hub), stream_(ioc, hub_), withSession_(!sessionId.empty()), onMessage_(std::move(onMessage)), done_(std::move(done)) {
   request_ = {http::verb::post, "/mcp", 11};
-  request_.set(http::field::host, hub.host + ":" + std::to_string(hub.port));
+  request_.set(http::field::host, hub.hostHeader());
   request_.set(http::field::content_type, "application/json");
   request_.set(http::field::accept, "application/json, text/event-stream");
   if (!sessionId.empty()) request_.set("Mcp-Session-Id", sessionId);
@@ -40,7 +65,7 @@ void HubCall::setHeaders(const mcp::MirroredHeaders& headers) {
 }
 
 void HubCall::cancel() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  asio::post(stream_.tcp().get_executor(), [self = shared_from_this()] {
     if (!self->done_) return;
     self->result_.cancelled = true;
     self->finish("cancelled");
@@ -48,19 +73,20 @@ void HubCall::cancel() {
 }
 
 void HubCall::start() {
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(hub_.host, ec);
-  if (ec) return finish("bad hub address " + hub_.host);
-  stream_.expires_after(std::chrono::seconds(10));
-  stream_.async_connect(asio::ip::tcp::endpoint(ip, hub_.port), [self = shared_from_this()](beast::error_code ec) {
-    if (ec) return self->finish("cannot reach the hub: " + ec.message());
+  stream_.connect(std::chrono::seconds(10), [self = shared_from_this()](std::string error) {
+    if (!error.empty()) {
+      self->result_.unreachable = error;
+      return self->finish("cannot reach the hub" + (self->hub_.remote ? " at " + self->hub_.describe() : "") + ": " + error);
+    }
     self->result_.connected = true;
-    http::async_write(self->stream_, self->request_, [self](beast::error_code ec, size_t) {
-      if (ec) return self->finish("sending to the hub failed: " + ec.message());
-      self->stream_.expires_never();  // answers may take as long as a review
-      self->parser_.on_chunk_body(self->onChunkBody_);
-      http::async_read_header(self->stream_, self->buffer_, self->parser_,
-                              [self](beast::error_code ec, size_t) { self->onHeader(ec); });
+    self->stream_.with([&](auto& s) {
+      http::async_write(s, self->request_, [self, &s](beast::error_code ec, size_t) {
+        if (ec) return self->finish("sending to the hub failed: " + ec.message());
+        self->stream_.tcp().expires_never();  // answers may take as long as a review
+        self->parser_.on_chunk_body(self->onChunkBody_);
+        http::async_read_header(s, self->buffer_, self->parser_,
+                                [self](beast::error_code ec, size_t) { self->onHeader(ec); });
+      });
     });
   });
 }
@@ -77,9 +103,11 @@ void HubCall::onHeader(beast::error_code ec) {
 
 void HubCall::readMore() {
   if (parser_.is_done()) return complete();
-  http::async_read_some(stream_, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-    if (ec) return self->finish("the hub closed the connection: " + ec.message());
-    self->readMore();
+  stream_.with([&](auto& s) {
+    http::async_read_some(s, buffer_, parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->finish("the hub closed the connection: " + ec.message());
+      self->readMore();
+    });
   });
 }
 
@@ -90,6 +118,10 @@ void HubCall::complete() {
   if (withSession_ && result_.status == 404) return finish("");
   std::string& plain = parser_.get().body();  // a body that was not chunked
   body_ += plain;
+  if (result_.status == 401) {
+    result_.refusal = refusalReason(parser_.get()[http::field::www_authenticate], body_);
+    return finish("");
+  }
   if (stream_events_) {
     body_ += "\n\n";
     drainEvents();
@@ -146,11 +178,19 @@ void HubCall::deliver(Json message) {
 void HubCall::finish(std::string error) {
   if (!done_) return;
   result_.error = std::move(error);
-  beast::error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
   auto done = std::move(done_);
   done_ = nullptr;
   done(std::move(result_));
+}
+
+std::string refusalMessage(const HubAddress& hub, const std::string& reason) {
+  std::string what = reason.empty() ? (hub.token.empty() ? "no access token" : "the access token") : reason;
+  std::string hint = hub.token.empty()
+                         ? "pass one with --token-file or ROUNDTABLE_TOKEN (roundtable token issue --scope plan:create)"
+                         : "the token is missing, expired or too narrow: ask the hub's operator for a new one "
+                           "(roundtable token issue --scope plan:create)";
+  return "the Roundtable hub at " + hub.describe() + " refused the request (HTTP 401, " + what + "): " + hint;
 }
 
 void deleteHubSession(const HubAddress& hub, const std::string& sessionId, std::chrono::milliseconds timeout) {
@@ -173,6 +213,7 @@ Status HubClient::post(const Json& message, Json* reply, HubCall::Result* outcom
   ioc_.restart();
   ioc_.run();
   if (!outcome->error.empty()) return Status::FailedPrecondition(outcome->error);
+  if (outcome->status == 401) return Status::FailedPrecondition(refusalMessage(hub_, outcome->refusal));
   if (isRequest && reply->is_null())
     return Status::FailedPrecondition("the hub answered HTTP " + std::to_string(outcome->status) + " without a response");
   if (!isRequest && outcome->status != 202)
@@ -195,7 +236,8 @@ Status HubClient::open(const std::string& clientName, const std::string& clientV
               {"clientInfo", {{"name", clientName}, {"version", clientVersion}}}}}};
   Json reply;
   HubCall::Result outcome;
-  if (Status s = post(init, &reply, &outcome); !s.ok()) return Status::FailedPrecondition("initialize: " + s.message());
+  if (Status s = post(init, &reply, &outcome); !s.ok())
+    return outcome.status == 401 ? s : Status::FailedPrecondition("initialize: " + s.message());
   if (outcome.status != 200 || outcome.sessionId.empty() || !reply.contains("result") || !reply["result"].is_object())
     return Status::FailedPrecondition("the hub refused to open an MCP session (HTTP " + std::to_string(outcome.status) + ")");
   const Json& version = reply["result"]["protocolVersion"];
@@ -218,7 +260,8 @@ Status HubClient::callTool(const std::string& name, const Json& arguments, Json*
                {"params", {{"name", name}, {"arguments", arguments}}}};
   Json reply;
   HubCall::Result outcome;
-  if (Status s = post(request, &reply, &outcome); !s.ok()) return Status::FailedPrecondition(name + ": " + s.message());
+  if (Status s = post(request, &reply, &outcome); !s.ok())
+    return outcome.status == 401 ? s : Status::FailedPrecondition(name + ": " + s.message());
   if (reply.contains("error")) {
     const Json& error = reply["error"];
     std::string message = error.is_object() && error.contains("message") && error["message"].is_string()

@@ -17,6 +17,7 @@
 #include "mcp/json_rpc.h"
 #include "mcp/stateless.h"
 #include "mcp_stdio/hub_launcher.h"
+#include "mcp_stdio/hub_stream.h"
 #include "roundtable/base/status.h"
 
 namespace roundtable::mcp_stdio {
@@ -29,6 +30,8 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
     int status = 0;              // HTTP status
     std::string sessionId;       // Mcp-Session-Id of the response
     std::string error;           // transport failure
+    std::string unreachable;     // why connecting failed (DNS, TCP, TLS), when it did
+    std::string refusal;         // a 401's reason (the hub's error_description), at most 200 bytes
     bool cancelled = false;      // cancel() ended it
   };
   // Each JSON-RPC message of the answer, in order: notifications (progress)
@@ -59,8 +62,8 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
   void deliver(mcp::Json message);
   void finish(std::string error);
 
-  boost::beast::tcp_stream stream_;
   HubAddress hub_;
+  HubStream stream_;
   bool withSession_;
   boost::beast::http::request<boost::beast::http::string_body> request_;
   boost::beast::http::response_parser<boost::beast::http::string_body> parser_;
@@ -72,6 +75,10 @@ class HubCall : public std::enable_shared_from_this<HubCall> {
   Done done_;
   Result result_;
 };
+
+// What a user reads when the hub refused a request for its access token
+// (HTTP 401): the hub's reason, and what to do about it.
+std::string refusalMessage(const HubAddress& hub, const std::string& reason);
 
 // Ends an MCP session on the hub (DELETE /mcp), which cancels its calls in
 // flight. Blocks for at most `timeout`; failures are ignored (the hub forgets

@@ -16,34 +16,97 @@
 #include <thread>
 #include <vector>
 
+#include "mcp_stdio/hub_stream.h"
+
 namespace roundtable::mcp_stdio {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+std::string HubAddress::describe() const {
+  if (!remote) return host + ":" + std::to_string(port);
+  return (tls ? "https://" : "http://") + hostHeader();
+}
+
+std::string HubAddress::hostHeader() const {
+  std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;  // an IPv6 address
+  if (remote && port == (tls ? 443 : 80)) return name;
+  return name + ":" + std::to_string(port);
+}
+
+Status parseHubUrl(std::string_view url, HubAddress* out) {
+  HubAddress hub;
+  hub.remote = true;
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    hub.tls = true;
+    hub.port = 443;
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    hub.port = 80;
+    rest = url.substr(7);
+  } else {
+    return Status::InvalidArgument("the hub's URL must start with http:// or https://: '" + std::string(url) + "'");
+  }
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  if (!path.empty() && path != "/")
+    return Status::InvalidArgument("the hub's URL has a path ('" + std::string(path) +
+                                   "'): a hub serves at the root of its origin, e.g. https://roundtable.example.com");
+  if (authority.find('@') != std::string_view::npos)
+    return Status::InvalidArgument("the hub's URL carries credentials: pass a token with --token-file or ROUNDTABLE_TOKEN");
+  std::string_view port;
+  if (authority.starts_with("[")) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return Status::InvalidArgument("bad IPv6 address in '" + std::string(url) + "'");
+    hub.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(":")) return Status::InvalidArgument("bad hub URL '" + std::string(url) + "'");
+    if (!after.empty()) port = after.substr(1);
+  } else {
+    size_t colon = authority.find(':');
+    hub.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (hub.host.empty() || hub.host.find_first_of(" \t\r\n") != std::string::npos)
+    return Status::InvalidArgument("the hub's URL names no host: '" + std::string(url) + "'");
+  if (!port.empty() || authority.ends_with(":")) {
+    unsigned value = 0;
+    bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits) value = static_cast<unsigned>(std::stoul(std::string(port)));
+    if (!digits || value == 0 || value > 65535)
+      return Status::InvalidArgument("bad port in the hub's URL '" + std::string(url) + "'");
+    hub.port = static_cast<uint16_t>(value);
+  }
+  *out = std::move(hub);
+  return Status::Ok();
+}
+
 std::optional<HubResponse> hubRequest(const HubAddress& address, std::string_view method, std::string_view target,
                                       const std::vector<std::pair<std::string, std::string>>& headers,
                                       std::chrono::milliseconds timeout) {
   asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(address.host, ec);
-  if (ec) return std::nullopt;
-  stream.expires_after(timeout);
+  HubStream stream(ioc, address);
   http::request<http::empty_body> req{http::string_to_verb(beast::string_view(method.data(), method.size())),
                                       beast::string_view(target.data(), target.size()), 11};
-  req.set(http::field::host, address.host + ":" + std::to_string(address.port));
+  req.set(http::field::host, address.hostHeader());
   for (const auto& [name, value] : headers) req.set(name, value);
-  http::response<http::string_body> res;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024);  // a health check's or a DELETE's answer is short
   beast::flat_buffer buffer;
   std::optional<HubResponse> out;
-  stream.async_connect(asio::ip::tcp::endpoint(ip, address.port), [&](beast::error_code ec) {
-    if (ec) return;
-    http::async_write(stream, req, [&](beast::error_code ec, size_t) {
-      if (ec) return;
-      http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
-        if (!ec) out = HubResponse{static_cast<int>(res.result_int()), std::string(res[http::field::server])};
+  stream.connect(timeout, [&](std::string error) {
+    if (!error.empty()) return;
+    stream.tcp().expires_after(timeout);
+    stream.with([&](auto& s) {
+      http::async_write(s, req, [&](beast::error_code ec, size_t) {
+        if (ec) return;
+        http::async_read(s, buffer, parser, [&](beast::error_code ec, size_t) {
+          auto& res = parser.get();
+          if (!ec) out = HubResponse{static_cast<int>(res.result_int()), std::string(res[http::field::server])};
+        });
       });
     });
   });
@@ -117,6 +180,7 @@ bool exited(int fd) {
 Status ensureHub(const HubAddress& address, const std::string& dataDir, const std::string& executable,
                  std::chrono::milliseconds startTimeout) {
   using namespace std::chrono;
+  if (address.remote) return Status::Ok();  // not ours to start; a call that cannot reach it says so
   if (hubAnswers(address, milliseconds(1000))) return Status::Ok();
   int exitFd = -1;
   Status s = spawnHub(address, dataDir, executable, &exitFd);

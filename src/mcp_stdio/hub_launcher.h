@@ -17,9 +17,23 @@ struct HubAddress {
   std::string host = "127.0.0.1";
   uint16_t port = 4141;
   // Sent as `Authorization: Bearer` on /mcp when not empty (a hub with
-  // access control; ROUNDTABLE_TOKEN).
+  // access control; ROUNDTABLE_TOKEN or --token-file).
   std::string token;
+  // Named by URL (--hub, ROUNDTABLE_HUB): a hub elsewhere, which a front
+  // never starts; reached over TLS for https://.
+  bool remote = false;
+  bool tls = false;
+
+  // How messages name the hub: its URL, or host:port for the local one.
+  std::string describe() const;
+  // The Host header: host[:port], the port left out when it is the scheme's.
+  std::string hostHeader() const;
 };
+
+// "https://roundtable.example.com[:443][/]" or "http://host:port" -> a remote
+// HubAddress (the token left empty). A path is refused: the hub serves its
+// endpoints and pages at the root of its origin, with no prefix.
+Status parseHubUrl(std::string_view url, HubAddress* out);
 
 // The status and Server header of the hub's response to one request without
 // a body (`headers` are added to Host), or nullopt if none came within

@@ -138,16 +138,13 @@ class Bridge {
           }
           if (r.answered || (r.error.empty() && r.status != 404)) {
             if (message.kind == mcp::Incoming::Kind::kRequest && !r.answered && r.status >= 400)
-              out_.write(mcp::makeError(message.id, mcp::kInternalError, "the hub refused the request (HTTP " + std::to_string(r.status) + ")"));
+              out_.write(mcp::makeError(message.id, mcp::kInternalError, refused(r)));
             return;
           }
           // The hub is gone (or restarted and forgot the session).
           if (attempt >= 2 || (r.connected && r.status != 404 && !safeToRetry(message))) {
             if (message.kind == mcp::Incoming::Kind::kRequest)
-              out_.write(mcp::makeError(message.id, mcp::kInternalError,
-                                        "the Roundtable hub stopped while handling this request (" + r.error +
-                                            "); it is restarted on the next call. Check list_plans before repeating a "
-                                            "create_plan or update_plan."));
+              out_.write(mcp::makeError(message.id, mcp::kInternalError, lost(r)));
             if (isInitialize) initializing_ = false;
             return;
           }
@@ -184,15 +181,11 @@ class Bridge {
           statelessCalls_.erase(key);
           if (r.cancelled || r.answered) return;
           if (r.error.empty()) {
-            out_.write(mcp::makeError(message.id, mcp::kInternalError,
-                                      "the hub refused the request (HTTP " + std::to_string(r.status) + ")"));
+            out_.write(mcp::makeError(message.id, mcp::kInternalError, refused(r)));
             return;
           }
           if (attempt >= 2 || (r.connected && !safeToRetry(message))) {
-            out_.write(mcp::makeError(message.id, mcp::kInternalError,
-                                      "the Roundtable hub stopped while handling this request (" + r.error +
-                                          "); it is restarted on the next call. Check list_plans before repeating a "
-                                          "create_plan or update_plan."));
+            out_.write(mcp::makeError(message.id, mcp::kInternalError, lost(r)));
             return;
           }
           restartHubThen([this, line = std::move(line), message, attempt]() mutable {
@@ -234,7 +227,9 @@ class Bridge {
           [this](HubCall::Result r) {
             initializing_ = false;
             if (!r.answered || r.status != 200 || r.sessionId.empty()) {
-              spdlog::error("cannot open a session with the hub: {}", r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error);
+              spdlog::error("cannot open a session with the hub: {}",
+                            r.status == 401 ? refusalMessage(options_.hub, r.refusal)
+                                            : r.error.empty() ? "HTTP " + std::to_string(r.status) : r.error);
               failWaiting();
               return;
             }
@@ -252,11 +247,31 @@ class Bridge {
   // Runs `then` once a hub answers, starting one if needed (on a helper
   // thread: starting takes a moment and must not stall the streams in flight).
   void restartHubThen(std::function<void()> then) {
+    if (options_.hub.remote) return asio::post(ioc_, std::move(then));  // not ours to start: just try again
     std::thread([this, then = std::move(then)] {
       Status s = ensureHub(options_.hub, options_.dataDir, options_.executable);
       if (!s.ok()) spdlog::error("{}", s.message());
       asio::post(ioc_, then);
     }).detach();
+  }
+
+  // The error an agent reads for a request the hub answered with an error
+  // status and no JSON-RPC message.
+  std::string refused(const HubCall::Result& r) const {
+    if (r.status == 401) return refusalMessage(options_.hub, r.refusal);
+    return "the hub refused the request (HTTP " + std::to_string(r.status) + ")";
+  }
+
+  // The error for a request that got no answer: the hub could not be reached,
+  // or went away mid-call.
+  std::string lost(const HubCall::Result& r) const {
+    const std::string check = " Check list_plans before repeating a create_plan or update_plan.";
+    if (!options_.hub.remote)
+      return "the Roundtable hub stopped while handling this request (" + r.error + "); it is restarted on the next call." + check;
+    if (!r.unreachable.empty())
+      return "the Roundtable hub at " + options_.hub.describe() + " is unreachable (" + r.unreachable + ")";
+    return "the connection to the Roundtable hub at " + options_.hub.describe() + " broke while handling this request (" +
+           r.error + ")." + check;
   }
 
   void flushWaiting() {

@@ -8,6 +8,8 @@
 //     new hub session with the agent's original initialize and retries what
 //     is safe to retry (reads and waits; a create or update that may have
 //     happened is reported instead of repeated);
+//     a hub named by URL (HubAddress::remote) is never started: a call that
+//     cannot reach it is answered with an error naming it;
 //   - it opens the browser on the plan a create_plan call made (unless told
 //     not to);
 //   - logs go to stderr only; it exits when stdin closes, ending its hub

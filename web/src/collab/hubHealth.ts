@@ -3,6 +3,7 @@
 // backoff and tells only of status changes, so "offline" (as opposed to
 // "reconnecting") is decided here from its count of failed attempts.
 import type { WebsocketProvider } from 'y-websocket'
+import { TOKEN_EXPIRED_CLOSE, type AccessProblem } from '../api/accessCheck'
 
 /** 'none': this site has no hub for documents (peer-to-peer only). */
 export type HubStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'none'
@@ -17,6 +18,12 @@ export type HubReport = {
    * it again at each reconnection until the document shrinks.
    */
   hubRefused: boolean
+  /**
+   * The hub does not let this page in (its token is missing, expired or does
+   * not open this document): the page shows why instead of the document, and
+   * stops reconnecting.
+   */
+  access: AccessProblem | null
 }
 
 /** The hub's close code for an update past a document limit (docs/hub.md). */
@@ -64,6 +71,7 @@ export class HubHealth {
   }
 
   private onClose = (event: CloseEvent | null): void => {
+    if (!this.closed && event?.code === TOKEN_EXPIRED_CLOSE) this.report({ access: 'expired' })
     if (!this.closed && event?.code === DOCUMENT_LIMIT_CLOSE && !this.refused) {
       this.refused = true
       this.report({ hubRefused: true })

@@ -18,6 +18,7 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { WebrtcProvider } from 'y-webrtc'
+import { checkAccess } from '../api/accessCheck'
 import { accessToken } from '../api/accessToken'
 import type { RuntimeConfig } from '../api/config'
 import { HubHealth, type HubReport } from './hubHealth'
@@ -50,6 +51,7 @@ export const INITIAL_SESSION_STATE: SessionState = {
   hub: 'connecting',
   hubSynced: false,
   hubRefused: false,
+  access: null,
   local: 'loading',
   localCheck: null,
   ...NO_PEERS,
@@ -72,6 +74,20 @@ const tokenParams = (): Record<string, string> => {
   const token = accessToken()
   return token ? { access_token: token } : {}
 }
+
+/** The plan list's document; every other document is a plan. */
+const INDEX_DOC = 'plan-index'
+
+/**
+ * An HTTP endpoint the hub guards as it guards the document's WebSocket: a
+ * plan's room secret needs plan:read on that plan, as /yjs/<planId> does;
+ * /config.json needs any valid token.
+ */
+const accessProbeOf = (name: string): string =>
+  name === INDEX_DOC ? '/config.json' : `/api/plans/${encodeURIComponent(name)}/room-secret`
+
+/** How long after finding the hub down (not refusing) the page asks again. */
+const ACCESS_RECHECK_MS = 10_000
 
 /** Longest pause between reconnection attempts to the hub. */
 const MAX_BACKOFF_MS = 10_000
@@ -102,6 +118,8 @@ export class DocSession {
   private readonly routeWatcher = new RouteWatcher(r => this.store.patch(r))
   private readonly healthTimer: ReturnType<typeof setInterval>
   private readonly options: SessionOptions
+  /** An access check is in flight, or was made for the current outage. */
+  private probed = false
 
   constructor(name: string, options: SessionOptions) {
     this.name = name
@@ -114,7 +132,7 @@ export class DocSession {
         // The hub's access token: a WebSocket cannot carry an Authorization header.
         params: tokenParams(),
       })
-      this.hubHealth = new HubHealth(this.ws, r => this.store.patch(r))
+      this.hubHealth = new HubHealth(this.ws, r => this.onHubReport(r))
     } else {
       this.ws = null
       this.hubHealth = null
@@ -146,6 +164,37 @@ export class DocSession {
     this.hubHealth?.refresh()
   }
 
+  /**
+   * The hub's status, and what it means for access: once the hub counts as
+   * offline, one HTTP request tells a refused token from a hub that is down;
+   * a refused page stops reconnecting (each attempt would be refused again).
+   */
+  private onHubReport(r: Partial<SessionState>): void {
+    if (this.destroyed || this.store.get().access) return
+    this.store.patch(r)
+    if (r.access) return this.refuse()
+    if (r.hub === 'connected') this.probed = false
+    if (r.hub !== 'offline' || this.probed) return
+    this.probed = true
+    void checkAccess(accessProbeOf(this.name)).then(problem => {
+      if (this.destroyed) return
+      if (!problem) {
+        // Down rather than refusing: ask again later, in case it comes back refusing.
+        setTimeout(() => (this.probed = false), ACCESS_RECHECK_MS)
+        return
+      }
+      this.store.patch({ access: problem })
+      this.refuse()
+    })
+  }
+
+  private refuse(): void {
+    this.ws?.disconnect()
+    // y-webrtc's destroy leaves its signaling connections reconnecting; disconnect closes them.
+    this.rtc?.disconnect()
+    this.closeWebrtc()
+  }
+
   // ---- providers
 
   private async openLocal(): Promise<void> {
@@ -171,7 +220,8 @@ export class DocSession {
     this.rtcKey = key
     const closing = closingRooms.get(opts.room)
     if (closing) await closing
-    if (this.destroyed || this.rtcKey !== key) return
+    // A page the hub refused joins no room either: the relays check the same token.
+    if (this.destroyed || this.rtcKey !== key || this.store.get().access) return
     const { signaling, iceServers } = this.options.config
     if (!window.isSecureContext || !globalThis.crypto?.subtle) {
       this.store.patch({ p2pBlocked: 'insecure-page' })

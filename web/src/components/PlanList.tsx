@@ -4,6 +4,7 @@ import { useDocSession, useSessionState } from '../collab/hooks'
 import { STATUSES } from '../collab/plan'
 import { usePlanIndex } from '../collab/planHooks'
 import { navigate, planPath } from '../router'
+import { AccessNeeded } from './AccessNeeded'
 import { SyncStatus } from './SyncStatus'
 import { StatusBadge, fullTime, relativeTime } from './ui'
 
@@ -18,6 +19,7 @@ export const PlanList = ({ config }: { config: RuntimeConfig }) => {
   const loading = plans.length === 0 && !state.hubSynced && state.local !== 'loaded' && state.hub !== 'offline'
   const counts = STATUSES.map(s => [s, plans.filter(p => p.status === s).length] as const).filter(([, n]) => n > 0)
 
+  if (state.access) return <AccessNeeded problem={state.access} />
   return (
     <main className="page list-page">
       <div className="list-head">

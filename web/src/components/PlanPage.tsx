@@ -7,6 +7,7 @@ import { useCurrentBlocks, usePlanHasContent, usePlanMeta, useRevisionHistory, u
 import { blocksOf } from '../collab/revisions'
 import { publishPresence, useHubs, useReviewers } from '../collab/presence'
 import { resolveRoomSecret, roomName } from '../collab/share'
+import { AccessNeeded } from './AccessNeeded'
 import { compareBlocks, countChanges } from '../diff/blocks'
 import type { Identity } from '../identity'
 import { useChangedSince } from '../lastSeen'
@@ -112,6 +113,8 @@ export const PlanPage = ({
   }, [meta])
 
   if (!session) return <PlanSkeleton />
+  // Nothing of the document, not even this browser's copy of it, once the hub refuses the page.
+  if (state.access) return <AccessNeeded problem={state.access} />
 
   // A review site without documents (`roundtable signal --web`) never knows
   // that a plan does not exist: it waits for a peer that has it.
