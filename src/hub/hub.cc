@@ -380,7 +380,8 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
                                                         impl->store.get(), impl->limiter, impl->mcp,
-                                                        &impl->sessionTimers, access, impl->secrets, impl->plans});
+                                                        &impl->sessionTimers, access, impl->secrets, impl->plans,
+                                                        impl->bus});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }

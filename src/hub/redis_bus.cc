@@ -265,6 +265,7 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
     {
       std::lock_guard l(statsMu);
       stats.connected = false;
+      if (wasUp) ++stats.disconnects;
     }
     if (wasUp && !stopped) spdlog::warn("bus: lost the connection to {}; reconnecting", target.describe());
     // Not from inside hiredis's callback: it still uses the context.

@@ -74,8 +74,11 @@ class RedisBus : public std::enable_shared_from_this<RedisBus> {
   // what happens when Redis is away or slow).
   void publish(const std::string& channel, std::vector<uint8_t> message);
 
+  // /metrics shows them (renderBusMetrics).
   struct Stats {
-    uint64_t published = 0, received = 0, dropped = 0, shrunk = 0, refused = 0, connects = 0;
+    uint64_t published = 0, received = 0, dropped = 0, shrunk = 0, refused = 0;
+    uint64_t connects = 0;     // both connections up (the first time, and after each loss)
+    uint64_t disconnects = 0;  // lost once up
     bool connected = false;
   };
   Stats stats() const;

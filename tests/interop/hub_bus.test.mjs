@@ -9,7 +9,7 @@
 // replica; wait_for_review wakes for a decision made through another replica.
 import { test, before, after } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
-import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep } from './hub_harness.mjs'
+import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep, httpGet } from './hub_harness.mjs'
 import { PgServer } from './pg_server.mjs'
 import { RedisServer } from './redis_server.mjs'
 import { mcpSession, openPlan, review } from './mcp_harness.mjs'
@@ -21,6 +21,11 @@ before(async () => { [pg, redis] = await Promise.all([PgServer.start(), RedisSer
 after(async () => { await Promise.all([pg?.destroy(), redis?.destroy()]) })
 
 const replica = (extra = []) => h.startHub({ flags: ['--store', pg.url(), '--bus', redis.url, '--awareness-timeout-ms', '1500', ...extra] })
+/** A replica's roundtable_bus_* metrics from /metrics, by name without the prefix. */
+const busMetrics = async hub => {
+  const { body } = await httpGet(hub, '/metrics')
+  return Object.fromEntries([...body.matchAll(/^roundtable_bus_(\w+) (\d+)$/gm)].map(m => [m[1], Number(m[2])]))
+}
 const converged = docs => docs.every(d => isDeepStrictEqual(stateVector(d), stateVector(docs[0])) &&
   isDeepStrictEqual(docContent(d), docContent(docs[0])))
 
@@ -67,6 +72,12 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await Promise.all([waitSynced(a.provider), waitSynced(b.provider)])
     a.doc.getText('text').insert(0, 'before ')
     await waitFor(() => b.doc.getText('text').toString() === 'before ', { message: 'the first edit to cross' })
+    const [ma, mb] = await Promise.all(hubs.map(busMetrics))
+    assert.equal(ma.connected, 1)
+    assert.equal(ma.connects_total, 1)
+    assert.equal(ma.disconnects_total, 0)
+    assert.ok(ma.published_total > 0, `the writer's replica counts its publishes: ${JSON.stringify(ma)}`)
+    assert.ok(mb.received_total > 0, `the reader's replica counts what it heard: ${JSON.stringify(mb)}`)
 
     await redis.stop('SIGKILL')
     // Only `a` edits: an append of `b`'s own would show its replica the
@@ -76,10 +87,20 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await sleep(300)
     assert.doesNotMatch(b.doc.getText('text').toString(), /a-while-down/, 'without Redis, replicas hear nothing of each other')
     await waitFor(() => /bus: lost the connection/.test(hubs[0].output), { message: 'the replica to notice' })
+    // An edit after the replica noticed: its publish is dropped, and counted.
+    a.doc.getText('text').insert(0, 'a-noticed ')
+    await waitFor(async () => (await busMetrics(hubs[0])).dropped_total > 0, { message: 'the dropped publish to be counted' })
+    const down = await busMetrics(hubs[0])
+    assert.equal(down.connected, 0, 'the gauge says the replica hears nobody')
+    assert.equal(down.disconnects_total, 1)
     await redis.startServer()
     await waitFor(() => converged([a.doc, b.doc]) && a.doc.getMap('m').size === 20,
       { message: 'the replicas to catch up once Redis is back', timeout: 8000 })
     for (const hub of hubs) assert.match(hub.output, /bus: connected[^]*bus: lost the connection[^]*bus: connected/)
+    for (const m of await Promise.all(hubs.map(busMetrics))) {
+      assert.equal(m.connected, 1)
+      assert.ok(m.connects_total >= 2, `the reconnect is counted: ${JSON.stringify(m)}`)
+    }
     assert.match(b.doc.getText('text').toString(), /a-while-down/)
 
     // and the bus works again
