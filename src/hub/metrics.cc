@@ -58,6 +58,8 @@ std::string renderBusMetrics(const RedisBus& bus) {
   metric("roundtable_bus_connects_total", "counter", "Connections to Redis made (the first, then one per reconnect).",
          s.connects);
   metric("roundtable_bus_disconnects_total", "counter", "Connections to Redis lost.", s.disconnects);
+  metric("roundtable_bus_refused_logins_total", "counter",
+         "Connections whose AUTH (password) or SELECT (database number) Redis refused.", s.refusedHandshakes);
   metric("roundtable_bus_published_total", "counter", "Messages published to the other replicas.", s.published);
   metric("roundtable_bus_received_total", "counter", "Messages received from the other replicas.", s.received);
   metric("roundtable_bus_dropped_total", "counter",
