@@ -84,7 +84,8 @@ Status parseRedisUrl(const std::string& url, RedisTarget* out) {
     rest.remove_prefix(at + 1);
     size_t colon = info.find(':');
     auto user = percentDecode(info.substr(0, colon));
-    auto password = colon == std::string_view::npos ? std::optional<std::string>("") : percentDecode(info.substr(colon + 1));
+    auto password =
+        colon == std::string_view::npos ? std::optional<std::string>("") : percentDecode(info.substr(colon + 1));
     if (!user || !password) return bad("a malformed %-escape in the user or password");
     if (user->size() > kMaxCredentialBytes || password->size() > kMaxCredentialBytes)
       return bad("a user or password longer than 1024 bytes");
@@ -155,9 +156,10 @@ Status checkRedis(const RedisTarget& target, bool* reachable) {
   };
   const std::string& pw = target.password;
   if (!pw.empty()) {
+    const std::string& user = target.user;
     auto* reply = static_cast<redisReply*>(
-        target.user.empty() ? redisCommand(c, "AUTH %b", pw.data(), pw.size())
-                            : redisCommand(c, "AUTH %b %b", target.user.data(), target.user.size(), pw.data(), pw.size()));
+        user.empty() ? redisCommand(c, "AUTH %b", pw.data(), pw.size())
+                     : redisCommand(c, "AUTH %b %b", user.data(), user.size(), pw.data(), pw.size()));
     if (auto s = step(reply, "refused the password")) return *s;
   }
   if (target.db != 0) {
