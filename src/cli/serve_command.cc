@@ -32,6 +32,7 @@ struct ServeFlags {
   std::string fsync = "background";
   std::string store = "sqlite";
   std::string bus;
+  std::string busPasswordFile;
   bool noP2p = false;
   int64_t mcpProgressMs = 15000;
   std::string logLevel = "info";
@@ -44,12 +45,12 @@ bool isLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host.starts_with("127.");
 }
 
-// A TURN secret kept in a file (so that it is not visible in `ps`): its
-// first line.
-bool readSecretFile(const std::string& path, std::string* secret) {
+// A secret kept in a file (so that it is not visible in `ps`): its first
+// line. `what` names it in the error.
+bool readSecretFile(const std::string& path, std::string* secret, const char* what = "a TURN secret") {
   std::ifstream in(path);
   if (!in || !std::getline(in, *secret) || secret->empty()) {
-    std::cerr << "cannot read a TURN secret from " << path << " (its first line holds it)\n";
+    std::cerr << "cannot read " << what << " from " << path << " (its first line holds it)\n";
     return false;
   }
   if (secret->back() == '\r') secret->pop_back();
@@ -197,6 +198,8 @@ int runHub(ServeFlags& f, bool documents) {
     o.dataDir = f.dataDir;
     if (f.store != "sqlite") o.postgresUrl = f.store;
     o.busUrl = f.bus;
+    if (!f.busPasswordFile.empty() && !readSecretFile(f.busPasswordFile, &o.busPassword, "Redis's password"))
+      return 2;
     o.unloadGrace = std::chrono::milliseconds(f.unloadGraceMs);
     o.awarenessTimeout = std::chrono::milliseconds(f.awarenessTimeoutMs);
     o.sync = f.fsync == "always" ? store::SyncMode::kEveryCommit
@@ -282,9 +285,12 @@ void addServeCommand(CLI::App& app) {
       })
       ->capture_default_str();
   cmd->add_option("--bus", f->bus,
-                  "redis://host[:port] or unix:///path/to/redis.sock: replicas of a team server. Hubs sharing one "
-                  "--store postgres:// database relay each other's edits and presence through this Redis server "
-                  "(Redis only carries news; the documents stay in PostgreSQL)");
+                  "redis://[[user]:password@]host[:port][/db] or unix://[[user]:password@]/path/to/redis.sock[?db=N]: "
+                  "replicas of a team server. Hubs sharing one --store postgres:// database relay each other's edits "
+                  "and presence through this Redis server (Redis only carries news; the documents stay in "
+                  "PostgreSQL)");
+  cmd->add_option("--bus-password-file", f->busPasswordFile,
+                  "File whose first line is Redis's password (not shown by ps; instead of one in --bus)");
   cmd->add_flag("--no-p2p", f->noP2p,
                 "Do not join plans' WebRTC rooms: remote reviewers then reach plans only through an author's open "
                 "browser (docs/p2p.md)");

@@ -296,6 +296,18 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     }
     Status s = parseRedisUrl(options.busUrl, &busTarget);
     if (!s.ok()) return s;
+    if (!options.busPassword.empty()) {
+      if (!busTarget.password.empty())
+        return Status::InvalidArgument("--bus-password-file and a password in --bus: give it in one place");
+      busTarget.password = options.busPassword;
+    }
+    if (!busTarget.user.empty() && busTarget.password.empty())
+      return Status::InvalidArgument("--bus names a user but no password (in the URL or --bus-password-file)");
+    // A refused password or database is a mistake to say now, not a retry
+    // loop in the log; a Redis not up yet is waited for, as after a restart.
+    bool reachable = false;
+    if (s = checkRedis(busTarget, &reachable); !s.ok()) return s;
+    if (!reachable) spdlog::warn("bus: {} does not answer yet; the replica keeps trying", busTarget.describe());
   }
   if (options.serveDocuments) {
     store::StoreOptions storeOptions;
@@ -380,7 +392,8 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
                                                         impl->store.get(), impl->limiter, impl->mcp,
-                                                        &impl->sessionTimers, access, impl->secrets, impl->plans});
+                                                        &impl->sessionTimers, access, impl->secrets, impl->plans,
+                                                        impl->bus});
   out->reset(new Hub(std::move(impl)));
   return Status::Ok();
 }

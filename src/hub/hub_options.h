@@ -34,11 +34,13 @@ struct HubOptions {
   // Empty: documents in SQLite in dataDir. Otherwise a libpq connection
   // string: documents in that PostgreSQL database (dataDir still holds config.json).
   std::string postgresUrl;
-  // Empty: this hub is alone. Otherwise redis://host[:port] or
-  // unix:///path: the Redis server through which the hubs sharing
-  // postgresUrl relay each other's updates and awareness (docs/team-server.md).
-  // Needs postgresUrl.
+  // Empty: this hub is alone. Otherwise redis://[[user]:password@]host[:port][/db]
+  // or unix://[[user]:password@]/path[?db=N]: the Redis server through which
+  // the hubs sharing postgresUrl relay each other's updates and awareness
+  // (docs/team-server.md). Needs postgresUrl.
   std::string busUrl;
+  // Redis's password when not in busUrl (--bus-password-file).
+  std::string busPassword;
   int threads = 2;
 
   // What this process serves.

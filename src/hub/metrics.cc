@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "hub/redis_bus.h"
+
 namespace roundtable::hub {
 
 Metrics& metrics() {
@@ -41,6 +43,31 @@ std::string renderStoreMetrics(const store::Store::Stats& s) {
   counter("roundtable_store_checkpoints_total", "Checkpoints run beside those fsyncs.", s.checkpoints);
   counter("roundtable_store_fsync_retries_total",
           "fsyncs put off for want of a file descriptor or memory (retried; nothing is lost).", s.syncRetries);
+  return out;
+}
+
+std::string renderBusMetrics(const RedisBus& bus) {
+  RedisBus::Stats s = bus.stats();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, uint64_t value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+  };
+  metric("roundtable_bus_connected", "gauge",
+         "1 while both connections to Redis are up; 0 while this replica hears nothing from the others.",
+         s.connected ? 1 : 0);
+  metric("roundtable_bus_connects_total", "counter", "Connections to Redis made (the first, then one per reconnect).",
+         s.connects);
+  metric("roundtable_bus_disconnects_total", "counter", "Connections to Redis lost.", s.disconnects);
+  metric("roundtable_bus_refused_logins_total", "counter",
+         "Connections whose AUTH (password) or SELECT (database number) Redis refused.", s.refusedHandshakes);
+  metric("roundtable_bus_published_total", "counter", "Messages published to the other replicas.", s.published);
+  metric("roundtable_bus_received_total", "counter", "Messages received from the other replicas.", s.received);
+  metric("roundtable_bus_dropped_total", "counter",
+         "Publishes dropped: Redis was away, or awareness past the bytes in flight (the others catch up).", s.dropped);
+  metric("roundtable_bus_shrunk_total", "counter",
+         "Updates published as seq-only notices past the bytes in flight (the others read them from the store).",
+         s.shrunk);
+  metric("roundtable_bus_refused_total", "counter", "Malformed messages on our channels, ignored.", s.refused);
   return out;
 }
 

@@ -10,6 +10,8 @@
 
 namespace roundtable::hub {
 
+class RedisBus;
+
 struct Metrics {
   std::atomic<int64_t> httpConnectionsOpen{0};
   std::atomic<int64_t> websocketsOpen{0};
@@ -43,5 +45,8 @@ Metrics& metrics();
 
 // The store's counters and commit latency histogram, in Prometheus text.
 std::string renderStoreMetrics(const store::Store::Stats& stats);
+
+// A team server replica's connection to Redis (--bus), in Prometheus text.
+std::string renderBusMetrics(const RedisBus& bus);
 
 }  // namespace roundtable::hub

@@ -12,40 +12,164 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <charconv>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+
+#include "hub/url.h"
 
 namespace roundtable::hub {
 
 namespace asio = boost::asio;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
+namespace {
+
+constexpr size_t kMaxUrlBytes = 4096;
+constexpr size_t kMaxCredentialBytes = 1024;
+constexpr std::string_view kUrlForms =
+    "redis://[[user]:password@]host[:port][/db] or unix://[[user]:password@]/path[?db=N]";
+
+// A database number: digits only, at most Redis's own int range.
+bool parseDb(std::string_view s, int* db) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  std::from_chars(s.data(), s.data() + s.size(), *db);
+  return true;
+}
+
+// Redis's answer to AUTH, SELECT or PING, with the password blanked should
+// the server ever quote it.
+std::string replyText(const redisReply* reply, const RedisTarget& target) {
+  std::string text(reply->str, reply->len);
+  for (size_t at; !target.password.empty() && (at = text.find(target.password)) != std::string::npos;)
+    text.replace(at, target.password.size(), "***");
+  return text;
+}
+
+}  // namespace
+
 std::string RedisTarget::describe() const {
-  return host.empty() ? "Redis at unix:" + unixSocket : "Redis at " + host + ":" + std::to_string(port);
+  std::string out = host.empty()                           ? "Redis at unix:" + unixSocket
+                    : host.find(':') != std::string::npos ? "Redis at [" + host + "]:" + std::to_string(port)
+                                                           : "Redis at " + host + ":" + std::to_string(port);
+  if (db != 0) out += " (database " + std::to_string(db) + ")";
+  if (!user.empty()) out += " as user '" + user + "'";
+  return out;
 }
 
 Status parseRedisUrl(const std::string& url, RedisTarget* out) {
   *out = RedisTarget{};
-  auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("--bus " + url + ": " + why + " (expected redis://host[:port] or unix:///path)");
+  // The URL as the messages show it: never the user and password.
+  auto shown = [&] {
+    size_t scheme = url.find("://"), at = url.rfind('@');
+    std::string s = scheme != std::string::npos && at != std::string::npos && at > scheme
+                        ? url.substr(0, scheme + 3) + "...@" + url.substr(at + 1)
+                        : url;
+    return s.size() > 200 ? s.substr(0, 200) + "..." : s;
   };
-  if (url.starts_with("unix://")) {
-    out->unixSocket = url.substr(7);
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument("--bus " + shown() + ": " + why + " (expected " + std::string(kUrlForms) + ")");
+  };
+  if (url.size() > kMaxUrlBytes) return bad("longer than 4096 bytes");
+  bool unixSocket = url.starts_with("unix://");
+  if (!unixSocket && !url.starts_with("redis://")) return bad("unknown scheme");
+  std::string_view rest = std::string_view(url).substr(unixSocket ? 7 : 8);
+
+  // user:password@ (the last @ of a redis:// URL, so that one unescaped in
+  // the password still works; the @ before the socket's path of a unix://).
+  size_t at = unixSocket ? (rest.starts_with('/') ? std::string_view::npos : rest.find("@/")) : rest.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view info = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    size_t colon = info.find(':');
+    auto user = percentDecode(info.substr(0, colon));
+    auto password =
+        colon == std::string_view::npos ? std::optional<std::string>("") : percentDecode(info.substr(colon + 1));
+    if (!user || !password) return bad("a malformed %-escape in the user or password");
+    if (user->size() > kMaxCredentialBytes || password->size() > kMaxCredentialBytes)
+      return bad("a user or password longer than 1024 bytes");
+    out->user = std::move(*user);
+    out->password = std::move(*password);
+  }
+
+  if (unixSocket) {
+    size_t question = rest.find('?');
+    if (question != std::string_view::npos) {
+      std::string_view query = rest.substr(question + 1);
+      if (!query.starts_with("db=") || !parseDb(query.substr(3), &out->db)) return bad("the only option is db=N");
+      rest = rest.substr(0, question);
+    }
+    out->unixSocket = std::string(rest);
     if (out->unixSocket.empty() || out->unixSocket[0] != '/') return bad("the socket's path must be absolute");
     return Status::Ok();
   }
-  if (!url.starts_with("redis://")) return bad("unknown scheme");
-  std::string rest = url.substr(8);
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  if (rest.find_first_of("/@?") != std::string::npos) return bad("paths, users and options are not supported");
-  size_t colon = rest.rfind(':');
-  out->host = colon == std::string::npos ? rest : rest.substr(0, colon);
-  if (out->host.empty()) return bad("no host");
-  if (colon != std::string::npos) {
-    std::string p = rest.substr(colon + 1);
-    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), out->port);
-    if (ec != std::errc() || ptr != p.data() + p.size() || out->port < 1 || out->port > 65535) return bad("bad port");
+
+  if (rest.find('?') != std::string_view::npos) return bad("options are not supported");
+  size_t slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && !parseDb(db, &out->db)) return bad("the path is a database number");
+    rest = rest.substr(0, slash);
   }
+  std::string_view port;
+  if (rest.starts_with('[')) {  // [IPv6]:port
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return bad("no ] after an IPv6 address");
+    out->host = std::string(rest.substr(1, close - 1));
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty() && after[0] != ':') return bad("bad port");
+    if (!after.empty()) port = after.substr(1);
+    if (!after.empty() && port.empty()) return bad("bad port");
+  } else {
+    size_t colon = rest.rfind(':');
+    out->host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port = rest.substr(colon + 1);
+      if (port.empty()) return bad("bad port");
+    }
+    if (out->host.find(':') != std::string::npos) return bad("an IPv6 address goes in brackets");
+  }
+  if (out->host.empty()) return bad("no host");
+  if (!port.empty()) {
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), out->port);
+    if (ec != std::errc() || ptr != port.data() + port.size() || out->port < 1 || out->port > 65535)
+      return bad("bad port");
+  }
+  return Status::Ok();
+}
+
+Status checkRedis(const RedisTarget& target, bool* reachable) {
+  *reachable = false;
+  timeval timeout{2, 0};
+  redisContext* c = target.host.empty() ? redisConnectUnixWithTimeout(target.unixSocket.c_str(), timeout)
+                                        : redisConnectWithTimeout(target.host.c_str(), target.port, timeout);
+  if (c == nullptr) return Status::Ok();
+  std::unique_ptr<redisContext, decltype(&redisFree)> owner(c, &redisFree);
+  if (c->err || redisSetTimeout(c, timeout) != REDIS_OK) return Status::Ok();
+  // Each step, and what a refusal of it means.
+  auto step = [&](redisReply* reply, const std::string& what) -> std::optional<Status> {
+    std::unique_ptr<redisReply, decltype(&freeReplyObject)> r(reply, &freeReplyObject);
+    if (!r) return Status::Ok();  // lost on the way: unreachable, the bus keeps trying
+    if (r->type != REDIS_REPLY_ERROR) return std::nullopt;
+    return Status::FailedPrecondition("--bus: " + target.describe() + " " + what + ": " + replyText(r.get(), target));
+  };
+  const std::string& pw = target.password;
+  if (!pw.empty()) {
+    const std::string& user = target.user;
+    auto* reply = static_cast<redisReply*>(
+        user.empty() ? redisCommand(c, "AUTH %b", pw.data(), pw.size())
+                     : redisCommand(c, "AUTH %b %b", user.data(), user.size(), pw.data(), pw.size()));
+    if (auto s = step(reply, "refused the password")) return *s;
+  }
+  if (target.db != 0) {
+    auto* reply = static_cast<redisReply*>(redisCommand(c, "SELECT %d", target.db));
+    if (auto s = step(reply, "refused the database number")) return *s;
+  }
+  auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
+  if (auto s = step(reply, pw.empty() ? "refused a PING (a password needed? --bus-password-file)" : "refused a PING"))
+    return *s;
+  *reachable = true;
   return Status::Ok();
 }
 
@@ -172,8 +296,47 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
       spdlog::warn("bus: cannot connect to {}: {}", self->target.describe(), ac->errstr);
       return;  // hiredis frees the context (cleanup)
     }
+    self->handshake(c);
+  }
+
+  // AUTH and SELECT, as the URL asks, pipelined; the connection is up on the
+  // last one's answer. A refusal is logged (never with the password) and
+  // both connections are closed and retried with the usual backoff: a
+  // password changed on Redis before the replicas' is fixed without them
+  // restarting.
+  static constexpr uintptr_t kAuth = 1, kSelect = 2, kLast = 4;
+  void handshake(Conn& c) {
+    bool auth = !target.password.empty(), select = target.db != 0;
+    if (!auth && !select) return ready(c);
+    const std::string& pw = target.password;
+    auto tag = [](uintptr_t step, bool last) { return reinterpret_cast<void*>(step | (last ? kLast : 0)); };
+    if (auth && target.user.empty()) {
+      redisAsyncCommand(c.ac, &Impl::onHandshake, tag(kAuth, !select), "AUTH %b", pw.data(), pw.size());
+    } else if (auth) {
+      redisAsyncCommand(c.ac, &Impl::onHandshake, tag(kAuth, !select), "AUTH %b %b", target.user.data(),
+                        target.user.size(), pw.data(), pw.size());
+    }
+    if (select) redisAsyncCommand(c.ac, &Impl::onHandshake, tag(kSelect, true), "SELECT %d", target.db);
+  }
+
+  static void onHandshake(redisAsyncContext* ac, void* r, void* tag) {
+    auto* reply = static_cast<redisReply*>(r);
+    auto* self = static_cast<Impl*>(ac->data);
+    if (reply == nullptr || self->stopped || (ac != self->sub.ac && ac != self->pub.ac)) return;
+    auto step = reinterpret_cast<uintptr_t>(tag);
+    if (reply->type == REDIS_REPLY_ERROR) {
+      self->count(&Stats::refusedHandshakes);
+      spdlog::warn("bus: {} refused {}: {}; trying again", self->target.describe(),
+                   step & kAuth ? "the password" : "the database number", replyText(reply, self->target));
+      asio::post(self->strand, [self = self->shared_from_this()] { self->closeAll(); });
+      return;
+    }
+    if (step & kLast) self->ready(ac == self->sub.ac ? self->sub : self->pub);
+  }
+
+  void ready(Conn& c) {
     c.up = true;
-    if (self->connected()) self->onBothUp();
+    if (connected()) onBothUp();
   }
 
   void onBothUp() {
@@ -265,6 +428,7 @@ struct RedisBus::Impl : std::enable_shared_from_this<RedisBus::Impl> {
     {
       std::lock_guard l(statsMu);
       stats.connected = false;
+      if (wasUp) ++stats.disconnects;
     }
     if (wasUp && !stopped) spdlog::warn("bus: lost the connection to {}; reconnecting", target.describe());
     // Not from inside hiredis's callback: it still uses the context.

@@ -7,8 +7,10 @@
 // connection to Redis) reads it from PostgreSQL.
 //
 // One connection subscribes, one publishes, both driven by hiredis's async
-// API on the hub's io_context through a small adapter (redis_bus.cc). A lost
-// connection is retried with backoff (100 ms doubling to 5 s); after each
+// API on the hub's io_context through a small adapter (redis_bus.cc). Each
+// sends AUTH and SELECT (when the URL asks for them) before it counts as up.
+// A lost or refused connection is retried with backoff (100 ms doubling to
+// 5 s); after each
 // (re)subscription, every subscribed document is told (BusPeer::busSubscribed)
 // so that it catches up from the store. Publishes while disconnected are
 // dropped (the catch-up covers them); publishes beyond a bound of bytes in
@@ -46,11 +48,24 @@ struct RedisTarget {
   std::string host;  // empty: unixSocket
   int port = 6379;
   std::string unixSocket;
+  // AUTH [user] password when password is not empty (user: Redis 6's ACL).
+  std::string user, password;
+  int db = 0;  // SELECT db when not 0
+  // The server (and user, database), never the password: for messages.
   std::string describe() const;
 };
 
-// redis://host[:port] or unix:///path/to/socket. InvalidArgument otherwise.
+// redis://[[user][:password]@]host[:port][/db] or
+// unix://[[user][:password]@]/path/to/socket[?db=N], the forms redis-cli -u
+// and redis-py take; user and password percent-decoded. InvalidArgument
+// otherwise, with a message that never holds the password.
 Status parseRedisUrl(const std::string& url, RedisTarget* out);
+
+// At start: connects once, authenticates, selects the database and PINGs.
+// A refusal (wrong password, none given where Redis needs one, a database
+// that does not exist) is an error naming the server; a server that cannot
+// be reached is not (the bus keeps trying): *reachable says which.
+Status checkRedis(const RedisTarget& target, bool* reachable);
 
 class RedisBus : public std::enable_shared_from_this<RedisBus> {
  public:
@@ -74,8 +89,12 @@ class RedisBus : public std::enable_shared_from_this<RedisBus> {
   // what happens when Redis is away or slow).
   void publish(const std::string& channel, std::vector<uint8_t> message);
 
+  // /metrics shows them (renderBusMetrics).
   struct Stats {
-    uint64_t published = 0, received = 0, dropped = 0, shrunk = 0, refused = 0, connects = 0;
+    uint64_t published = 0, received = 0, dropped = 0, shrunk = 0, refused = 0;
+    uint64_t connects = 0;     // both connections up (the first time, and after each loss)
+    uint64_t disconnects = 0;  // lost once up
+    uint64_t refusedHandshakes = 0;  // AUTH or SELECT refused
     bool connected = false;
   };
   Stats stats() const;

@@ -437,6 +437,7 @@ HttpResponse Router::metricsText(const HttpRequest& request) const {
          "WebRTC connections of the hub's peer that ended without opening (ICE, DTLS, timeout, bad signals).",
          m.webrtcFailedTotal.load());
   if (parts_.store) out += renderStoreMetrics(parts_.store->stats());
+  if (parts_.bus) out += renderBusMetrics(*parts_.bus);
   auto res = makeResponse(request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8", std::move(out));
   res.set(http::field::cache_control, "no-store");
   return res;

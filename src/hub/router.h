@@ -40,6 +40,7 @@ class AccessControl;
 class RoomSecrets;
 class RoomSecretApi;
 class PlanService;
+class RedisBus;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<SharedBody>;
@@ -58,6 +59,7 @@ class Router {
     std::shared_ptr<const AccessControl> access;  // null: none
     std::shared_ptr<RoomSecrets> secrets;         // null: no /api/plans/<id>/room-secret
     std::shared_ptr<PlanService> plans;           // null: any plan id may adopt a secret
+    std::shared_ptr<RedisBus> bus;                // null: not a team server replica
   };
   explicit Router(Parts parts);
 

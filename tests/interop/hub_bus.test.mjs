@@ -7,9 +7,13 @@
 // Redis killed and restarted under the hubs loses nothing (the replicas catch
 // up from PostgreSQL); y-webrtc signaling reaches subscribers on every
 // replica; wait_for_review wakes for a decision made through another replica.
+import fs from 'node:fs'
+import path from 'node:path'
+import crypto from 'node:crypto'
+import { execFileSync } from 'node:child_process'
 import { test, before, after } from 'node:test'
 import { isDeepStrictEqual } from 'node:util'
-import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep } from './hub_harness.mjs'
+import { useHarness, onlyHub, docName, waitFor, waitSynced, docContent, stateVector, digest, assert, sleep, httpGet } from './hub_harness.mjs'
 import { PgServer } from './pg_server.mjs'
 import { RedisServer } from './redis_server.mjs'
 import { mcpSession, openPlan, review } from './mcp_harness.mjs'
@@ -21,6 +25,11 @@ before(async () => { [pg, redis] = await Promise.all([PgServer.start(), RedisSer
 after(async () => { await Promise.all([pg?.destroy(), redis?.destroy()]) })
 
 const replica = (extra = []) => h.startHub({ flags: ['--store', pg.url(), '--bus', redis.url, '--awareness-timeout-ms', '1500', ...extra] })
+/** A replica's roundtable_bus_* metrics from /metrics, by name without the prefix. */
+const busMetrics = async hub => {
+  const { body } = await httpGet(hub, '/metrics')
+  return Object.fromEntries([...body.matchAll(/^roundtable_bus_(\w+) (\d+)$/gm)].map(m => [m[1], Number(m[2])]))
+}
 const converged = docs => docs.every(d => isDeepStrictEqual(stateVector(d), stateVector(docs[0])) &&
   isDeepStrictEqual(docContent(d), docContent(docs[0])))
 
@@ -67,6 +76,12 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await Promise.all([waitSynced(a.provider), waitSynced(b.provider)])
     a.doc.getText('text').insert(0, 'before ')
     await waitFor(() => b.doc.getText('text').toString() === 'before ', { message: 'the first edit to cross' })
+    const [ma, mb] = await Promise.all(hubs.map(busMetrics))
+    assert.equal(ma.connected, 1)
+    assert.equal(ma.connects_total, 1)
+    assert.equal(ma.disconnects_total, 0)
+    assert.ok(ma.published_total > 0, `the writer's replica counts its publishes: ${JSON.stringify(ma)}`)
+    assert.ok(mb.received_total > 0, `the reader's replica counts what it heard: ${JSON.stringify(mb)}`)
 
     await redis.stop('SIGKILL')
     // Only `a` edits: an append of `b`'s own would show its replica the
@@ -76,10 +91,20 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await sleep(300)
     assert.doesNotMatch(b.doc.getText('text').toString(), /a-while-down/, 'without Redis, replicas hear nothing of each other')
     await waitFor(() => /bus: lost the connection/.test(hubs[0].output), { message: 'the replica to notice' })
+    // An edit after the replica noticed: its publish is dropped, and counted.
+    a.doc.getText('text').insert(0, 'a-noticed ')
+    await waitFor(async () => (await busMetrics(hubs[0])).dropped_total > 0, { message: 'the dropped publish to be counted' })
+    const down = await busMetrics(hubs[0])
+    assert.equal(down.connected, 0, 'the gauge says the replica hears nobody')
+    assert.equal(down.disconnects_total, 1)
     await redis.startServer()
     await waitFor(() => converged([a.doc, b.doc]) && a.doc.getMap('m').size === 20,
       { message: 'the replicas to catch up once Redis is back', timeout: 8000 })
     for (const hub of hubs) assert.match(hub.output, /bus: connected[^]*bus: lost the connection[^]*bus: connected/)
+    for (const m of await Promise.all(hubs.map(busMetrics))) {
+      assert.equal(m.connected, 1)
+      assert.ok(m.connects_total >= 2, `the reconnect is counted: ${JSON.stringify(m)}`)
+    }
     assert.match(b.doc.getText('text').toString(), /a-while-down/)
 
     // and the bus works again
@@ -146,5 +171,61 @@ test('--bus without --store postgres:// is refused with a message saying why', o
   assert.match(hub.output, /--bus needs --store postgres:\/\//)
   const bad = h.newHub({ flags: ['--store', pg.url(), '--bus', 'http://x'] })
   await assert.rejects(bad.start(), /exited/)
-  assert.match(bad.output, /expected redis:\/\/host\[:port\] or unix:\/\/\/path/)
+  assert.match(bad.output, /expected redis:\/\/\[\[user\]:password@\]host\[:port\]\[\/db\] or unix:/)
+})
+
+test('Redis with passwords: replicas given theirs (in --bus, or an ACL user with --bus-password-file) converge in the database asked; ' +
+  'a wrong or missing password stops a hub at start, a changed one is retried, never showing the secret',
+onlyHub('--bus'), async () => {
+  const secret = `pw/${crypto.randomBytes(8).toString('hex')}@:`
+  const aliceSecret = `alice-${crypto.randomBytes(8).toString('hex')}`
+  const locked = await RedisServer.start({ password: secret, users: [{ name: 'alice', password: aliceSecret }] })
+  h.defer(() => locked.destroy())
+  const cli = (...args) => execFileSync('redis-cli', ['-s', locked.socket, ...args], { env: { ...process.env, REDISCLI_AUTH: secret } }).toString()
+  const passwordFile = path.join(h.tmpDir(), 'redis-password')
+  fs.writeFileSync(passwordFile, `${aliceSecret}\n`, { mode: 0o600 })
+  const hubs = await Promise.all([
+    h.startHub({ flags: ['--store', pg.url(), '--bus', `unix://:${encodeURIComponent(secret)}@${locked.socket}?db=3`] }),
+    h.startHub({ flags: ['--store', pg.url(), '--bus', `unix://alice@${locked.socket}?db=3`, '--bus-password-file', passwordFile] })
+  ])
+  const name = docName('bus-auth')
+  const [a, b] = hubs.map(hub => h.provider(hub, name))
+  await Promise.all([waitSynced(a.provider), waitSynced(b.provider)])
+  a.doc.getText('text').insert(0, 'from a ')
+  b.doc.getText('text').insert(0, 'from b ')
+  await waitFor(() => converged([a.doc, b.doc]) && /from a/.test(b.doc.getText('text').toString()) &&
+    /from b/.test(a.doc.getText('text').toString()), { message: 'replicas with passwords to converge' })
+  // Both connections of each replica, each as its user, in database 3.
+  const clients = cli('CLIENT', 'LIST').split('\n').filter(l => / db=3 /.test(l))
+  assert.equal(clients.filter(l => / user=default /.test(l)).length, 2, cli('CLIENT', 'LIST'))
+  assert.equal(clients.filter(l => / user=alice /.test(l)).length, 2, cli('CLIENT', 'LIST'))
+
+  // alice's password changed on Redis and her connections cut: her replica
+  // is refused, says so, and gets in once the password is back.
+  cli('ACL', 'SETUSER', 'alice', 'resetpass', '>changed')
+  cli('CLIENT', 'KILL', 'USER', 'alice')
+  await waitFor(() => /bus: Redis at unix:\S+ \(database 3\) as user 'alice' refused the password: WRONGPASS/.test(hubs[1].output),
+    { message: 'the refused reconnect to be logged' })
+  const refused = await busMetrics(hubs[1])
+  assert.equal(refused.connected, 0)
+  assert.ok(refused.refused_logins_total > 0, JSON.stringify(refused))
+  cli('ACL', 'SETUSER', 'alice', `>${aliceSecret}`)
+  await waitFor(async () => (await busMetrics(hubs[1])).connected === 1, { message: 'the replica to get in again', timeout: 8000 })
+  a.doc.getText('text').insert(0, 'again ')
+  await waitFor(() => b.doc.getText('text').toString().startsWith('again '), { message: 'an edit to cross after the password is back' })
+
+  // Refused at start: the hub exits non-zero, naming the server and never the password.
+  const wrong = `nope-${crypto.randomBytes(8).toString('hex')}`
+  for (const [bus, why] of [[`unix://:${wrong}@${locked.socket}`, /Redis at unix:\S+ refused the password: WRONGPASS/],
+    [`unix://${locked.socket}`, /Redis at unix:\S+ refused a PING \(a password needed\? --bus-password-file\): NOAUTH/],
+    [`unix://:${encodeURIComponent(secret)}@${locked.socket}?db=99`, /Redis at unix:\S+ \(database 99\) refused the database number/]]) {
+    const hub = h.newHub({ flags: ['--store', pg.url(), '--bus', bus] })
+    await assert.rejects(hub.start(), /exited/)
+    assert.notEqual(hub.child.exitInfo.code, 0)
+    assert.match(hub.output, why)
+    for (const s of [wrong, secret, encodeURIComponent(secret), aliceSecret]) assert.ok(!hub.output.includes(s), hub.output)
+  }
+  for (const hub of hubs) {
+    for (const s of [secret, encodeURIComponent(secret), aliceSecret]) assert.ok(!hub.output.includes(s), 'no secret in the log')
+  }
 })

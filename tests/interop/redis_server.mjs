@@ -1,7 +1,8 @@
 // A real Redis server for hub tests, owned by the test: no persistence,
 // listening only on a Unix socket in a temporary directory (no port to
 // clash with). Missing binaries fail the test: scripts/setup.sh installs
-// redis-server.
+// redis-server. With `password`, the default user needs it (requirepass);
+// `users` adds ACL users, each { name, password } with every right.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,11 +12,13 @@ const binary = process.env.ROUNDTABLE_REDIS_SERVER || '/usr/bin/redis-server'
 
 export class RedisServer {
   /** Starts the server; resolves once it accepts connections. */
-  static async start () {
+  static async start ({ password = null, users = [] } = {}) {
     if (!fs.existsSync(binary)) {
       throw new Error(`Redis is not installed: no ${binary} (scripts/setup.sh installs redis-server; ROUNDTABLE_REDIS_SERVER names another binary)`)
     }
     const r = new RedisServer()
+    r.auth = [...(password ? ['--requirepass', password] : []),
+      ...users.flatMap(u => ['--user', u.name, 'on', `>${u.password}`, '~*', '&*', '+@all'])]
     r.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-redis-'))
     await r.startServer()
     return r
@@ -27,7 +30,7 @@ export class RedisServer {
 
   async startServer () {
     this.child = new Child(binary, ['--port', '0', '--unixsocket', this.socket, '--unixsocketperm', '700',
-      '--save', '', '--appendonly', 'no', '--dir', this.dir], {}, 'redis')
+      '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.auth], {}, 'redis')
     await this.child.waitOutput(/ready to accept connections/i, 10000)
   }
 

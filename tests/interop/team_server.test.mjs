@@ -3,10 +3,13 @@
 // HAProxy running deploy/haproxy/roundtable.cfg itself (only its bind lines,
 // certificate and server addresses replaced by loopback ports and a
 // self-signed certificate), all processes this file owns. Real y-websocket
-// providers connect through HAProxy only. Clients spread over the replicas
-// converge; a replica killed with SIGKILL while clients write: its clients
-// come back through HAProxy on the others, and nothing any client observed
-// is lost (PostgreSQL holds exactly what the survivors hold); PostgreSQL
+// providers connect through HAProxy, and some straight to a replica. The
+// clients of one document meet on one replica, different documents spread
+// over the replicas, and clients on different replicas converge; a
+// document's replica killed with SIGKILL while clients write: its clients
+// come back through HAProxy together on another, nothing any client observed
+// is lost (PostgreSQL holds exactly what the survivors hold), and once the
+// replica is back new clients of the document go to it again; PostgreSQL
 // frozen or stopped under the replicas: nothing is relayed that is not
 // stored; back, the replicas find out through HAProxy's health checks alone
 // and the edits made meanwhile converge.
@@ -50,7 +53,12 @@ class Haproxy {
     }
     replace(/^(\s*bind) :80$/m, `$1 127.0.0.1:${p.port}`)
     replace(/^(\s*bind) :443 ssl crt \S+/m, `$1 127.0.0.1:${p.tlsPort} ssl crt ${pem}`)
-    replicas.forEach((hub, i) => replace(new RegExp(`^(\\s*server hub${i + 1}) \\S+$`, 'm'), `$1 127.0.0.1:${hub.port}`))
+    // Each replica is named in both backends (by document, least loaded).
+    replicas.forEach((hub, i) => {
+      const lines = config.match(new RegExp(`^\\s*server hub${i + 1} \\S+`, 'gm')) ?? []
+      assert.equal(lines.length, 2, `${configFile} no longer names hub${i + 1} in two backends`)
+      config = config.replace(new RegExp(`^(\\s*server hub${i + 1}) \\S+`, 'gm'), `$1 127.0.0.1:${hub.port}`)
+    })
     p.configPath = path.join(p.dir, 'haproxy.cfg')
     fs.writeFileSync(p.configPath, config)
     execFileSync(haproxyBinary, ['-c', '-q', '-f', p.configPath])
@@ -86,15 +94,29 @@ const spread = () => Promise.all(hubs.map(async hub => {
   return Number(body.match(/^roundtable_document_connections (\d+)/m)[1])
 }))
 
-/** Clients through HAProxy, connected one after another (leastconn sees each one before the next). */
-const clientsThroughLb = async (name, n) => {
+/** Clients of `name` through HAProxy, once the earlier tests' connections are gone; `opts(i)`: the i-th provider's options. */
+const clientsThroughLb = async (name, n, opts = () => ({})) => {
   await waitFor(async () => (await spread()).every(n => n === 0), { message: "the earlier tests' connections to close" })
   const clients = []
   for (let i = 0; i < n; i++) {
-    const c = h.provider(lb, name)
+    const c = h.provider(lb, name, opts(i))
     await waitSynced(c.provider)
     clients.push(c)
   }
+  return clients
+}
+
+/** The one replica holding all of `n` connections (the test's only ones), by index in `hubs`. */
+const holder = async n => {
+  const counts = await spread()
+  assert.deepEqual(counts.filter(c => c > 0), [n], `the ${n} clients of one document are on one replica (connections per replica: ${counts})`)
+  return counts.findIndex(c => c > 0)
+}
+
+/** A client of `name` straight to each replica but `except`'s. */
+const clientsOnOthers = async (name, except) => {
+  const clients = hubs.filter((_hub, i) => i !== except).map(hub => h.provider(hub, name))
+  await Promise.all(clients.map(c => waitSynced(c.provider)))
   return clients
 }
 
@@ -110,11 +132,15 @@ const httpsGet = (port, reqPath, headers = {}) => new Promise((resolve, reject) 
   }).on('error', reject)
 })
 
-test('through HAProxy: clients spread over the three replicas converge while they write; /config.json names the relay as the browser reaches it',
+test('through HAProxy: the clients of a document meet on one replica, documents spread over the replicas, clients on different replicas converge; /config.json names the relay as the browser reaches it',
   onlyHub('--bus'), async () => {
     const name = docName('lb')
-    const clients = await clientsThroughLb(name, 6)
-    assert.deepEqual(await spread(), [2, 2, 2], 'leastconn gives each replica two of six clients')
+    // Each with a query string of its own, as the web app's access token: the hash takes the path alone.
+    const viaLb = await clientsThroughLb(name, 4, i => ({ params: { access_token: `client-${i}` } }))
+    const home = await holder(4)
+    // A client may reach a replica straight too: one on each of the others.
+    const clients = [...viaLb, ...await clientsOnOthers(name, home)]
+    assert.deepEqual(await spread(), hubs.map((_hub, i) => i === home ? 4 : 1))
     for (let round = 0; round < 20; round++) {
       clients.forEach((c, i) => {
         c.doc.getMap('m').set(`c${i}-${round}`, round)
@@ -127,6 +153,25 @@ test('through HAProxy: clients spread over the three replicas converge while the
     const reader = h.rawDoc(lb.yjsUrl(name))
     await reader.sync()
     assert.deepEqual(digest(reader.doc), digest(clients[0].doc), 'a fresh client through HAProxy reads the whole document')
+    assert.equal((await spread())[home], 5, "the fresh client lands on the document's replica")
+
+    // Twelve more documents, two clients each: each document's pair on one
+    // replica, the documents over more than one (all twelve on one replica
+    // of three by chance: 3^-11).
+    const homes = []
+    const spreadClients = []
+    for (let i = 0; i < 12; i++) {
+      const doc = docName('lb-spread')
+      const before = await spread()
+      const pair = [h.rawDoc(lb.yjsUrl(doc)), h.rawDoc(lb.yjsUrl(`${doc}?access_token=other`))]
+      for (const r of pair) await r.sync()
+      spreadClients.push(...pair)
+      const added = (await spread()).map((n, j) => n - before[j])
+      assert.deepEqual(added.filter(n => n > 0), [2], `both clients of ${doc} on one replica (${added})`)
+      homes.push(added.indexOf(2))
+    }
+    assert.ok(new Set(homes).size > 1, `twelve documents hashed over more than one replica (${homes})`)
+    console.log(`twelve documents through HAProxy on the replicas ${homes.join(' ')}`)
 
     // X-Forwarded-Proto is HAProxy's to set: wss:// behind TLS, ws:// else,
     // whatever the client claims.
@@ -136,13 +181,17 @@ test('through HAProxy: clients spread over the three replicas converge while the
     assert.ok(tls.signaling.includes(`wss://127.0.0.1:${lb.tlsPort}/signal`), JSON.stringify(tls))
     for (const c of clients) c.provider.destroy()
     reader.close()
+    for (const r of spreadClients) r.close()
   })
 
-test('SIGKILL of a replica while clients write through HAProxy: its clients come back on the others, and nothing any client observed is lost',
+test("SIGKILL of a document's replica while clients write through HAProxy: its clients come back together on another, nothing any client observed is lost, and the replica back gets the document's new clients",
   onlyHub('--bus'), async () => {
     const name = docName('lb-kill')
-    const clients = await clientsThroughLb(name, 6)
-    assert.deepEqual(await spread(), [2, 2, 2])
+    const viaLb = await clientsThroughLb(name, 4)
+    const home = await holder(4)
+    const others = [0, 1, 2].filter(i => i !== home)
+    // Writers on the other replicas too: they never lose their connection.
+    const clients = [...viaLb, ...await clientsOnOthers(name, home)]
     // Every key a client saw arrive from someone else: the hub relays only
     // what PostgreSQL committed, so each must survive.
     const observed = new Set()
@@ -156,7 +205,7 @@ test('SIGKILL of a replica while clients write through HAProxy: its clients come
     const disconnected = new Set()
     let backMs = null
     clients.forEach((c, i) => c.provider.on('status', ({ status }) => {
-      if (status === 'connected' && disconnected.has(i)) backMs = Date.now() - t0
+      if (status === 'connected' && disconnected.has(i) && backMs === null) backMs = Date.now() - t0
       if (status !== 'disconnected' || !killed) return
       disconnected.add(i)
       if (lost === null) { lost = i; c.provider.destroy() }
@@ -175,16 +224,21 @@ test('SIGKILL of a replica while clients write through HAProxy: its clients come
     await sleep(500)
     t0 = Date.now()
     killed = true
-    await hubs[0].kill('SIGKILL')
+    await hubs[home].kill('SIGKILL')
     await sleep(1000)
     writing = false
     await Promise.all(writers)
-    assert.equal(disconnected.size, 2, "the killed replica's two clients lost their connection")
+    assert.deepEqual([...disconnected].sort(), [0, 1, 2, 3], "the killed replica's four clients, and only they, lost their connection")
     const survivors = clients.filter((_c, i) => i !== lost)
     await waitFor(() => survivors.every(c => c.provider.wsconnected && c.provider.synced), { message: 'every survivor to be connected' })
     await waitFor(() => converged(survivors.map(c => c.doc)), { message: 'the five surviving clients to converge', timeout: 10000 })
-    assert.deepEqual((await spread()).slice(1).reduce((a, b) => a + b), 5, 'the five survivors are on the two live replicas')
-    await waitFor(() => /Server replicas\/hub1 is DOWN/.test(lb.output), { message: "HAProxy's health check to take the dead replica out" })
+    // Consistent hashing moves the dead replica's document to one other
+    // replica: its three clients that came back are there together, beside
+    // that replica's own client.
+    const moved = await spread()
+    assert.equal(moved[home], 0)
+    assert.deepEqual(others.map(i => moved[i]).sort(), [1, 4], `the three clients back through HAProxy are on one replica (${moved})`)
+    await waitFor(() => new RegExp(`Server replicas/hub${home + 1} is DOWN`).test(lb.output), { message: "HAProxy's health check to take the dead replica out" })
 
     const final = new Set(keys(survivors[0].doc))
     for (const k of observed) assert.ok(final.has(k), `${k} was observed by a client and is gone`)
@@ -192,16 +246,15 @@ test('SIGKILL of a replica while clients write through HAProxy: its clients come
       if (i !== lost) for (const k of written[i]) assert.ok(final.has(k), `${k}, written by a surviving client, is gone`)
     })
     const unseen = written[lost].filter(k => !final.has(k))
-    console.log(`${written.flat().length} keys written, ${observed.size} observed by others; the dead replica's other client was back through HAProxy ${backMs} ms after the kill; ` +
+    console.log(`${written.flat().length} keys written, ${observed.size} observed by others; the dead replica's first client was back through HAProxy ${backMs} ms after the kill; ` +
       `the lost client's last ${unseen.length} of ${written[lost].length} keys were never stored (never observed by anyone)`)
 
     // Exactly the union, through HAProxy and from PostgreSQL alone (a replica
-    // that had never loaded the document, with every client gone).
+    // that had never loaded the document).
     const expected = digest(survivors[0].doc)
     const reader = h.rawDoc(lb.yjsUrl(name))
     await reader.sync()
     assert.deepEqual(digest(reader.doc), expected, 'a fresh client through HAProxy gets exactly the union')
-    for (const c of survivors) c.provider.destroy()
     reader.close()
     const fresh = await replica()
     const fromPg = h.rawDoc(fresh.yjsUrl(name))
@@ -209,9 +262,19 @@ test('SIGKILL of a replica while clients write through HAProxy: its clients come
     assert.deepEqual(digest(fromPg.doc), expected, 'PostgreSQL holds exactly the union')
     await fresh.kill('SIGTERM')
 
-    // The replica started again on its port: HAProxy puts it back.
-    await hubs[0].start()
-    await waitFor(() => /Server replicas\/hub1 is UP/.test(lb.output), { message: 'HAProxy to put the replica back', timeout: 5000 })
+    // The replica started again on its port: HAProxy puts it back, and the
+    // document's new clients go to it again (the ring is as before); those
+    // connected elsewhere stay there, and the bus joins the two.
+    await hubs[home].start()
+    await waitFor(() => new RegExp(`Server replicas/hub${home + 1} is UP`).test(lb.output), { message: 'HAProxy to put the replica back', timeout: 5000 })
+    const back = h.provider(lb, name)
+    await waitSynced(back.provider)
+    assert.equal((await spread())[home], 1, "a new client of the document lands on its replica again")
+    back.doc.getMap('m').set('back', 1)
+    survivors[0].doc.getMap('m').set('to-back', 1)
+    await waitFor(() => converged([...survivors, back].map(c => c.doc)) && back.doc.getMap('m').has('to-back') &&
+      survivors.every(c => c.doc.getMap('m').has('back')), { message: 'the returned replica and the survivors to converge' })
+    for (const c of [...survivors, back]) c.provider.destroy()
   })
 
 /** The PostgreSQL server's processes: the postmaster and its children (by /proc, by pid). */
@@ -228,8 +291,9 @@ test('PostgreSQL frozen, then stopped, under replicas behind HAProxy: nothing is
   onlyHub('--bus'), async () => {
     assert.ok(hubs.every(hub => hub.running))
     const name = docName('lb-pg')
-    const clients = await clientsThroughLb(name, 3)
-    const [a, b, c] = clients
+    const [a] = await clientsThroughLb(name, 1)
+    const [b, c] = await clientsOnOthers(name, await holder(1))
+    const clients = [a, b, c]
     assert.deepEqual(await spread(), [1, 1, 1])
     a.doc.getText('text').insert(0, 'before ')
     await waitFor(() => converged(clients.map(x => x.doc)), { message: 'the first edit to reach everyone' })
