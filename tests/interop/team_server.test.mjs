@@ -292,24 +292,35 @@ test('PostgreSQL frozen, then stopped, under replicas behind HAProxy: nothing is
     assert.ok(hubs.every(hub => hub.running))
     const name = docName('lb-pg')
     const [a] = await clientsThroughLb(name, 1)
-    const [b, c] = await clientsOnOthers(name, await holder(1))
+    const aReplica = await holder(1)
+    const [b, c] = await clientsOnOthers(name, aReplica)
     const clients = [a, b, c]
     assert.deepEqual(await spread(), [1, 1, 1])
     a.doc.getText('text').insert(0, 'before ')
     await waitFor(() => converged(clients.map(x => x.doc)), { message: 'the first edit to reach everyone' })
 
-    // Frozen (SIGSTOP): the commit waits, so nothing is relayed.
+    // Frozen (SIGSTOP): the commit waits, so nothing is relayed; once it has
+    // waited 5 s, that replica's /healthz says 503, so HAProxy takes it out
+    // (idle replicas find out by an empty transaction of their own, which
+    // the store's contract tests prove).
     const pids = pgPids()
+    const frozenAt = Date.now()
     for (const pid of pids) process.kill(pid, 'SIGSTOP')
     a.doc.getText('text').insert(0, 'while frozen ')
-    await sleep(1500)
+    const stalled = await waitFor(async () => {
+      const r = await httpGet(hubs[aReplica], '/healthz')
+      return r.status === 503 && r
+    }, { message: `the replica holding the write (hub ${aReplica + 1}) to answer 503`, timeout: 10000, interval: 100 })
+    const frozenFor = Date.now() - frozenAt
+    assert.match(stalled.body, /has not answered for \d+ s/)
     const frozenHealth = await healthz()
     assert.ok(![b, c].some(x => x.doc.getText('text').toString().includes('while frozen')), 'nothing relayed while PostgreSQL is frozen')
     // runuser (pg_server.mjs runs postgres under it as root) stops itself
     // when its child stops: continue it too.
     for (const pid of [...pids, pg.child.proc.pid]) process.kill(pid, 'SIGCONT')
     await waitFor(() => converged(clients.map(x => x.doc)), { message: 'the held edit to be stored and relayed once PostgreSQL runs again' })
-    console.log(`PostgreSQL frozen 1.5 s: the edit was held, not relayed; /healthz of the replicas meanwhile: ${frozenHealth.join(', ')}`)
+    await waitFor(async () => (await httpGet(hubs[aReplica], '/healthz')).status === 200, { message: 'its /healthz to answer 200 again', timeout: 5000 })
+    console.log(`PostgreSQL frozen: the edit was held, not relayed; its replica answered 503 after ${frozenFor} ms; /healthz of the replicas then: ${frozenHealth.join(', ')}`)
 
     // Stopped: each replica's write fails, each says 503, HAProxy takes them
     // all out and answers 503 itself.
