@@ -30,15 +30,19 @@ fi
 
 # JavaScript reference implementations used by tests and benchmarks, the web
 # app and its end-to-end tests (each pinned by its lockfile).
+# The three installs run at once: each waits mostly on the registry, and
+# npm's cache is safe to share.
+npm_pids=()
 for dir in tests/interop web tests/e2e; do
   if [ -f "$dir/package-lock.json" ]; then
     stamp="$dir/node_modules/.roundtable-lock"
     if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
-      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-      cp "$dir/package-lock.json" "$stamp"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.roundtable-lock) &
+      npm_pids+=("$!")
     fi
   fi
 done
+for pid in "${npm_pids[@]}"; do wait "$pid"; done
 
 # The web app the hub serves (web/dist), rebuilt when its sources changed.
 web_stamp="web/dist/.roundtable-sources"
