@@ -16,9 +16,13 @@ bash scripts/setup.sh
 # tests run: the binary, the interop drivers, each public header compiled
 # alone. The unit tests and benchmarks are compiled in the sanitizer build
 # below instead: at -O3 they were a third of this build, and running the unit
-# tests twice proved nothing the sanitizer run does not.
+# tests twice proved nothing the sanitizer run does not. Both builds are
+# unity builds (CMake joins each target's sources eight at a time): the
+# Boost.Asio and Beast templates every hub source instantiates are then
+# compiled once per eight sources, about 30% less compile time here; a
+# developer's own build (no such flag) still compiles each source alone.
 stage "build (Release)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DROUNDTABLE_TESTS=OFF -DROUNDTABLE_BENCH=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DROUNDTABLE_TESTS=OFF -DROUNDTABLE_BENCH=OFF -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build -j"$JOBS"
 
 stage "the clone stands alone; install and Debian package (tests/install/)"
@@ -30,7 +34,7 @@ ROUNDTABLE_BUILD_DIR="$PWD/build" node --test tests/install/*.test.mjs
 # and a separate optimized fuzz build cost as much again.
 stage "build (clang: ASan + UBSan, the libFuzzer targets, the benchmarks compiled)"
 CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -gline-tables-only" \
-  -DROUNDTABLE_FUZZ=ON -DROUNDTABLE_BENCH=ON >/dev/null
+  -DROUNDTABLE_FUZZ=ON -DROUNDTABLE_BENCH=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 fuzz_targets=(sync_message room_message markdown mcp_message websocket_frame signaling_message hook_input bus_message
               update_v2 update_merge room_crypto p2p_frame token)
 cmake --build build-asan -j"$JOBS" --target roundtable_tests roundtable_store_contract_tests \
