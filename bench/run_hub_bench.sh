@@ -305,6 +305,40 @@ else
 fi
 if [[ " ${SERVERS[*]} " == *" pg"* ]]; then start_services; fi
 
+# utime + stime of the processes given, in seconds (0 for those gone).
+cpu_seconds() {
+  local total=0 pid t
+  for pid in "$@"; do
+    t=$(awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ${t:-0}))
+  done
+  echo "$total" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", $1 / hz }'
+}
+
+# The team's costs over one scenario, each component apart: the updates
+# PostgreSQL numbered (seqs taken) and its transactions, Redis's commands,
+# and the CPU of the replicas, the PostgreSQL backends, Redis and HAProxy.
+# team_account start|end KIND SCENARIO
+team_account() {
+  local phase=$1 kind=$2 scenario=$3 sock=${REDIS_URL#unix://}
+  local seqs commits cmds hubs pgc redc proxy bytes
+  seqs=$(psql "$PG_URL" -XAtq -c "SELECT coalesce(sum(next_seq), 0) FROM roundtable_docs" 2>/dev/null || echo 0)
+  bytes=$(psql "$PG_URL" -XAtq -c "SELECT pg_database_size(current_database())" 2>/dev/null || echo 0)
+  commits=$(psql "$PG_URL" -XAtq -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()" 2>/dev/null || echo 0)
+  cmds=$(redis-cli -s "$sock" INFO stats 2>/dev/null | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p' || true)
+  cmds=${cmds:-0}
+  hubs=$(cpu_seconds "${SERVER_PIDS[@]}")
+  pgc=$(cpu_seconds $(pgrep -P "$PG_PID" || true))
+  redc=$(cpu_seconds "$REDIS_PID")
+  proxy=0
+  if [ -n "$PROXY_PID" ]; then proxy=$(cpu_seconds "$PROXY_PID"); fi
+  if [ "$phase" = start ]; then
+    ACCOUNT=("$seqs" "$commits" "$cmds" "$hubs" "$pgc" "$redc" "$proxy" "$bytes")
+  else
+    echo "{\"scenario\":\"account\",\"server\":\"$kind\",\"of\":\"$scenario\",\"updates\":$((seqs - ACCOUNT[0])),\"pg_commits\":$((commits - ACCOUNT[1])),\"redis_commands\":$((cmds - ACCOUNT[2])),\"cpu_replicas\":$(awk "BEGIN{print $hubs - ${ACCOUNT[3]}}"),\"cpu_pg\":$(awk "BEGIN{print $pgc - ${ACCOUNT[4]}}"),\"cpu_redis\":$(awk "BEGIN{print $redc - ${ACCOUNT[5]}}"),\"cpu_haproxy\":$(awk "BEGIN{print $proxy - ${ACCOUNT[6]}}"),\"db_growth\":$((bytes - ACCOUNT[7]))}" >> "$OUT_TEAM"
+  fi
+}
+
 # --server-pid for each server process, --aux-pid for each of their services.
 pid_flags() {
   PID_FLAGS=()
@@ -333,8 +367,10 @@ for kind in "${SERVERS[@]}"; do
     sleep 0.5
     rc=0
     pid_flags
+    if [ "$kind" = pg ] || [ "$kind" = pg3 ]; then team_account start "$kind" "$scenario"; fi
     "${NICE[@]}" "$BUILD_DIR/roundtable_hub_load" --port "$SERVER_PORT" "${PID_FLAGS[@]}" --label "$kind" \
       --scenario "$scenario" --json "$OUT" "${LOAD_FLAGS[@]}" || rc=$?
+    if [ "$kind" = pg ] || [ "$kind" = pg3 ]; then team_account end "$kind" "$scenario"; fi
     for pid in "${SERVER_PIDS[@]}"; do
       if ! kill -0 "$pid" 2>/dev/null; then
         echo "run_hub_bench: a $kind server ($pid) died during $scenario; its log:" >&2
@@ -478,7 +514,14 @@ if (lines.some(l => l.server === 'pg' || l.server === 'pg3')) {
     row('breadth: CPU server / PG+Redis+HAProxy / client / rest', k => cpuAt(get(k, 'breadth').phase))
     row('breadth: connect and sync all clients, s', k => get(k, 'breadth').connect_seconds)
     row('server memory per loaded doc (sum of replicas)', k => { const b = get(k, 'breadth'); return `${kib(b.kib_per_doc)} (idle ${kib(b.rss_idle_kib)})` })
-    row('PostgreSQL database per doc after breadth', k => { const d = team.find(l => l.scenario === 'dbsize' && l.server === k && l.of === 'breadth'); return d && `${kib(d.bytes / 1024 / d.docs)} (${(d.bytes / 1048576).toFixed(1)} MiB, ${d.docs} docs)` })
+    row('PostgreSQL database after breadth: size per doc (growth over the scenario per doc)', k => { const d = team.find(l => l.scenario === 'dbsize' && l.server === k && l.of === 'breadth'); const a = team.find(l => l.scenario === 'account' && l.server === k && l.of === 'breadth'); return d && `${kib(d.bytes / 1024 / d.docs)} (${a && a.db_growth !== undefined ? kib(a.db_growth / 1024 / d.docs) : '—'}; ${(d.bytes / 1048576).toFixed(1)} MiB, ${d.docs} docs)` })
+  }
+  const acc = (k, of) => team.find(l => l.scenario === 'account' && l.server === k && l.of === of)
+  const us = (cpu, n) => n > 0 ? `${(cpu / n * 1e6).toFixed(0)} µs` : '—'
+  for (const of of ['fanout', 'breadth']) {
+    row(`${of}, whole scenario: updates stored / PostgreSQL commits (updates per commit)`, k => { const a = acc(k, of); return a && `${a.updates.toLocaleString('en-US')} / ${a.pg_commits.toLocaleString('en-US')} (${(a.updates / Math.max(1, a.pg_commits)).toFixed(1)})` })
+    row(`${of}: CPU per stored update: replicas / PostgreSQL / Redis / HAProxy`, k => { const a = acc(k, of); return a && `${us(a.cpu_replicas, a.updates)} / ${us(a.cpu_pg, a.updates)} / ${us(a.cpu_redis, a.updates)} / ${us(a.cpu_haproxy, a.updates)}` })
+    row(`${of}: Redis commands per stored update`, k => { const a = acc(k, of); return a && k === 'pg3' ? (a.redis_commands / Math.max(1, a.updates)).toFixed(2) : null })
   }
   for (const sp of team.filter(l => l.scenario === 'spread')) console.log(`\npg3 ${sp.of}: HAProxy sent ${sp.replicas.join(' / ')} connections to the three replicas`)
 }
