@@ -17,7 +17,9 @@
 # to HAProxy, whose leastconn spreads the clients of one document over the
 # three replicas: every update crosses Redis to reach two thirds of its
 # receivers, the worst case. CPU and memory of `pg3` are the three replicas'
-# sums; PostgreSQL's, Redis's and HAProxy's CPU is reported apart ("aux").
+# sums; PostgreSQL's, Redis's and HAProxy's CPU is reported apart ("aux"),
+# and each scenario's costs per stored update, component by component, go to
+# $BUILD_DIR/hub_bench_team.jsonl and the second table.
 #
 # Latency swings from run to run on a shared machine, for both servers, so
 # after the scenarios the fanout latency phase runs again LATENCY_RUNS times
@@ -93,7 +95,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 OUT=$BUILD_DIR/hub_bench.jsonl
 OUT_LATENCY=$BUILD_DIR/hub_bench_latency.jsonl
-OUT_TEAM=$BUILD_DIR/hub_bench_team.jsonl  # --team: settings, database sizes, HAProxy's spread
+OUT_TEAM=$BUILD_DIR/hub_bench_team.jsonl  # --team: settings, costs per scenario, database sizes, HAProxy's spread
 : > "$OUT"
 : > "$OUT_LATENCY"
 : > "$OUT_TEAM"
