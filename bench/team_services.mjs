@@ -22,9 +22,14 @@ if (!out) {
 }
 let pg = null
 let redis = null
+let starting = null
 let stopping = null
+// A stop asked for while the servers start waits for them: leaving early
+// would orphan a PostgreSQL that runuser started.
 const stop = () => {
-  stopping ??= Promise.all([pg?.destroy(), redis?.destroy()]).finally(() => process.exit(0))
+  stopping ??= Promise.resolve(starting).catch(() => {})
+    .then(() => Promise.all([pg?.destroy(), redis?.destroy()]))
+    .finally(() => process.exit(0))
   return stopping
 }
 process.on('SIGTERM', stop)
@@ -34,7 +39,8 @@ process.stdin.on('close', stop)
 process.stdin.resume()
 
 try {
-  [pg, redis] = await Promise.all([PgServer.start({ durable: true }), RedisServer.start()])
+  starting = Promise.all([PgServer.start({ durable: true }).then(p => { pg = p }), RedisServer.start().then(r => { redis = r })])
+  await starting
   const sync = process.env.TEAM_PG_SYNC === 'off' ? 'off' : 'on'
   pg.psql(`ALTER SYSTEM SET synchronous_commit = ${sync}`)
   pg.psql('SELECT pg_reload_conf()')
