@@ -4,7 +4,7 @@
 # Node) and against `roundtable serve`, in one run on this machine, and a
 # Markdown table of both with the ratios. Not part of the test suite.
 #
-#   bench/run_hub_bench.sh [--quick] [--team] [--only ref|hub|pg|pg3[,...]] [-- EXTRA LOAD FLAGS...]
+#   bench/run_hub_bench.sh [--quick] [--team] [--only ref|hub|pg|pg3|pg3doc[,...]] [-- EXTRA LOAD FLAGS...]
 #
 # --team adds the team server's configurations to the same run: `pg`, one hub
 # on PostgreSQL 15 (`--store postgres://`), and `pg3`, three replicas on that
@@ -16,8 +16,13 @@
 # `pg` or `pg3` gets a fresh database. The load clients of `pg3` all connect
 # to HAProxy, whose leastconn spreads the clients of one document over the
 # three replicas: every update crosses Redis to reach two thirds of its
-# receivers, the worst case. CPU and memory of `pg3` are the three replicas'
-# sums; PostgreSQL's, Redis's and HAProxy's CPU is reported apart ("aux"),
+# receivers, the worst case (a configuration that routes /yjs/ by document
+# has that routing taken out for `pg3`). When the configuration routes
+# /yjs/<doc> by document (a `use_backend documents` line), --team also runs
+# it as it is, `pg3doc`: a document's clients meet on one replica.
+# HAPROXY_CFG names another configuration file. CPU and memory of `pg3`
+# are the three replicas' sums; PostgreSQL's, Redis's and HAProxy's CPU is
+# reported apart ("aux"),
 # and each scenario's costs per stored update, component by component, go to
 # $BUILD_DIR/hub_bench_team.jsonl and the second table.
 #
@@ -41,6 +46,7 @@ ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 JOBS=${JOBS:-2}
 REF_SERVER=$ROOT/tests/interop/node_modules/@y/websocket-server/src/server.js
+HAPROXY_CFG=${HAPROXY_CFG:-$ROOT/deploy/haproxy/roundtable.cfg}
 HUB_BIN=${HUB_BIN:-$BUILD_DIR/roundtable}
 read -r -a HUB_EXTRA <<< "${HUB_FLAGS:-}"
 BENCH_NICE=${BENCH_NICE:--10}
@@ -57,7 +63,7 @@ while [ $# -gt 0 ]; do
     --team) TEAM=1 ;;
     --only) ONLY=$2; shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    *) echo "usage: $0 [--quick] [--team] [--only ref|hub|pg|pg3[,...]] [-- load flags]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick] [--team] [--only ref|hub|pg|pg3|pg3doc[,...]] [-- load flags]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -218,9 +224,12 @@ service_pids() {
 
 # HAProxy on deploy/haproxy/roundtable.cfg in front of the ports given; sets
 # SERVER_PORT to its own.
+# start_proxy spread|bydoc LOG PORTS...: spread takes out the routing by
+# document, if the configuration has one, so that leastconn spreads every
+# document's clients.
 start_proxy() {
-  local log=$1 port i=0 cfg
-  shift
+  local routing=$1 log=$2 port i=0 cfg
+  shift 2
   : > "$log"
   PROXY_DIR=$(mktemp -d /tmp/roundtable-haproxy-bench.XXXXXX)
   cfg=$PROXY_DIR/haproxy.cfg
@@ -230,13 +239,20 @@ start_proxy() {
   local sedargs=(-e "s|^\([[:space:]]*bind\) :80\$|\1 127.0.0.1:$port|" -e '/^[[:space:]]*bind :443 ssl/d')
   for p in "$@"; do
     i=$((i + 1))
-    sedargs+=(-e "s|^\([[:space:]]*server hub$i\) [^[:space:]]*\$|\1 127.0.0.1:$p|")
+    # Every line of server hubN, in whichever backend, keeping what follows
+    # its address (`track ...`).
+    sedargs+=(-e "s|^\([[:space:]]*server hub$i\) [^[:space:]]*|\1 127.0.0.1:$p|")
   done
-  sed "${sedargs[@]}" "$ROOT/deploy/haproxy/roundtable.cfg" > "$cfg"
+  if [ "$routing" = spread ]; then sedargs+=(-e '/^[[:space:]]*use_backend documents /d'); fi
+  sed "${sedargs[@]}" "$HAPROXY_CFG" > "$cfg"
   for p in "$@"; do
-    grep -q "127.0.0.1:$p\$" "$cfg" || { echo "run_hub_bench: deploy/haproxy/roundtable.cfg has no server line for port $p" >&2; return 1; }
+    grep -q "127.0.0.1:$p\b" "$cfg" || { echo "run_hub_bench: $HAPROXY_CFG has no server line for port $p" >&2; return 1; }
   done
-  grep -q "bind 127.0.0.1:$port\$" "$cfg" || { echo "run_hub_bench: deploy/haproxy/roundtable.cfg has no 'bind :80'" >&2; return 1; }
+  if grep -E '^[[:space:]]*server ' "$cfg" | grep -vq '127\.0\.0\.1:'; then
+    echo "run_hub_bench: $HAPROXY_CFG has a server line this script does not rewrite" >&2
+    return 1
+  fi
+  grep -q "bind 127.0.0.1:$port\$" "$cfg" || { echo "run_hub_bench: $HAPROXY_CFG has no 'bind :80'" >&2; return 1; }
   haproxy -c -q -f "$cfg" >&2
   "${NICE[@]}" haproxy -db -f "$cfg" > "$log" 2>&1 &
   PROXY_PID=$!
@@ -252,7 +268,7 @@ start_proxy() {
   return 1
 }
 
-# start_server ref|hub|pg|pg3 LOG: sets SERVER_PID(S), AUX_PIDS and SERVER_PORT.
+# start_server ref|hub|pg|pg3|pg3doc LOG: sets SERVER_PID(S), AUX_PIDS and SERVER_PORT.
 start_server() {
   local kind=$1 log=$2
   : > "$log"
@@ -264,7 +280,7 @@ start_server() {
     service_pids
     return 0
   fi
-  if [ "$kind" = pg3 ]; then
+  if [ "$kind" = pg3 ] || [ "$kind" = pg3doc ]; then
     fresh_database
     local ports=() i
     for i in 1 2 3; do
@@ -272,7 +288,9 @@ start_server() {
       ports+=("$HUB_PORT")
     done
     SERVER_PID=${SERVER_PIDS[0]}
-    start_proxy "${log%.log}-haproxy.log" "${ports[@]}"
+    local routing=spread
+    if [ "$kind" = pg3doc ]; then routing=bydoc; fi
+    start_proxy "$routing" "${log%.log}-haproxy.log" "${ports[@]}"
     # HAProxy's checks (inter 1s, rise 2) settle before the clients come.
     sleep 2.5
     service_pids
@@ -301,6 +319,11 @@ if "$HUB_BIN" serve --help >/dev/null 2>&1; then
   if [ "$TEAM" = 1 ] || [[ ",$ONLY," == *,pg* ]]; then
     wanted pg && SERVERS+=(pg)
     wanted pg3 && SERVERS+=(pg3)
+    if grep -q '^[[:space:]]*use_backend documents ' "$HAPROXY_CFG"; then
+      wanted pg3doc && SERVERS+=(pg3doc)
+    else
+      echo "run_hub_bench: $HAPROXY_CFG does not route /yjs/ by document: no pg3doc" >&2
+    fi
   fi
 else
   echo "run_hub_bench: this roundtable has no 'serve' (the hub is not built yet): reference only" >&2
@@ -351,14 +374,15 @@ pid_flags() {
 # Which replica HAProxy sent the clients to: its log has a line per closed
 # connection naming replicas/hubN.
 proxy_spread() {
-  local log=$1 scenario=$2
+  local log=$1 scenario=$2 kind=$3
   [ -f "$log" ] || return 0
   local n1 n2 n3
-  n1=$(grep -c 'replicas/hub1 ' "$log" || true)
-  n2=$(grep -c 'replicas/hub2 ' "$log" || true)
-  n3=$(grep -c 'replicas/hub3 ' "$log" || true)
-  echo "run_hub_bench: pg3 $scenario: HAProxy sent $n1 / $n2 / $n3 connections to the three replicas" >&2
-  echo "{\"scenario\":\"spread\",\"server\":\"pg3\",\"of\":\"$scenario\",\"replicas\":[$n1,$n2,$n3]}" >> "$OUT_TEAM"
+  # backend/server: replicas/hub1 or documents/hub1
+  n1=$(grep -c '/hub1 ' "$log" || true)
+  n2=$(grep -c '/hub2 ' "$log" || true)
+  n3=$(grep -c '/hub3 ' "$log" || true)
+  echo "run_hub_bench: $kind $scenario: HAProxy sent $n1 / $n2 / $n3 connections to the three replicas" >&2
+  echo "{\"scenario\":\"spread\",\"server\":\"$kind\",\"of\":\"$scenario\",\"replicas\":[$n1,$n2,$n3]}" >> "$OUT_TEAM"
 }
 
 for kind in "${SERVERS[@]}"; do
@@ -369,22 +393,22 @@ for kind in "${SERVERS[@]}"; do
     sleep 0.5
     rc=0
     pid_flags
-    if [ "$kind" = pg ] || [ "$kind" = pg3 ]; then team_account start "$kind" "$scenario"; fi
+    if [[ $kind == pg* ]]; then team_account start "$kind" "$scenario"; fi
     "${NICE[@]}" "$BUILD_DIR/roundtable_hub_load" --port "$SERVER_PORT" "${PID_FLAGS[@]}" --label "$kind" \
       --scenario "$scenario" --json "$OUT" "${LOAD_FLAGS[@]}" || rc=$?
-    if [ "$kind" = pg ] || [ "$kind" = pg3 ]; then team_account end "$kind" "$scenario"; fi
+    if [[ $kind == pg* ]]; then team_account end "$kind" "$scenario"; fi
     for pid in "${SERVER_PIDS[@]}"; do
       if ! kill -0 "$pid" 2>/dev/null; then
         echo "run_hub_bench: a $kind server ($pid) died during $scenario; its log:" >&2
         tail -20 "$log" >&2
       fi
     done
-    if [ "$kind" = pg ] || [ "$kind" = pg3 ]; then
+    if [[ $kind == pg* ]]; then
       # What PostgreSQL keeps: the database's size after the scenario.
       psql "$PG_URL" -XAtq -c "SELECT '{\"scenario\":\"dbsize\",\"server\":\"$kind\",\"of\":\"$scenario\",\"bytes\":' || pg_database_size(current_database()) || ',\"docs\":' || (SELECT count(*) FROM roundtable_docs) || '}'" >> "$OUT_TEAM" 2>/dev/null || true
     fi
     stop_server
-    [ "$kind" = pg3 ] && proxy_spread "${log%.log}-haproxy.log" "$scenario"
+    if [ "$kind" = pg3 ] || [ "$kind" = pg3doc ]; then proxy_spread "${log%.log}-haproxy.log" "$scenario" "$kind"; fi
     [ "$rc" = 0 ] || echo "run_hub_bench: load client exited $rc on $kind/$scenario" >&2
   done
 done
@@ -420,7 +444,7 @@ const have = (a, b) => a && b
 const verdict = (r, t) => r >= t ? `≥ ${t}× met` : `≥ ${t}× MISSED`
 const rows = []
 // --only pg,pg3 has neither: the rows then name the team's sizes.
-const base = rf || hf || get('pg', 'fanout') || get('pg3', 'fanout')
+const base = rf || hf || get('pg', 'fanout') || get('pg3', 'fanout') || get('pg3doc', 'fanout')
 const fan = f => f ? `${f.sustained.toLocaleString('en-US')} upd/s (${(f.sustained * (f.clients - 1)).toLocaleString('en-US')} deliveries/s)` + (f.limited_by !== 'server' ? ` [limited by ${f.limited_by}]` : '') : '—'
 {
   const r = have(rf, hf) && rf.sustained > 0 ? hf.sustained / rf.sustained : null
@@ -449,7 +473,7 @@ const lat = l => l ? `p50 ${ms(l.p50)} / p99 ${ms(l.p99)} ms (median of ${l.runs
 const bl = b => b ? `${b.phase.delivered_rate.toFixed(0)} upd/s (${b.phase.deliveries_per_s} deliveries/s); p50 ${ms(b.phase.p50_ms)} / p99 ${ms(b.phase.p99_ms)} ms` : '—'
 {
   const r = have(rb, hb) && rb.phase.p99_ms && hb.phase.p99_ms ? rb.phase.p99_ms / hb.phase.p99_ms : null
-  const b = rb || hb || get('pg', 'breadth') || get('pg3', 'breadth')
+  const b = rb || hb || get('pg', 'breadth') || get('pg3', 'breadth') || get('pg3doc', 'breadth')
   rows.push([`breadth: ${b.docs} docs × ${b.clients_per_doc} clients, ${b.phase.rate} edits/s`, bl(rb), bl(hb),
     r === null ? '—' : r.toFixed(1) + '× (p99 ref/hub)', '—'])
 }
@@ -494,9 +518,9 @@ for (const l of lines) {
 }
 
 // The team configurations, side by side with the others (--team).
-if (lines.some(l => l.server === 'pg' || l.server === 'pg3')) {
-  const names = { ref: 'reference (Node)', hub: 'hub, SQLite', pg: 'hub, PostgreSQL', pg3: '3 replicas + Redis, HAProxy' }
-  const kinds = ['ref', 'hub', 'pg', 'pg3'].filter(k => lines.some(l => l.server === k))
+if (lines.some(l => l.server.startsWith('pg'))) {
+  const names = { ref: 'reference (Node)', hub: 'hub, SQLite', pg: 'hub, PostgreSQL', pg3: '3 replicas + Redis, HAProxy (spread)', pg3doc: '3 replicas, HAProxy by document' }
+  const kinds = ['ref', 'hub', 'pg', 'pg3', 'pg3doc'].filter(k => lines.some(l => l.server === k))
   const settings = team.find(l => l.scenario === 'services')
   console.log(`\nTeam configurations (PostgreSQL: ${settings ? settings.pg_settings : '?'}):\n`)
   console.log('| case | ' + kinds.map(k => names[k]).join(' | ') + ' |')
@@ -523,8 +547,8 @@ if (lines.some(l => l.server === 'pg' || l.server === 'pg3')) {
   for (const of of ['fanout', 'breadth']) {
     row(`${of}, whole scenario: updates stored / PostgreSQL commits (updates per commit)`, k => { const a = acc(k, of); return a && `${a.updates.toLocaleString('en-US')} / ${a.pg_commits.toLocaleString('en-US')} (${(a.updates / Math.max(1, a.pg_commits)).toFixed(1)})` })
     row(`${of}: CPU per stored update: replicas / PostgreSQL / Redis / HAProxy`, k => { const a = acc(k, of); return a && `${us(a.cpu_replicas, a.updates)} / ${us(a.cpu_pg, a.updates)} / ${us(a.cpu_redis, a.updates)} / ${us(a.cpu_haproxy, a.updates)}` })
-    row(`${of}: Redis commands per stored update`, k => { const a = acc(k, of); return a && k === 'pg3' ? (a.redis_commands / Math.max(1, a.updates)).toFixed(2) : null })
+    row(`${of}: Redis commands per stored update`, k => { const a = acc(k, of); return a && k.startsWith('pg3') ? (a.redis_commands / Math.max(1, a.updates)).toFixed(2) : null })
   }
-  for (const sp of team.filter(l => l.scenario === 'spread')) console.log(`\npg3 ${sp.of}: HAProxy sent ${sp.replicas.join(' / ')} connections to the three replicas`)
+  for (const sp of team.filter(l => l.scenario === 'spread')) console.log(`\n${sp.server} ${sp.of}: HAProxy sent ${sp.replicas.join(' / ')} connections to the three replicas`)
 }
 EOF
