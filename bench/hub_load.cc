@@ -169,6 +169,19 @@ std::string loadAverage() {
   return one.empty() ? "null" : one;
 }
 
+// The sum over several processes (a server of several replicas); -1 when
+// any is unknown, so a dead replica does not pass for a cheap one.
+double processesCpuSeconds(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  double sum = 0;
+  for (int pid : pids) {
+    double s = processCpuSeconds(pid);
+    if (s < 0) return -1;
+    sum += s;
+  }
+  return sum;
+}
+
 // VmRSS of a process in KiB; -1 when unknown.
 long long processRssKiB(int pid) {
   if (pid <= 0) return -1;
@@ -178,6 +191,17 @@ long long processRssKiB(int pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return -1;
+}
+
+long long processesRssKiB(const std::vector<int>& pids) {
+  if (pids.empty()) return -1;
+  long long sum = 0;
+  for (int pid : pids) {
+    long long k = processRssKiB(pid);
+    if (k < 0) return -1;
+    sum += k;
+  }
+  return sum;
 }
 
 // ---------------------------------------------------------------------------
@@ -392,7 +416,8 @@ struct Options {
   std::string origin;
   std::string pathPrefix = "/yjs/";
   std::string jsonFile;
-  int serverPid = 0;
+  std::vector<int> serverPids;  // the server's processes: their CPU and VmRSS are summed
+  std::vector<int> auxPids;     // what serves the server (PostgreSQL, Redis, HAProxy): CPU only
   int editChars = 8;
   int seedChars = 1024;
   bool kernelReceipt = true;  // receipt = the kernel's timestamp (see the top of the file)
@@ -498,6 +523,7 @@ class Load {
     std::optional<uint64_t> p50, p99;
     uint64_t maxUs = 0;
     double clientCpu = 0, serverCpu = -1;  // fraction of one core
+    double auxCpu = -1;   // the --aux-pid processes
     double restCpu = -1;  // the rest of the machine: other processes, interrupts (cores)
     uint64_t skipped = 0;
     std::optional<uint64_t> lag99;
@@ -926,7 +952,8 @@ Load::PhaseResult Load::runPhase(const std::string& name, double rate, double se
   fanoutMode_ = fanoutMode;
   issued_ = 0;
   skipped_ = 0;
-  double cpu0 = clientCpuSeconds(), scpu0 = processCpuSeconds(o_.serverPid), m0 = machineBusySeconds();
+  double cpu0 = clientCpuSeconds(), scpu0 = processesCpuSeconds(o_.serverPids), m0 = machineBusySeconds();
+  double acpu0 = processesCpuSeconds(o_.auxPids);
   phaseStartNs_ = nowNs();
   phases_[phase_].deadlineNs = phaseStartNs_ + int64_t((seconds + o_.graceSeconds) * 1e9);
   pacing_ = true;
@@ -939,7 +966,8 @@ Load::PhaseResult Load::runPhase(const std::string& name, double rate, double se
   pacing_ = false;
   pacer_->cancel();
   int64_t sendEnd = nowNs();
-  double cpu1 = clientCpuSeconds(), scpu1 = processCpuSeconds(o_.serverPid), m1 = machineBusySeconds();
+  double cpu1 = clientCpuSeconds(), scpu1 = processesCpuSeconds(o_.serverPids), m1 = machineBusySeconds();
+  double acpu1 = processesCpuSeconds(o_.auxPids);
   runUntil(phases_[phase_].deadlineNs);
   const PhaseStats& ps = phases_[phase_];
   double wall = double(sendEnd - phaseStartNs_) / 1e9;
@@ -970,7 +998,8 @@ Load::PhaseResult Load::runPhase(const std::string& name, double rate, double se
   }
   r.clientCpu = (cpu1 - cpu0) / wall;
   r.serverCpu = scpu0 >= 0 && scpu1 >= 0 ? (scpu1 - scpu0) / wall : -1;
-  r.restCpu = std::max(0.0, (m1 - m0) / wall - r.clientCpu - std::max(0.0, r.serverCpu));
+  r.auxCpu = acpu0 >= 0 && acpu1 >= 0 ? (acpu1 - acpu0) / wall : -1;
+  r.restCpu = std::max(0.0, (m1 - m0) / wall - r.clientCpu - std::max(0.0, r.serverCpu) - std::max(0.0, r.auxCpu));
   r.skipped = skipped_;
   r.pass = ps.expected > 0 && r.deliveredFrac >= 0.999 && r.p99 && double(*r.p99) <= o_.p99BoundMs * 1000 &&
            skipped_ == 0 && r.sentRate >= 0.97 * rate;
@@ -1012,6 +1041,7 @@ std::string Load::phaseJson(const PhaseResult& r) {
     << ",\"deliveries_per_s\":" << num(r.deliveriesPerSec, 0) << ",\"delivered_frac\":" << num(r.deliveredFrac, 5)
     << ",\"p50_ms\":" << jsonMs(r.p50) << ",\"p99_ms\":" << jsonMs(r.p99) << ",\"max_ms\":" << jsonMs(r.maxUs)
     << ",\"client_cpu\":" << num(r.clientCpu, 3) << ",\"server_cpu\":" << num(r.serverCpu, 3) << ",\"rest_cpu\":" << num(r.restCpu, 3)
+    << ",\"aux_cpu\":" << num(r.auxCpu, 3)
     << ",\"client_lag_p99_ms\":" << jsonMs(r.lag99) << ",\"client_delay_p99_ms\":" << jsonMs(r.clientDelay99)
     << ",\"first_receipt_p50_ms\":" << jsonMs(r.first50) << ",\"first_receipt_p99_ms\":" << jsonMs(r.first99)
     << ",\"spread_p50_ms\":" << jsonMs(r.spread50) << ",\"spread_p99_ms\":" << jsonMs(r.spread99)
@@ -1148,20 +1178,20 @@ int Load::breadth() {
                o_.clientsPerDoc, o_.breadthRate, o_.breadthSeconds);
   std::string load0 = loadAverage();
   phases_.emplace_back();
-  long long rssIdle = processRssKiB(o_.serverPid);
-  double scpu0 = processCpuSeconds(o_.serverPid);
+  long long rssIdle = processesRssKiB(o_.serverPids);
+  double scpu0 = processesCpuSeconds(o_.serverPids);
   setupDocs("bench-breadth", o_.docs, o_.clientsPerDoc);
   int64_t t0 = nowNs();
   bool ok = connectAll(120);
   double connectSeconds = double(nowNs() - t0) / 1e9;
-  double scpu1 = processCpuSeconds(o_.serverPid);
+  double scpu1 = processesCpuSeconds(o_.serverPids);
   if (!ok) {
     std::fprintf(stderr, "[%s] breadth: only %zu of %zu clients synced in %.1f s (%s)\n", o_.label.c_str(),
                  syncedCount_, conns_.size(), connectSeconds, firstError_.c_str());
     return 1;
   }
   runFor(1.0);
-  long long rssLoaded = processRssKiB(o_.serverPid);
+  long long rssLoaded = processesRssKiB(o_.serverPids);
   std::fprintf(stderr, "[%s] breadth: %zu clients synced in %.2f s (server CPU %.2f s); RSS idle %lld KiB, loaded %lld KiB\n",
                o_.label.c_str(), syncedCount_, connectSeconds, scpu1 - scpu0, rssIdle, rssLoaded);
   std::fprintf(stderr, "%s", kHeader);
@@ -1171,7 +1201,7 @@ int Load::breadth() {
   auto r = runPhase("breadth", o_.breadthRate, o_.breadthSeconds, false);
   printPhaseRow(r);
   drain(10);
-  long long rssEnd = processRssKiB(o_.serverPid);
+  long long rssEnd = processesRssKiB(o_.serverPids);
   double perDoc = rssIdle >= 0 && rssLoaded >= 0 ? double(rssLoaded - rssIdle) / o_.docs : -1;
   std::fprintf(stderr,
                "[%s] breadth: %.0f upd/s delivered (%.0f deliveries/s), p50 %s ms, p99 %s ms; RSS idle %lld KiB, "
@@ -1211,7 +1241,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fanout", "breadth", "all"}))
       ->capture_default_str();
   app.add_option("--label", o.label, "name of the server in the output")->capture_default_str();
-  app.add_option("--server-pid", o.serverPid, "server process id, for its CPU time and VmRSS");
+  app.add_option("--server-pid", o.serverPids, "server process id, for its CPU time and VmRSS (repeat for replicas: summed)");
+  app.add_option("--aux-pid", o.auxPids, "process serving the server (database, bus, proxy): its CPU is reported apart");
   app.add_option("--origin", o.origin, "Origin header (default: http://HOST:PORT)");
   app.add_option("--path-prefix", o.pathPrefix, "websocket path before the document name")->capture_default_str();
   app.add_option("--json", o.jsonFile, "append the JSON lines to this file instead of stdout");

@@ -13,14 +13,19 @@ const binDir = process.env.ROUNDTABLE_PG_BIN || '/usr/lib/postgresql/15/bin'
 const port = '5432' // the socket is in a private directory: no clash with another server
 
 export class PgServer {
-  /** Runs initdb and starts the server; resolves once it accepts connections. */
-  static async start () {
+  /**
+   * Runs initdb and starts the server; resolves once it accepts connections.
+   * `durable` keeps PostgreSQL's own fsync and full_page_writes (for
+   * bench/team_services.mjs, which measures the commit path).
+   */
+  static async start ({ durable = false } = {}) {
     for (const tool of ['initdb', 'postgres']) {
       if (!fs.existsSync(path.join(binDir, tool))) {
         throw new Error(`PostgreSQL 15 is not installed: no ${path.join(binDir, tool)} (scripts/setup.sh installs postgresql-15; ROUNDTABLE_PG_BIN names another directory)`)
       }
     }
     const pg = new PgServer()
+    pg.durable = durable
     pg.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roundtable-pg-'))
     pg.asRoot = process.getuid() === 0
     if (pg.asRoot) {
@@ -42,8 +47,9 @@ export class PgServer {
 
   async startServer () {
     // fsync off: these tests prove what the hub does, not the disk's durability
+    const durability = this.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']
     this.child = new Child(...this.command(path.join(binDir, 'postgres'), ['-D', this.dataDir, '-k', this.dir, '-p', port,
-      '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'full_page_writes=off']), {}, 'postgres')
+      '-c', 'listen_addresses=', ...durability]), {}, 'postgres')
     await this.child.waitOutput(/database system is ready to accept connections/, 30000)
   }
 
