@@ -1,4 +1,4 @@
-// Test helpers: hex strings <-> bytes. Used only by tests and test drivers.
+// Test helpers: hex strings <-> bytes, text as bytes. Used only by tests and test drivers.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,9 @@ inline std::string toHex(std::span<const uint8_t> bytes) {
   }
   return out;
 }
+
+// The characters of `s` as bytes.
+inline std::vector<uint8_t> asBytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 // Accepts "ac 02" or "ac02".
 inline std::vector<uint8_t> fromHex(std::string_view hex) {

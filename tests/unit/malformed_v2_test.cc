@@ -34,9 +34,9 @@ std::vector<uint8_t> sampleV2() {
   return v2;
 }
 
-struct Target {
+struct V2Target {
   Doc doc{DocOptions{.clientId = 99}};
-  Target() {
+  V2Target() {
     EXPECT_TRUE(doc.getText("text").insert(0, "mine").ok());
     doc.getMap("map").set("own", Value(1));
   }
@@ -44,8 +44,8 @@ struct Target {
 
 // Applies the bytes as v2 and runs every update function on them: each
 // either succeeds or fails with InvalidArgument, leaving its output alone.
-void expectRejectedOrApplied(const std::vector<uint8_t>& bytes) {
-  Target t;
+void expectV2RejectedOrApplied(const std::vector<uint8_t>& bytes) {
+  V2Target t;
   const std::vector<uint8_t> before = t.doc.encodeStateAsUpdate();
   Status s = t.doc.applyUpdateV2(bytes);
   if (!s.ok()) {
@@ -79,7 +79,7 @@ TEST(MalformedV2, EveryTruncationIsRejectedCleanly) {
   const std::vector<uint8_t> full = sampleV2();
   for (size_t n = 0; n < full.size(); n++) {
     std::vector<uint8_t> prefix(full.begin(), full.begin() + n);
-    Target t;
+    V2Target t;
     const std::vector<uint8_t> before = t.doc.encodeStateAsUpdate();
     Status s = t.doc.applyUpdateV2(prefix);
     EXPECT_FALSE(s.ok()) << "prefix of " << n << " bytes accepted";
@@ -99,7 +99,7 @@ TEST(MalformedV2, RandomBytes) {
       bytes[0] = 0;
       for (int c = 1; c <= 9; c++) bytes[c] = static_cast<uint8_t>(rng() % 3);
     }
-    expectRejectedOrApplied(bytes);
+    expectV2RejectedOrApplied(bytes);
   }
 }
 
@@ -114,7 +114,7 @@ TEST(MalformedV2, MutationsOfAValidUpdate) {
       if (rng() % 2) bytes[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
       else bytes[pos] = static_cast<uint8_t>(rng());
     }
-    expectRejectedOrApplied(bytes);
+    expectV2RejectedOrApplied(bytes);
   }
 }
 
@@ -149,7 +149,7 @@ TEST(MalformedV2, RunsClaimingHugeLengthsAllocateNothing) {
     e.writeVarUint(0);
   });
   const auto update = v2Update({{}, clients, {}, {}, infos, bytesOf([](lib0::Encoder& e) { e.writeVarString(""); }), {}, {}, lens}, rest);
-  Target t;
+  V2Target t;
   const std::vector<uint8_t> before = t.doc.encodeStateAsUpdate();
   Status s = t.doc.applyUpdateV2(update);
   EXPECT_FALSE(s.ok());
