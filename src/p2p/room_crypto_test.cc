@@ -17,7 +17,7 @@ using lib0::testhex::toHex;
 TEST(RoomCrypto, DerivesPbkdf2Sha256OfThePasswordSaltedWithTheRoomName) {
   // WebCrypto deriveKey({name: 'PBKDF2', salt: 'room', iterations: 100000,
   // hash: 'SHA-256'}) of 'password', exported raw (Node 20).
-  EXPECT_EQ(toHex(testRoomKey().lib0::testhex::asBytes()), "d383d973545203619ec80a429e47cf20bd1da731221cd696b9e6707d77956e72");
+  EXPECT_EQ(toHex(testRoomKey().bytes()), "d383d973545203619ec80a429e47cf20bd1da731221cd696b9e6707d77956e72");
 }
 
 TEST(RoomCrypto, SealsWithAFreshIvAndOpens) {
