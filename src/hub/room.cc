@@ -533,7 +533,16 @@ void Room::catchUp() {
     else scheduleCatchUp();
     return;
   }
-  for (auto& update : updates) {
+  // The rows are seqs next - size .. next - 1: the log is gap-free, and only
+  // its first row may be a compacted state (covering seqs below its own).
+  // A later row this copy holds already (its own commit, or one heard on the
+  // bus past the hole) is not sent again: its clients have it, and a writer
+  // would get its own edit back.
+  const bool consecutive = next >= updates.size();
+  const uint64_t first = consecutive ? next - updates.size() : 0;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    if (consecutive && i > 0 && ahead_.count(first + i)) continue;
+    const std::vector<uint8_t>& update = updates[i];
     s = core_.applyCommitted(update);
     if (!s.ok()) {
       fail("a stored update does not apply: " + s.message());
