@@ -14,6 +14,7 @@
 // stored; back, the replicas find out through HAProxy's health checks alone
 // and the edits made meanwhile converge.
 import fs from 'node:fs'
+import http from 'node:http'
 import https from 'node:https'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -285,6 +286,54 @@ const pgPids = () => {
   }).map(Number)
   return [postmaster, ...children]
 }
+/** One MCP request on a connection of its own (as a client with no keep-alive sends it): {status, session, body}. */
+const mcpOnce = (url, body, session) => new Promise((resolve, reject) => {
+  const u = new URL('/mcp', url)
+  const req = http.request(u, {
+    method: 'POST',
+    agent: false,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...(session ? { 'mcp-session-id': session } : {})
+    }
+  }, res => {
+    const chunks = []
+    res.on('data', c => chunks.push(c))
+    res.on('end', () => resolve({ status: res.statusCode, session: res.headers['mcp-session-id'], body: Buffer.concat(chunks).toString() }))
+  })
+  req.on('error', reject)
+  req.end(JSON.stringify(body))
+})
+
+/** MCP sessions each replica holds, from /metrics. */
+const mcpSessions = () => Promise.all(hubs.map(async hub => Number((await httpGet(hub, '/metrics')).body.match(/^roundtable_mcp_sessions (\d+)/m)[1])))
+
+test('an MCP session opened through HAProxy: every request, each on a new connection, reaches the replica that opened it', onlyHub('--bus'), async () => {
+  assert.ok(hubs.every(hub => hub.running))
+  const sessions = []
+  for (let i = 0; i < 3; i++) {
+    const init = await mcpOnce(lb.httpUrl, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'lb-test', version: '1' } } })
+    assert.equal(init.status, 200, init.body)
+    assert.ok(init.session, 'initialize answers with a session id')
+    assert.equal((await mcpOnce(lb.httpUrl, { jsonrpc: '2.0', method: 'notifications/initialized' }, init.session)).status, 202)
+    sessions.push(init.session)
+  }
+  // Opened on more than one replica: a request sent to any other replica
+  // would be refused (404), so the requests below prove the stickiness.
+  const held = await mcpSessions()
+  assert.ok(held.filter(n => n > 0).length >= 2, `sessions per replica: ${held}`)
+  for (let round = 0; round < 4; round++) {
+    for (const session of sessions) {
+      const r = await mcpOnce(lb.httpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_plans', arguments: {} } }, session)
+      assert.equal(r.status, 200, `session ${session} round ${round}: ${r.body}`)
+      assert.match(r.body, /"result"/)
+    }
+  }
+  console.log(`3 MCP sessions through HAProxy, held per replica: ${held.join(', ')}; 12 tool calls, each on a new connection, all answered`)
+})
+
 const healthz = () => Promise.all(hubs.map(async hub => hub.running ? (await httpGet(hub, '/healthz')).status : null))
 
 test('PostgreSQL frozen, then stopped, under replicas behind HAProxy: nothing is relayed that is not stored; then it comes back',
