@@ -249,4 +249,14 @@ std::optional<int64_t> parseDuration(std::string_view text) {
   return seconds;
 }
 
+std::string signature(std::string_view secret, std::string_view data) {
+  auto mac = hmacSha256(secret, data);
+  return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+bool verifySignature(std::string_view secret, std::string_view data, std::string_view mac) {
+  std::string expected = signature(secret, data);
+  return mac.size() == expected.size() && CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) == 0;
+}
+
 }  // namespace roundtable::auth

@@ -80,6 +80,12 @@ bool allows(const Claims& claims, Scope needed, std::string_view plan);
 // for anything else, 0, or more than ten years.
 std::optional<int64_t> parseDuration(std::string_view text);
 
+// HMAC-SHA256 of `data` under `secret`, base64url (43 characters): a value
+// only holders of the secret can make.
+std::string signature(std::string_view secret, std::string_view data);
+// Whether `mac` is signature(secret, data); compared in constant time.
+bool verifySignature(std::string_view secret, std::string_view data, std::string_view mac);
+
 // base64url without padding (RFC 4648 section 5), as JWTs use it.
 std::string base64UrlEncode(std::string_view bytes);
 // Strict: the alphabet only, no padding, no impossible lengths or trailing bits.

@@ -73,6 +73,19 @@ TEST(Token, IsAStandardJwtThatOtherLibrariesRead) {
   EXPECT_EQ(verifyToken(jwkKey, tampered, 1300819000, &c).message(), "bad signature");
 }
 
+TEST(Signature, OnlyTheSecretsHoldersMakeOne) {
+  std::string mac = signature("secret", "data");
+  EXPECT_EQ(mac.size(), 43u);  // 32 bytes, base64url without padding
+  EXPECT_TRUE(verifySignature("secret", "data", mac));
+  EXPECT_FALSE(verifySignature("other", "data", mac));
+  EXPECT_FALSE(verifySignature("secret", "datA", mac));
+  EXPECT_FALSE(verifySignature("secret", "data", mac.substr(0, 42)));
+  EXPECT_FALSE(verifySignature("secret", "data", ""));
+  std::string altered = mac;
+  altered[0] = altered[0] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(verifySignature("secret", "data", altered));
+}
+
 TEST(Token, RefusesAnotherSecretsSignature) {
   std::string token = issueToken(std::string(40, 'x'), reviewClaims());
   EXPECT_EQ(verify(token).message(), "bad signature");

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/token.h"
 #include "hub/connection_limiter.h"
 #include "hub/http_session.h"
 #include "hub/hub_peer.h"
@@ -388,7 +389,12 @@ Status Hub::Create(const HubOptions& options, std::unique_ptr<Hub>* out) {
     if (Status s = impl->startPeer(); !s.ok()) return s;
     mcp::PlanToolLimits toolLimits;
     toolLimits.progressIntervalMs = opts.mcpProgressInterval.count();
-    impl->mcp = std::make_shared<McpEndpoint>(mcp::makePlanTools(impl->plans, toolLimits));
+    McpLimits mcpLimits;
+    // Replicas of a team server share the token secret: with a key derived
+    // from it they serve each other's MCP sessions (a replica's death does
+    // not end its agents' sessions).
+    if (!opts.tokenSecret.empty()) mcpLimits.sessionKey = auth::signature(opts.tokenSecret, "roundtable MCP session ids");
+    impl->mcp = std::make_shared<McpEndpoint>(mcp::makePlanTools(impl->plans, toolLimits), mcpLimits);
   }
   impl->router = std::make_shared<Router>(Router::Parts{&impl->options, impl->port, impl->rooms, impl->signaling,
                                                         impl->store.get(), impl->limiter, impl->mcp,

@@ -8,6 +8,7 @@
 #include <deque>
 #include <random>
 
+#include "auth/token.h"
 #include "hub/beast_string.h"
 #include "hub/http_session.h"
 #include "hub/log_throttle.h"
@@ -93,7 +94,12 @@ class McpExchange : public std::enable_shared_from_this<McpExchange> {
       rejectRpc(http::status::bad_request, mcp::kInvalidRequest, "Mcp-Session-Id header is required (initialize first)", id);
       return nullptr;
     }
-    auto s = endpoint_->findSession(header, request);
+    // A session taken up here speaks the revision its requests name (the
+    // header every request after initialize carries since 2025-06-18; MCP
+    // says to assume 2025-03-26 without one).
+    std::string requested(sv(request_["MCP-Protocol-Version"]));
+    std::string resumeAt = mcp::supportsVersion(requested) && !mcp::isStatelessVersion(requested) ? requested : "2025-03-26";
+    auto s = endpoint_->findSession(header, request, resumeAt);
     if (!s) {
       rejectRpc(http::status::not_found, mcp::kInvalidRequest, "unknown or expired session; initialize again", id);
       return nullptr;
@@ -410,16 +416,41 @@ void McpEndpoint::serve(beast::tcp_stream stream, beast::flat_buffer buffer, Htt
       ->run();
 }
 
-std::shared_ptr<McpEndpoint::Session> McpEndpoint::findSession(const std::string& id, bool request) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return nullptr;
-  it->second->lastUsed = std::chrono::steady_clock::now();
-  if (request) it->second->usedAfterInitialize = true;
-  return it->second;
+std::shared_ptr<McpEndpoint::Session> McpEndpoint::findSession(const std::string& id, bool request,
+                                                              const std::string& resumeAt) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it != sessions_.end()) {
+      it->second->lastUsed = std::chrono::steady_clock::now();
+      if (request) it->second->usedAfterInitialize = true;
+      return it->second;
+    }
+    if (resumeAt.empty() || !signedSession(id) || endedSet_.count(id)) return nullptr;
+  }
+  // Taken up: admitted as a new one is (within the limit), under its old id.
+  std::shared_ptr<Session> session;
+  admitSession(id, &session);
+  session->server->resume(resumeAt);
+  session->usedAfterInitialize = request;
+  return session;
+}
+
+bool McpEndpoint::signedSession(const std::string& id) const {
+  size_t dot = id.find('.');
+  if (limits_.sessionKey.empty() || id.size() > 128 || dot == std::string::npos) return false;
+  return auth::verifySignature(limits_.sessionKey, std::string_view(id).substr(0, dot), std::string_view(id).substr(dot + 1));
 }
 
 std::string McpEndpoint::createSession(std::shared_ptr<Session>* out) {
+  std::string id = randomSessionId();
+  // Signed, so that another replica sharing the key can take it up.
+  if (!limits_.sessionKey.empty()) id += "." + auth::signature(limits_.sessionKey, id);
+  admitSession(id, out);
+  return id;
+}
+
+void McpEndpoint::admitSession(const std::string& id, std::shared_ptr<Session>* out) {
   expireIdle();
   std::shared_ptr<Session> evicted;
   std::unique_lock lock(mutex_);
@@ -450,12 +481,10 @@ std::string McpEndpoint::createSession(std::shared_ptr<Session>* out) {
   auto session = std::make_shared<Session>();
   session->server = std::make_shared<mcp::Server>(mcp::roundtableServerInfo(), tools_);
   session->lastUsed = std::chrono::steady_clock::now();
-  std::string id = randomSessionId();
   sessions_[id] = session;
   *out = session;
   lock.unlock();
   if (evicted) evicted->server->cancelAll();
-  return id;
 }
 
 bool McpEndpoint::removeSession(const std::string& id) {
@@ -466,6 +495,14 @@ bool McpEndpoint::removeSession(const std::string& id) {
     if (it == sessions_.end()) return false;
     session = std::move(it->second);
     sessions_.erase(it);
+    // Ended for good: not taken up again from its signature, here.
+    if (!limits_.sessionKey.empty() && endedSet_.insert(id).second) {
+      ended_.push_back(id);
+      if (ended_.size() > kMaxEnded) {
+        endedSet_.erase(ended_.front());
+        ended_.pop_front();
+      }
+    }
   }
   session->server->cancelAll();
   return true;

@@ -28,10 +28,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "hub/connection_limiter.h"
 #include "hub/router.h"
@@ -46,6 +48,13 @@ struct McpLimits {
   // A session no request has used for this long is forgotten.
   std::chrono::seconds idleTimeout{24 * 3600};
   std::chrono::seconds keepAliveInterval{20};  // comments on idle event streams
+  // Empty: session ids are random, and a session lives only here. Else ids
+  // are signed with this key, and a request naming a session this endpoint
+  // does not hold (another replica of a team server opened it, or this one
+  // forgot it) but signed with the key takes it up, at the revision its
+  // MCP-Protocol-Version header names: replicas that share the key serve each
+  // other's sessions. The hub derives it from --token-secret-file.
+  std::string sessionKey;
 };
 
 class McpEndpoint : public std::enable_shared_from_this<McpEndpoint> {
@@ -68,14 +77,20 @@ class McpEndpoint : public std::enable_shared_from_this<McpEndpoint> {
     bool streamOpen = false;           // a GET stream is attached
   };
   // The session `id` names (its use noted: `request` for a JSON-RPC
-  // request), or null.
-  std::shared_ptr<Session> findSession(const std::string& id, bool request);
+  // request), or one taken up if it is signed with limits_.sessionKey (at
+  // `resumeAt`, the request's revision; never when that is empty), or null.
+  std::shared_ptr<Session> findSession(const std::string& id, bool request, const std::string& resumeAt = {});
   // A new session. At the limit it takes the place of another, chosen in this
   // order: idle sessions never used after initialize (a flood of initialize
   // requests), then idle ones, then busy ones (their calls are cancelled),
   // each least recently used first; the evicted session's agent is told to
   // initialize again (404), as MCP clients do.
   std::string createSession(std::shared_ptr<Session>* out);
+  // Adds a session under `id`, within the limit as above.
+  void admitSession(const std::string& id, std::shared_ptr<Session>* out);
+  // Whether `id` is signed with limits_.sessionKey.
+  bool signedSession(const std::string& id) const;
+  static constexpr size_t kMaxEnded = 4096;
   bool removeSession(const std::string& id);
   void expireIdle();
 
@@ -83,6 +98,10 @@ class McpEndpoint : public std::enable_shared_from_this<McpEndpoint> {
   const McpLimits limits_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  // Sessions ended by DELETE, newest last, so they are not taken up again
+  // here (at most kMaxEnded).
+  std::deque<std::string> ended_;
+  std::unordered_set<std::string> endedSet_;
 };
 
 }  // namespace roundtable::hub

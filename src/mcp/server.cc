@@ -49,6 +49,12 @@ bool Server::initialized() const {
   return initialized_;
 }
 
+void Server::resume(const std::string& protocolVersion) {
+  std::lock_guard lock(mutex_);
+  protocolVersion_ = protocolVersion;
+  initialized_ = true;
+}
+
 void Server::handle(const Incoming& message, Emit emit) {
   using Kind = Incoming::Kind;
   switch (message.kind) {

@@ -66,6 +66,9 @@ class Server {
   // requests leave it alone).
   std::string protocolVersion() const;
   bool initialized() const;
+  // Takes up a session opened elsewhere (by another replica of the hub) as
+  // if its initialize had agreed on `protocolVersion`.
+  void resume(const std::string& protocolVersion);
   // Cancels every call in flight (the session is ending).
   void cancelAll();
   // Tool calls started and not yet answered.

@@ -105,6 +105,18 @@ TEST_F(ServerTest, InitializeNegotiatesTheVersion) {
   EXPECT_EQ(server.protocolVersion(), kLatestVersion);
 }
 
+// A session another replica opened, taken up from a later request: it speaks
+// the revision that request names, as if initialize had agreed on it.
+TEST_F(ServerTest, ResumeTakesUpASessionAtTheRequestsRevision) {
+  EXPECT_FALSE(server.initialized());
+  server.resume("2025-06-18");
+  EXPECT_TRUE(server.initialized());
+  EXPECT_EQ(server.protocolVersion(), "2025-06-18");
+  auto out = send(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0]["result"]["tools"].empty());
+}
+
 TEST_F(ServerTest, IdsAreEchoedVerbatim) {
   EXPECT_EQ(send(R"({"jsonrpc":"2.0","id":"abc-1","method":"ping"})")[0]["id"], "abc-1");
   EXPECT_EQ(send(R"({"jsonrpc":"2.0","id":0,"method":"ping"})")[0]["id"], 0);

@@ -308,3 +308,36 @@ test('a connection whose token expires meanwhile is closed with 4401 at its next
   await waitFor(() => fresh.provider.synced, { message: 'a fresh provider to sync' })
   assert.notEqual(fresh.doc.getMap('metadata').get('status'), 'too-late')
 })
+
+test('replicas sharing the token secret serve each other\'s MCP sessions; another secret, a forged id or an ended session is 404', async () => {
+  const replica = await h.startHub({ flags: ['--token-secret-file', secretFile] })
+  const otherFile = path.join(h.tmpDir('roundtable-secret-'), 'token-secret')
+  fs.writeFileSync(otherFile, crypto.randomBytes(48).toString('base64') + '\n', { mode: 0o600 })
+  const stranger = await h.startHub({ flags: ['--token-secret-file', otherFile] })
+  const token = tokens.agent
+  const init = await mcpInit(token)
+  assert.equal(init.status, 200, init.text)
+  const session = init.headers.get('mcp-session-id')
+  const call = (target, id, { headers = {}, sessionId = session } = {}) => mcpPost(target, { jsonrpc: '2.0', id, method: 'tools/list' },
+    { session: sessionId, headers: { ...bearer(token), ...headers } })
+  await mcpPost(hub, { jsonrpc: '2.0', method: 'notifications/initialized' }, { session, headers: bearer(token) })
+  assert.equal((await call(hub, 1)).status, 200)
+  // Another hub with the same secret (a replica) takes the session up, at the
+  // revision the request names, and answers under the same id.
+  const taken = await call(replica, 2)
+  assert.equal(taken.status, 200, taken.text)
+  assert.equal(taken.headers.get('mcp-session-id'), session)
+  assert.ok(taken.messages[0].result.tools.some(t => t.name === 'create_plan'))
+  const v0326 = await call(replica, 3, { headers: { 'mcp-protocol-version': '2025-03-26' } })
+  assert.equal(v0326.status, 200, 'a later request on the taken-up session is served too')
+  // A hub with another secret does not, nor does any hub for an id whose signature was altered.
+  const strangerToken = execFileSync(hubBinary, ['token', 'issue', '--secret-file', otherFile, '--scope', 'plan:create', '--subject', 'agent-1']).toString().trim()
+  assert.equal((await call(stranger, 4, { headers: bearer(strangerToken) })).status, 404)
+  const forged = session.replace(/.$/, c => (c === 'A' ? 'B' : 'A'))
+  assert.equal((await call(replica, 5, { sessionId: forged })).status, 404)
+  assert.equal((await call(hub, 6, { sessionId: 'a'.repeat(32) })).status, 404, 'an unsigned id is unknown')
+  // Ended with DELETE where it lives: that hub does not take it up again.
+  const ended = await fetch(`${replica.httpUrl}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': session, ...bearer(token) } })
+  assert.equal(ended.status, 200)
+  assert.equal((await call(replica, 7)).status, 404)
+})
