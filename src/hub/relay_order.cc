@@ -57,6 +57,11 @@ std::vector<RelayOrder::Waiter> RelayOrder::fail() {
   return waiters;
 }
 
+bool RelayOrder::holdsUpdate(const Bytes& bytes) const {
+  return std::any_of(held_.begin(), held_.end(),
+                     [&](const Held& h) { return h.relay.to == 0 && h.relay.bytes && *h.relay.bytes == bytes; });
+}
+
 void RelayOrder::leave(ConnId conn) {
   if (conn == 0) return;  // not a connection (a reply always has one)
   std::erase_if(held_, [conn](const Held& h) { return h.relay.to == conn; });

@@ -85,6 +85,11 @@ class RelayOrder {
   // Final: from now on nothing is held or released.
   std::vector<Waiter> fail();
 
+  // Whether an update held (stored, its commit not yet reported) has the
+  // relay message `bytes`: a replica reading the store may meet its own
+  // update there before the store's report reaches the room.
+  bool holdsUpdate(const Bytes& bytes) const;
+
   // The connection left: replies held for it are dropped. Its updates are
   // still relayed to the others.
   void leave(ConnId conn);

@@ -57,6 +57,20 @@ TEST(RelayOrder, NothingIsReleasedBeforeItsCommit) {
   EXPECT_EQ(order.committed(), 3u);
 }
 
+// A room reading the store can meet its own update there before the store
+// reported it committed: the room asks whether it holds it, and does not
+// relay it a second time.
+TEST(RelayOrder, TellsWhetherAnUpdateIsHeld) {
+  RelayOrder order;
+  order.holdUpdate(1, msg("a"));
+  order.holdReply(2, msg("r"));
+  EXPECT_TRUE(order.holdsUpdate(*msg("a")));
+  EXPECT_FALSE(order.holdsUpdate(*msg("b")));
+  EXPECT_FALSE(order.holdsUpdate(*msg("r"))) << "a reply is not an update";
+  order.commit(1);
+  EXPECT_FALSE(order.holdsUpdate(*msg("a"))) << "released: no longer held";
+}
+
 TEST(RelayOrder, AnUpdateGoesToEveryoneButItsSender) {
   RelayOrder order;
   order.holdUpdate(7, msg("from 7"));

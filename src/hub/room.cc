@@ -543,12 +543,16 @@ void Room::catchUp() {
   for (size_t i = 0; i < updates.size(); ++i) {
     if (consecutive && i > 0 && ahead_.count(first + i)) continue;
     const std::vector<uint8_t>& update = updates[i];
+    SharedBytes message = share(sync::encodeUpdate(update));
+    // Its own update, committed, whose report has not reached the room yet:
+    // the report relays it (to all but its writer).
+    if (order_.holdsUpdate(*message)) continue;
     s = core_.applyCommitted(update);
     if (!s.ok()) {
       fail("a stored update does not apply: " + s.message());
       return;
     }
-    Relay relay{0, 0, share(sync::encodeUpdate(update))};
+    Relay relay{0, 0, std::move(message)};
     fanout_.relay({&relay, 1});
     changedSinceNotify_ = true;
   }

@@ -100,6 +100,10 @@ test('Redis killed and restarted under running replicas: edits made meanwhile co
     await redis.startServer()
     await waitFor(() => converged([a.doc, b.doc]) && a.doc.getMap('m').size === 20,
       { message: 'the replicas to catch up once Redis is back', timeout: 8000 })
+    // The documents converge once `b`'s replica is back and has caught up;
+    // `a`'s may still be waiting out its reconnect backoff.
+    await waitFor(async () => (await Promise.all(hubs.map(busMetrics))).every(m => m.connected === 1),
+      { message: 'both replicas to reconnect to Redis', timeout: 8000, interval: 100 })
     for (const hub of hubs) assert.match(hub.output, /bus: connected[^]*bus: lost the connection[^]*bus: connected/)
     for (const m of await Promise.all(hubs.map(busMetrics))) {
       assert.equal(m.connected, 1)
