@@ -10,6 +10,7 @@
 
 #include "bus/bus_message.h"
 #include "hub/metrics.h"
+#include "roundtable/crdt/updates.h"
 #include "sync/message.h"
 
 namespace roundtable::hub {
@@ -547,6 +548,13 @@ void Room::catchUp() {
     // Its own update, committed, whose report has not reached the room yet:
     // the report relays it (to all but its writer).
     if (order_.holdsUpdate(*message)) continue;
+    // The first row may be another replica's compacted state: the clients
+    // get only what this copy lacks of it, not the whole document again.
+    if (i == 0) {
+      std::vector<uint8_t> lacking;
+      if (crdt::diffUpdate(update, core_.doc().encodeStateVector(), &lacking).ok() && lacking.size() < update.size())
+        message = share(sync::encodeUpdate(lacking));
+    }
     s = core_.applyCommitted(update);
     if (!s.ok()) {
       fail("a stored update does not apply: " + s.message());
