@@ -601,9 +601,14 @@ Status PostgresStore::claimCompaction(int64_t docId, bool* claimed) {
 }
 
 void PostgresStore::releaseCompaction(int64_t docId) {
-  if (!compactionLocks_.erase(docId)) return;
-  (void)writer_->exec("SELECT pg_advisory_unlock($1::int4, ($2 % 2147483648)::int4)",
-                      Params().int64(kCompactionLockKey).int64(docId));
+  auto it = compactionLocks_.find(docId);
+  if (it == compactionLocks_.end()) return;
+  Status s = writer_->exec("SELECT pg_advisory_unlock($1::int4, ($2 % 2147483648)::int4)",
+                           Params().int64(kCompactionLockKey).int64(docId));
+  // In a transaction that already failed the unlock fails too: kept as
+  // stale, released before the next batch's BEGIN.
+  if (s.ok()) compactionLocks_.erase(it);
+  else it->second = {};
 }
 
 // A hub asked to compact may not (its room closed meanwhile, or is already
