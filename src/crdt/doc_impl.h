@@ -70,7 +70,10 @@ void applyUpdate(DocImpl& doc, std::span<const uint8_t> update, const void* orig
 // Applies pending structs again (kept as a v1 update) inside `txn`.
 void readUpdateV1Into(Transaction& txn, std::span<const uint8_t> update);
 std::vector<uint8_t> encodeStateAsUpdate(DocImpl& doc, std::span<const uint8_t> encodedTargetSv, UpdateFormat format);
-void writeClientsStructs(UpdateEncoder& enc, StructStore& store, const StateVector& sv);
+// Writes the structs `store` holds beyond `sv`. With `storeDeletes`, also
+// adds the store's delete set to it: the ranges of all its deleted structs
+// (yjs createDeleteSetFromStructStore), gathered in the same walk.
+void writeClientsStructs(UpdateEncoder& enc, StructStore& store, const StateVector& sv, DeleteSet* storeDeletes);
 StateVector decodeStateVector(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encodeStateVector(const StateVector& sv);  // clients descending, as yjs writes
 std::vector<uint8_t> encodeStateVectorInOrder(const StateVector& sv);

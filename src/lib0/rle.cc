@@ -11,19 +11,28 @@ namespace {
 
 // JavaScript's string concatenation on WTF-8: a trailing lone high surrogate
 // and a leading lone low surrogate become one 4-byte character.
-void appendJoined(std::string& out, std::string_view s) {
-  const size_t n = out.size();
-  if (n >= 3 && s.size() >= 3 && static_cast<uint8_t>(out[n - 3]) == 0xED &&
-      (static_cast<uint8_t>(out[n - 2]) & 0xF0) == 0xA0 && static_cast<uint8_t>(s[0]) == 0xED &&
-      (static_cast<uint8_t>(s[1]) & 0xF0) == 0xB0) {
-    const char16_t hi = static_cast<char16_t>(0xD000 | ((out[n - 2] & 0x3F) << 6) | (out[n - 1] & 0x3F));
+void appendJoined(Encoder& out, std::string_view s) {
+  const std::span<const uint8_t> written = out.data();
+  const size_t n = written.size();
+  if (n >= 3 && s.size() >= 3 && written[n - 3] == 0xED && (written[n - 2] & 0xF0) == 0xA0 &&
+      static_cast<uint8_t>(s[0]) == 0xED && (static_cast<uint8_t>(s[1]) & 0xF0) == 0xB0) {
+    const char16_t hi = static_cast<char16_t>(0xD000 | ((written[n - 2] & 0x3F) << 6) | (written[n - 1] & 0x3F));
     const char16_t lo = static_cast<char16_t>(0xD000 | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F));
-    out.resize(n - 3);
-    appendCodePoint(out, 0x10000 + ((static_cast<char32_t>(hi) - 0xD800) << 10) + (lo - 0xDC00));
-    out.append(s.substr(3));
+    std::string joined;
+    appendCodePoint(joined, 0x10000 + ((static_cast<char32_t>(hi) - 0xD800) << 10) + (lo - 0xDC00));
+    joined.append(s.substr(3));
+    out.truncate(n - 3);
+    s = joined;
+    out.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
     return;
   }
-  out.append(s);
+  out.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+}
+
+size_t varUintSize(uint64_t v) {
+  size_t n = 1;
+  for (; v > 0x7F; v >>= 7) n++;
+  return n;
 }
 
 // UTF-16 length of WTF-8: one unit per lead byte, two for 4-byte sequences
@@ -50,23 +59,43 @@ std::vector<uint8_t> IntDiffOptRleEncoder::take() {
 
 void StringEncoder::write(std::string_view wtf8) {
   onlyAscii_ = false;
-  appendJoined(s_, wtf8);
+  appendJoined(text_, wtf8);
   lens_.write(wtf16Length(wtf8));
 }
 
-std::vector<uint8_t> StringEncoder::take() {
-  const std::vector<uint8_t> lens = lens_.take();
-  Encoder enc;
-  enc.reserve(s_.size() + 10 + lens.size());  // exact unless a lone surrogate is replaced
-  if (onlyAscii_) {
-    enc.writeVarUint8Array({reinterpret_cast<const uint8_t*>(s_.data()), s_.size()});  // its own UTF-8
-  } else {
-    enc.writeVarString(s_);
+StringEncoder::Parts StringEncoder::finish() {
+  Parts parts;
+  parts.lens = lens_.take();
+  parts.text = text_.data();
+  const std::string_view wtf8(reinterpret_cast<const char*>(parts.text.data()), parts.text.size());
+  if (!onlyAscii_ && !isValidUtf8(wtf8)) {
+    parts.fixed = toWellFormedUtf8(wtf8);
+    parts.text = {reinterpret_cast<const uint8_t*>(parts.fixed.data()), parts.fixed.size()};
   }
-  enc.writeUint8Array(lens);
-  s_.clear();
+  return parts;
+}
+
+void StringEncoder::reset() {
+  text_.clear();
   onlyAscii_ = true;
+}
+
+std::vector<uint8_t> StringEncoder::take() {
+  const Parts parts = finish();
+  Encoder enc;
+  enc.reserve(10 + parts.text.size() + parts.lens.size());
+  enc.writeVarUint8Array(parts.text);
+  enc.writeUint8Array(parts.lens);
+  reset();
   return enc.take();
+}
+
+void StringEncoder::takeInto(Encoder& out) {
+  const Parts parts = finish();
+  out.writeVarUint(varUintSize(parts.text.size()) + parts.text.size() + parts.lens.size());
+  out.writeVarUint8Array(parts.text);
+  out.writeUint8Array(parts.lens);
+  reset();
 }
 
 uint8_t RleDecoder::read() {

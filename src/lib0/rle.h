@@ -65,6 +65,8 @@ class UintOptRleEncoder {
   }
   // Flushes the last run; call once.
   std::vector<uint8_t> take();
+  // At least the size take() would return.
+  size_t sizeBound() const { return enc_.size() + 20; }  // the last run: two varInts
 
  private:
   void flush() {
@@ -118,14 +120,29 @@ class StringEncoder {
   void write(std::string_view wtf8);
   // The same for a string of ASCII only, with no scan of it.
   void writeAscii(std::string_view ascii) {
-    s_.append(ascii);
+    text_.writeUint8Array({reinterpret_cast<const uint8_t*>(ascii.data()), ascii.size()});
     lens_.write(ascii.size());
   }
   std::vector<uint8_t> take();
+  // Appends the column to `out` as a varUint8Array: out.writeVarUint8Array(take())
+  // without copying the text once more.
+  void takeInto(Encoder& out);
+  // The size take() returns, unless lone surrogates are replaced (then more).
+  size_t sizeBound() const { return 10 + text_.size() + lens_.sizeBound(); }
 
  private:
-  bool onlyAscii_ = true;  // then s_ needs no scan when it is taken
-  std::string s_;
+  // The text as UTF-8 (lone surrogates replaced) and the lengths column;
+  // `fixed` holds the text if it needed replacing.
+  struct Parts {
+    std::span<const uint8_t> text;
+    std::string fixed;
+    std::vector<uint8_t> lens;
+  };
+  Parts finish();
+  void reset();
+
+  bool onlyAscii_ = true;  // then text_ needs no scan when it is taken
+  Encoder text_;           // WTF-8
   UintOptRleEncoder lens_;
 };
 

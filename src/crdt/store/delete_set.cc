@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "crdt/store/struct_store.h"
 #include "crdt/update/with_encoder.h"
 
 namespace roundtable::crdt {
@@ -104,26 +103,6 @@ DeleteSet DeleteSet::read(UpdateDecoder& dec) {
         items->push_back(DeleteItem{clock, len});
       }
     }
-  }
-  return ds;
-}
-
-DeleteSet DeleteSet::fromStore(const StructStore& store) {
-  DeleteSet ds;
-  for (const auto& [client, structs] : store.clients()) {
-    std::vector<DeleteItem> items;
-    for (size_t i = 0; i < structs.size(); i++) {
-      const Struct* s = structs[i];
-      if (s->deleted()) {
-        Clock clock = s->id.clock;
-        Clock len = s->length;
-        while (i + 1 < structs.size() && structs[i + 1]->deleted()) {
-          len += structs[++i]->length;
-        }
-        items.push_back(DeleteItem{clock, len});
-      }
-    }
-    if (!items.empty()) ds.clients.emplace_back(client, std::move(items));
   }
   return ds;
 }

@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "crdt/id.h"
+#include "crdt/structs/struct.h"
 
 namespace roundtable::crdt {
 
 class UpdateEncoder;
 class UpdateDecoder;
-class StructStore;
 
 struct DeleteItem {
   Clock clock;
@@ -33,8 +33,20 @@ class DeleteSet {
   // Writes clients in descending id order (yjs writeDeleteSet).
   void write(UpdateEncoder& enc) const;
   static DeleteSet read(UpdateDecoder& dec);
-  static DeleteSet fromStore(const StructStore& store);
   static DeleteSet merge(const std::vector<DeleteSet>& sets);
 };
+
+// Adds `s` to `ranges` if it is deleted, extending the last range when `s`
+// starts where that range ends. Called on a client's structs in clock order
+// (no gaps), it gives that client's part of the store's delete set (yjs
+// createDeleteSetFromStructStore).
+inline void addIfDeleted(std::vector<DeleteItem>& ranges, const Struct* s) {
+  if (!s->deleted()) return;
+  if (!ranges.empty() && ranges.back().clock + ranges.back().len == s->id.clock) {
+    ranges.back().len += s->length;
+  } else {
+    ranges.push_back(DeleteItem{s->id.clock, s->length});
+  }
+}
 
 }  // namespace roundtable::crdt

@@ -123,11 +123,8 @@ bool ContentString::mergeWith(Content& right) {
   }
   return true;
 }
-void ContentString::write(UpdateEncoder& enc, Clock offset) const {
-  if (auto* ascii = std::get_if<std::string>(&text_)) {
-    enc.writeAsciiString(std::string_view(*ascii).substr(offset));
-    return;
-  }
+void ContentString::write(UpdateEncoder& enc, Clock offset) const { writeTo(enc, offset); }
+void ContentString::writeWide(UpdateEncoder& enc, Clock offset) const {
   // Slicing at `offset` may leave a lone surrogate; UTF-8 encoding writes it as U+FFFD.
   enc.writeString(lib0::utf16ToUtf8(std::u16string_view(std::get<std::u16string>(text_)).substr(offset)));
 }

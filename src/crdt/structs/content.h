@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -122,6 +123,16 @@ class ContentString final : public Content {
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
   void write(UpdateEncoder& enc, Clock offset) const override;
+  // write() for an encoder of known class (Item::write): ASCII text, the
+  // common case, then costs no virtual call.
+  template <typename Encoder>
+  void writeTo(Encoder& enc, Clock offset) const {
+    if (const auto* ascii = std::get_if<std::string>(&text_)) {
+      enc.writeAsciiString(std::string_view(*ascii).substr(offset));
+    } else {
+      writeWide(enc, offset);
+    }
+  }
   void getContent(std::vector<Out>& out) const override;
   // Appends the text's UTF-16 code units to `out`.
   void appendTo(std::u16string& out) const;
@@ -129,6 +140,7 @@ class ContentString final : public Content {
  private:
   explicit ContentString(std::string ascii) : Content(ContentRef::kString), text_(std::move(ascii)) {}
   std::u16string& widen();
+  void writeWide(UpdateEncoder& enc, Clock offset) const;
   std::variant<std::string, std::u16string> text_;  // std::string: ASCII only
 };
 

@@ -98,18 +98,23 @@ class Item final : public Struct {
   // the parent is collected too.
   void gc(StructStore& store, bool parentGCd, Transaction* txn);
   void write(UpdateEncoder& enc, Clock offset) const;
+  // write() with an encoder of known class (UpdateEncoderV1 or V2).
+  template <typename Encoder>
+  void writeTo(Encoder& enc, Clock offset) const;
 
-  Item* left = nullptr;
-  Item* right = nullptr;
-  ID origin;       // valid if kHasOrigin
-  ID rightOrigin;  // valid if kHasRightOrigin
+  // The fields an encoder reads come first, so that they share the item's
+  // first cache lines (`info` fills the padding at the end of Struct).
+  uint8_t info = 0;
+  std::unique_ptr<Content> content;
+  const std::string* parentSub = nullptr;  // interned map key, or null for list items
   union {
     TypeBase* parent = nullptr;       // after integration (null: to be GC'd)
     const std::string* parentName;    // with kParentIsName
   };
-  const std::string* parentSub = nullptr;  // interned map key, or null for list items
-  std::unique_ptr<Content> content;
-  uint8_t info = 0;
+  ID origin;       // valid if kHasOrigin
+  ID rightOrigin;  // valid if kHasRightOrigin
+  Item* left = nullptr;
+  Item* right = nullptr;
   ID parentId;  // with kParentIsId
 };
 

@@ -2,31 +2,22 @@
 
 namespace roundtable::crdt {
 
-void UpdateEncoderV2::writeDsClock(Clock c) {
-  // yjs writes a negative difference as a garbage byte; refuse instead.
-  if (c < dsCurrVal_) throw lib0::DecodeError("delete ranges out of order cannot be written in format v2");
-  rest.writeVarUint(c - dsCurrVal_);
-  dsCurrVal_ = c;
-}
-
-void UpdateEncoderV2::writeDsLen(Clock len) {
-  if (len == 0) throw lib0::DecodeError("a delete range of length 0 cannot be written in format v2");
-  rest.writeVarUint(len - 1);
-  dsCurrVal_ += len;
-}
-
 std::vector<uint8_t> UpdateEncoderV2::finish() {
-  // The columns are taken first so that the update is allocated once, at its
-  // final size: growing it column by column copied the large ones again.
-  const std::vector<uint8_t> columns[] = {keyClocks_.take(), clients_.take(),     leftClocks_.take(),
-                                          rightClocks_.take(), infos_.take(),     strings_.take(),
-                                          parentInfos_.take(), typeRefs_.take(), lens_.take()};
-  size_t size = 1 + rest.size();
-  for (const std::vector<uint8_t>& c : columns) size += 10 + c.size();
+  // The update is allocated once, at its final size (growing it column by
+  // column copied the large ones again), and the text, most of an update,
+  // goes from its column straight into it.
+  const std::vector<uint8_t> before[] = {keyClocks_.take(), clients_.take(), leftClocks_.take(), rightClocks_.take(),
+                                         infos_.take()};
+  const std::vector<uint8_t> after[] = {parentInfos_.take(), typeRefs_.take(), lens_.take()};
+  size_t size = 1 + rest.size() + 10 + strings_.sizeBound();
+  for (const std::vector<uint8_t>& c : before) size += 10 + c.size();
+  for (const std::vector<uint8_t>& c : after) size += 10 + c.size();
   lib0::Encoder out;
   out.reserve(size);
   out.writeVarUint(0);  // feature flag, unused
-  for (const std::vector<uint8_t>& c : columns) out.writeVarUint8Array(c);
+  for (const std::vector<uint8_t>& c : before) out.writeVarUint8Array(c);
+  strings_.takeInto(out);
+  for (const std::vector<uint8_t>& c : after) out.writeVarUint8Array(c);
   out.writeUint8Array(rest.data());  // the rest, without a length
   rest.clear();
   return out.take();

@@ -24,8 +24,17 @@ class UpdateEncoderV2 final : public UpdateEncoder {
   UpdateEncoderV2() : UpdateEncoder(UpdateFormat::kV2) {}
   void resetDsCurVal() override { dsCurrVal_ = 0; }
   // Clocks must not go back within a client: v2 writes differences.
-  void writeDsClock(Clock c) override;
-  void writeDsLen(Clock len) override;
+  void writeDsClock(Clock c) override {
+    // yjs writes a negative difference as a garbage byte; refuse instead.
+    if (c < dsCurrVal_) throw lib0::DecodeError("delete ranges out of order cannot be written in format v2");
+    rest.writeVarUint(c - dsCurrVal_);
+    dsCurrVal_ = c;
+  }
+  void writeDsLen(Clock len) override {
+    if (len == 0) throw lib0::DecodeError("a delete range of length 0 cannot be written in format v2");
+    rest.writeVarUint(len - 1);
+    dsCurrVal_ += len;
+  }
   void writeLeftID(ID id) override {
     clients_.write(id.client);
     leftClocks_.write(static_cast<int64_t>(id.clock));

@@ -1,5 +1,7 @@
 #include "crdt/update/decoded_update.h"
 
+#include "crdt/update/with_encoder.h"
+
 #include "lib0/decoder.h"
 #include "crdt/string_pool.h"
 #include "crdt/structs/content.h"
@@ -112,19 +114,7 @@ DecodedUpdate decodeUpdate(std::span<const uint8_t> update, UpdateFormat format,
 }
 
 void writeStruct(UpdateEncoder& enc, const Struct* s, Clock offset) {
-  switch (s->kind) {
-    case StructKind::kGC:
-      enc.writeInfo(kStructGCRef);
-      enc.writeLen(s->length - offset);
-      break;
-    case StructKind::kSkip:
-      enc.writeInfo(kStructSkipRef);
-      enc.rest.writeVarUint(s->length - offset);
-      break;
-    case StructKind::kItem:
-      static_cast<const Item*>(s)->write(enc, offset);
-      break;
-  }
+  withEncoder(enc, [&](auto& e) { writeStructTo(e, s, offset); });
 }
 
 }  // namespace roundtable::crdt

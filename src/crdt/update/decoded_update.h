@@ -62,5 +62,23 @@ DecodedUpdate decodeStructs(UpdateDecoder& dec, StringPool& pool, bool byClient 
 
 // Writes one struct (GC, Skip or Item) with an offset into its clock range.
 void writeStruct(UpdateEncoder& enc, const Struct* s, Clock offset);
+// The same with an encoder of known class (UpdateEncoderV1 or V2), for loops
+// over many structs: no virtual call but the content's, and none for text.
+template <typename Encoder>
+void writeStructTo(Encoder& enc, const Struct* s, Clock offset) {
+  switch (s->kind) {
+    case StructKind::kGC:
+      enc.writeInfo(kStructGCRef);
+      enc.writeLen(s->length - offset);
+      break;
+    case StructKind::kSkip:
+      enc.writeInfo(kStructSkipRef);
+      enc.rest.writeVarUint(s->length - offset);
+      break;
+    case StructKind::kItem:
+      static_cast<const Item*>(s)->writeTo(enc, offset);
+      break;
+  }
+}
 
 }  // namespace roundtable::crdt
