@@ -34,6 +34,12 @@ class Encoder {
   // "more bytes follow". Values above 2^53 - 1 cannot be read back by lib0.
   void writeVarUint(uint64_t v) {
     uint8_t* const start = room(kMaxVarBytes);
+    if (v < (1 << 14)) {  // one or two bytes, the common case, with no branch on which
+      start[0] = static_cast<uint8_t>((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+      start[1] = static_cast<uint8_t>(v >> 7);
+      pos_ += 1 + (v > 0x7F);
+      return;
+    }
     uint8_t* p = start;
     while (v > 0x7F) {
       *p++ = static_cast<uint8_t>(0x80 | (v & 0x7F));
@@ -52,6 +58,12 @@ class Encoder {
   // magnitude below 2^64; `negative` with magnitude 0 writes -0 as 0x40).
   void writeVarIntParts(uint64_t magnitude, bool negative) {
     uint8_t* const start = room(kMaxVarBytes);
+    if (magnitude < (1 << 13)) {  // as in writeVarUint
+      start[0] = static_cast<uint8_t>((magnitude & 0x3F) | (negative ? 0x40 : 0) | (magnitude > 0x3F ? 0x80 : 0));
+      start[1] = static_cast<uint8_t>(magnitude >> 6);
+      pos_ += 1 + (magnitude > 0x3F);
+      return;
+    }
     uint8_t* p = start;
     *p++ = static_cast<uint8_t>((magnitude > 0x3F ? 0x80 : 0) | (negative ? 0x40 : 0) | (magnitude & 0x3F));
     magnitude >>= 6;

@@ -24,6 +24,7 @@ std::string written(F f) {
 TEST(EncoderTest, VarUint) {
   const std::pair<uint64_t, const char*> cases[] = {
       {0, "00"},           {127, "7f"},  {128, "8001"}, {300, "ac02"}, {4294967295ULL, "ffffffff0f"},
+      {16383, "ff7f"},     {16384, "808001"},  // the last two-byte value, the first of three
       {9007199254740991ULL, "ffffffffffffff0f"},
   };
   for (const auto& c : cases) EXPECT_EQ(written([&](Encoder& e) { e.writeVarUint(c.first); }), c.second) << c.first;
@@ -40,6 +41,9 @@ TEST(EncoderTest, VarInt) {
       {-64, "c001"},
       {300, "ac04"},
       {-300, "ec04"},
+      {8191, "bf7f"},  // the last two-byte value, the first of three
+      {8192, "808001"},
+      {-8192, "c08001"},
       {2147483647, "bfffffff0f"},
       {-2147483648.0, "c080808010"},
       {9007199254740991.0, "bfffffffffffff1f"},

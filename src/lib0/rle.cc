@@ -45,56 +45,45 @@ size_t wtf16Length(std::string_view s) {
 
 }  // namespace
 
-std::vector<uint8_t> UintOptRleEncoder::take() {
-  flush();
-  count_ = 0;
-  return enc_.take();
-}
-
-std::vector<uint8_t> IntDiffOptRleEncoder::take() {
-  flush();
-  count_ = 0;
-  return enc_.take();
-}
-
 void StringEncoder::write(std::string_view wtf8) {
   onlyAscii_ = false;
   appendJoined(text_, wtf8);
   lens_.write(wtf16Length(wtf8));
 }
 
-StringEncoder::Parts StringEncoder::finish() {
-  Parts parts;
-  parts.lens = lens_.take();
-  parts.text = text_.data();
-  const std::string_view wtf8(reinterpret_cast<const char*>(parts.text.data()), parts.text.size());
-  if (!onlyAscii_ && !isValidUtf8(wtf8)) {
-    parts.fixed = toWellFormedUtf8(wtf8);
-    parts.text = {reinterpret_cast<const uint8_t*>(parts.fixed.data()), parts.fixed.size()};
-  }
-  return parts;
+std::span<const uint8_t> StringEncoder::utf8(std::string& fixed) const {
+  const std::span<const uint8_t> text = text_.data();
+  const std::string_view wtf8(reinterpret_cast<const char*>(text.data()), text.size());
+  if (onlyAscii_ || isValidUtf8(wtf8)) return text;
+  fixed = toWellFormedUtf8(wtf8);
+  return {reinterpret_cast<const uint8_t*>(fixed.data()), fixed.size()};
 }
 
 void StringEncoder::reset() {
   text_.clear();
   onlyAscii_ = true;
+  lens_ = UintOptRleEncoder();
 }
 
 std::vector<uint8_t> StringEncoder::take() {
-  const Parts parts = finish();
+  std::string fixed;
+  const std::span<const uint8_t> text = utf8(fixed);
+  const std::span<const uint8_t> lens = lens_.finish();
   Encoder enc;
-  enc.reserve(10 + parts.text.size() + parts.lens.size());
-  enc.writeVarUint8Array(parts.text);
-  enc.writeUint8Array(parts.lens);
+  enc.reserve(10 + text.size() + lens.size());
+  enc.writeVarUint8Array(text);
+  enc.writeUint8Array(lens);
   reset();
   return enc.take();
 }
 
-void StringEncoder::takeInto(Encoder& out) {
-  const Parts parts = finish();
-  out.writeVarUint(varUintSize(parts.text.size()) + parts.text.size() + parts.lens.size());
-  out.writeVarUint8Array(parts.text);
-  out.writeUint8Array(parts.lens);
+void StringEncoder::appendTo(Encoder& out) {
+  std::string fixed;
+  const std::span<const uint8_t> text = utf8(fixed);
+  const std::span<const uint8_t> lens = lens_.finish();
+  out.writeVarUint(varUintSize(text.size()) + text.size() + lens.size());
+  out.writeVarUint8Array(text);
+  out.writeUint8Array(lens);
   reset();
 }
 

@@ -41,7 +41,12 @@ class RleEncoder {
     s_ = v;
     hasValue_ = true;
   }
+  // The column (the last run needs no flush). Call take() or appendTo() once.
   std::vector<uint8_t> take() { return enc_.take(); }
+  // Appends the column to `out` as a varUint8Array, as
+  // out.writeVarUint8Array(take()) would, without the copy.
+  void appendTo(Encoder& out) const { out.writeVarUint8Array(enc_.data()); }
+  size_t sizeBound() const { return 10 + enc_.size(); }  // with appendTo's length
 
  private:
   Encoder enc_;
@@ -63,10 +68,21 @@ class UintOptRleEncoder {
       s_ = v;
     }
   }
-  // Flushes the last run; call once.
-  std::vector<uint8_t> take();
-  // At least the size take() would return.
-  size_t sizeBound() const { return enc_.size() + 20; }  // the last run: two varInts
+  // Flushes the last run and returns the column, valid while the encoder
+  // lives. Call finish(), take() or appendTo() once.
+  std::span<const uint8_t> finish() {
+    flush();
+    count_ = 0;
+    return enc_.data();
+  }
+  std::vector<uint8_t> take() {
+    finish();
+    return enc_.take();
+  }
+  // Appends the column to `out` as a varUint8Array, as
+  // out.writeVarUint8Array(take()) would, without the copy.
+  void appendTo(Encoder& out) { out.writeVarUint8Array(finish()); }
+  size_t sizeBound() const { return 30 + enc_.size(); }  // the last run (two varInts) and appendTo's length
 
  private:
   void flush() {
@@ -95,7 +111,18 @@ class IntDiffOptRleEncoder {
       s_ = v;
     }
   }
-  std::vector<uint8_t> take();
+  // As UintOptRleEncoder's.
+  std::span<const uint8_t> finish() {
+    flush();
+    count_ = 0;
+    return enc_.data();
+  }
+  std::vector<uint8_t> take() {
+    finish();
+    return enc_.take();
+  }
+  void appendTo(Encoder& out) { out.writeVarUint8Array(finish()); }
+  size_t sizeBound() const { return 30 + enc_.size(); }
 
  private:
   void flush() {
@@ -123,26 +150,20 @@ class StringEncoder {
     text_.writeUint8Array({reinterpret_cast<const uint8_t*>(ascii.data()), ascii.size()});
     lens_.write(ascii.size());
   }
+  // As UintOptRleEncoder's.
   std::vector<uint8_t> take();
-  // Appends the column to `out` as a varUint8Array: out.writeVarUint8Array(take())
-  // without copying the text once more.
-  void takeInto(Encoder& out);
-  // The size take() returns, unless lone surrogates are replaced (then more).
-  size_t sizeBound() const { return 10 + text_.size() + lens_.sizeBound(); }
+  void appendTo(Encoder& out);
+  // Unless lone surrogates are replaced (then more).
+  size_t sizeBound() const { return 20 + text_.size() + lens_.sizeBound(); }
 
  private:
-  // The text as UTF-8 (lone surrogates replaced) and the lengths column;
-  // `fixed` holds the text if it needed replacing.
-  struct Parts {
-    std::span<const uint8_t> text;
-    std::string fixed;
-    std::vector<uint8_t> lens;
-  };
-  Parts finish();
+  // The text as UTF-8: text_, or its copy with lone surrogates replaced
+  // put in `fixed`.
+  std::span<const uint8_t> utf8(std::string& fixed) const;
   void reset();
 
-  bool onlyAscii_ = true;  // then text_ needs no scan when it is taken
-  Encoder text_;           // WTF-8
+  bool onlyAscii_ = true;                  // then text_ needs no scan when it is taken
+  Encoder text_;                           // WTF-8
   UintOptRleEncoder lens_;
 };
 

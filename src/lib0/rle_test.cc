@@ -37,6 +37,44 @@ TEST(Rle, UintOptRleWritesLib0Bytes) {
   EXPECT_EQ(enc({4000000000u, 4000000000u}), "c0a0d9e61d00");
 }
 
+// What an update encoder writes for a column: its length, then the column.
+TEST(Rle, AppendToWritesTheColumnWithItsLength) {
+  auto check = [](auto fill) {
+    auto a = fill();
+    auto b = fill();
+    Encoder expected;
+    expected.writeVarUint8Array(a.take());
+    Encoder out;
+    out.writeUint8(0xAB);  // after what is already there
+    b.appendTo(out);
+    EXPECT_EQ(toHex(out.data()), "ab" + toHex(expected.data()));
+  };
+  const std::vector<int64_t> values = {0, 0, 5, 4, 3, 100000, 100000, 63, 64, 8191, 8192, 16383, 16384, int64_t{1} << 52};
+  check([&] {
+    IntDiffOptRleEncoder e;
+    for (int64_t v : values) e.write(v);
+    return e;
+  });
+  check([&] {
+    UintOptRleEncoder e;
+    for (int64_t v : values) e.write(static_cast<uint64_t>(v));
+    return e;
+  });
+  check([&] {
+    RleEncoder e;
+    for (int64_t v : values) e.write(static_cast<uint8_t>(v));
+    return e;
+  });
+  check([&] {
+    StringEncoder e;
+    e.writeAscii("plan");
+    e.write("\xed\xa0\xbd");  // a lone high surrogate, joined with the next string's low one
+    e.write("\xed\xb8\x80 review");
+    e.writeAscii(std::string(300, 'x'));
+    return e;
+  });
+}
+
 TEST(Rle, RleLeavesTheLastRunOpen) {
   RleEncoder e;
   for (uint8_t v : {5, 5, 5, 6, 0, 0}) e.write(v);

@@ -3,21 +3,22 @@
 namespace roundtable::crdt {
 
 std::vector<uint8_t> UpdateEncoderV2::finish() {
-  // The update is allocated once, at its final size (growing it column by
-  // column copied the large ones again), and the text, most of an update,
-  // goes from its column straight into it.
-  const std::vector<uint8_t> before[] = {keyClocks_.take(), clients_.take(), leftClocks_.take(), rightClocks_.take(),
-                                         infos_.take()};
-  const std::vector<uint8_t> after[] = {parentInfos_.take(), typeRefs_.take(), lens_.take()};
-  size_t size = 1 + rest.size() + 10 + strings_.sizeBound();
-  for (const std::vector<uint8_t>& c : before) size += 10 + c.size();
-  for (const std::vector<uint8_t>& c : after) size += 10 + c.size();
+  // The update is allocated once, at its final size, and each column is
+  // copied into it once, from the buffer its encoder kept.
   lib0::Encoder out;
-  out.reserve(size);
+  out.reserve(1 + keyClocks_.sizeBound() + clients_.sizeBound() + leftClocks_.sizeBound() +
+              rightClocks_.sizeBound() + infos_.sizeBound() + strings_.sizeBound() + parentInfos_.sizeBound() +
+              typeRefs_.sizeBound() + lens_.sizeBound() + rest.size());
   out.writeVarUint(0);  // feature flag, unused
-  for (const std::vector<uint8_t>& c : before) out.writeVarUint8Array(c);
-  strings_.takeInto(out);
-  for (const std::vector<uint8_t>& c : after) out.writeVarUint8Array(c);
+  keyClocks_.appendTo(out);
+  clients_.appendTo(out);
+  leftClocks_.appendTo(out);
+  rightClocks_.appendTo(out);
+  infos_.appendTo(out);
+  strings_.appendTo(out);
+  parentInfos_.appendTo(out);
+  typeRefs_.appendTo(out);
+  lens_.appendTo(out);
   out.writeUint8Array(rest.data());  // the rest, without a length
   rest.clear();
   return out.take();
