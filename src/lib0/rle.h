@@ -55,23 +55,16 @@ class RleEncoder {
   uint64_t count_ = 0;
 };
 
-// Unsigned integers (up to 2^53) as varInts: a value that occurs once is
-// written as itself; a run as the negated value and the run length minus two.
-class UintOptRleEncoder {
+// What lib0's two optimized RLE columns share: a run of count_ values is
+// written when it ends as one varInt, then, for more than one value, the
+// count minus two. `Column` says what the varInt is (its flush()).
+template <typename Column>
+class OptRleEncoder {
  public:
-  void write(uint64_t v) {
-    if (s_ == v) {
-      count_++;
-    } else {
-      flush();
-      count_ = 1;
-      s_ = v;
-    }
-  }
   // Flushes the last run and returns the column, valid while the encoder
   // lives. Call finish(), take() or appendTo() once.
   std::span<const uint8_t> finish() {
-    flush();
+    static_cast<Column*>(this)->flush();
     count_ = 0;
     return enc_.data();
   }
@@ -84,21 +77,41 @@ class UintOptRleEncoder {
   void appendTo(Encoder& out) { out.writeVarUint8Array(finish()); }
   size_t sizeBound() const { return 30 + enc_.size(); }  // the last run (two varInts) and appendTo's length
 
- private:
-  void flush() {
-    if (count_ == 0) return;
-    // One value: as itself; a run: negated (0 becomes -0), then the count - 2.
-    enc_.writeVarIntParts(s_, count_ > 1);
+ protected:
+  void writeRun(uint64_t magnitude, bool negative) {
+    enc_.writeVarIntParts(magnitude, negative);
     if (count_ > 1) enc_.writeVarUint(count_ - 2);
   }
   Encoder enc_;
-  uint64_t s_ = 0;
   uint64_t count_ = 0;
+};
+
+// Unsigned integers (up to 2^53) as varInts: a value that occurs once is
+// written as itself; a run as the negated value and the run length minus two.
+class UintOptRleEncoder : public OptRleEncoder<UintOptRleEncoder> {
+ public:
+  void write(uint64_t v) {
+    if (s_ == v) {
+      count_++;
+    } else {
+      flush();
+      count_ = 1;
+      s_ = v;
+    }
+  }
+
+ private:
+  friend OptRleEncoder<UintOptRleEncoder>;
+  void flush() {
+    // One value: as itself; a run: negated (0 becomes -0).
+    if (count_ > 0) writeRun(s_, count_ > 1);
+  }
+  uint64_t s_ = 0;
 };
 
 // Integers by their difference to the previous one (the first to 0): the
 // difference times two, plus one if a run length (minus two) follows.
-class IntDiffOptRleEncoder {
+class IntDiffOptRleEncoder : public OptRleEncoder<IntDiffOptRleEncoder> {
  public:
   void write(int64_t v) {
     if (diff_ == v - s_) {
@@ -111,30 +124,16 @@ class IntDiffOptRleEncoder {
       s_ = v;
     }
   }
-  // As UintOptRleEncoder's.
-  std::span<const uint8_t> finish() {
-    flush();
-    count_ = 0;
-    return enc_.data();
-  }
-  std::vector<uint8_t> take() {
-    finish();
-    return enc_.take();
-  }
-  void appendTo(Encoder& out) { out.writeVarUint8Array(finish()); }
-  size_t sizeBound() const { return 30 + enc_.size(); }
 
  private:
+  friend OptRleEncoder<IntDiffOptRleEncoder>;
   void flush() {
     if (count_ == 0) return;
     const int64_t d = diff_ * 2 + (count_ == 1 ? 0 : 1);
-    enc_.writeVarIntParts(d < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(d) : static_cast<uint64_t>(d), d < 0);
-    if (count_ > 1) enc_.writeVarUint(count_ - 2);
+    writeRun(d < 0 ? static_cast<uint64_t>(0) - static_cast<uint64_t>(d) : static_cast<uint64_t>(d), d < 0);
   }
-  Encoder enc_;
   int64_t s_ = 0;
   int64_t diff_ = 0;
-  uint64_t count_ = 0;
 };
 
 // Strings concatenated into one varString, their lengths in UTF-16 code units
@@ -150,7 +149,7 @@ class StringEncoder {
     text_.writeUint8Array({reinterpret_cast<const uint8_t*>(ascii.data()), ascii.size()});
     lens_.write(ascii.size());
   }
-  // As UintOptRleEncoder's.
+  // As OptRleEncoder's.
   std::vector<uint8_t> take();
   void appendTo(Encoder& out);
   // Unless lone surrogates are replaced (then more).
