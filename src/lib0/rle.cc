@@ -14,17 +14,15 @@ namespace {
 void appendJoined(Encoder& out, std::string_view s) {
   const std::span<const uint8_t> written = out.data();
   const size_t n = written.size();
+  std::string joined;
   if (n >= 3 && s.size() >= 3 && written[n - 3] == 0xED && (written[n - 2] & 0xF0) == 0xA0 &&
       static_cast<uint8_t>(s[0]) == 0xED && (static_cast<uint8_t>(s[1]) & 0xF0) == 0xB0) {
     const char16_t hi = static_cast<char16_t>(0xD000 | ((written[n - 2] & 0x3F) << 6) | (written[n - 1] & 0x3F));
     const char16_t lo = static_cast<char16_t>(0xD000 | ((s[1] & 0x3F) << 6) | (s[2] & 0x3F));
-    std::string joined;
     appendCodePoint(joined, 0x10000 + ((static_cast<char32_t>(hi) - 0xD800) << 10) + (lo - 0xDC00));
     joined.append(s.substr(3));
     out.truncate(n - 3);
     s = joined;
-    out.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
-    return;
   }
   out.writeUint8Array({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
 }

@@ -123,7 +123,7 @@ class ContentString final : public Content {
   std::unique_ptr<Content> splice(Clock offset) override;
   bool mergeWith(Content& right) override;
   void write(UpdateEncoder& enc, Clock offset) const override;
-  // write() for an encoder of known class (Item::write): ASCII text, the
+  // write() for an encoder of known class (Item::writeTo): ASCII text, the
   // common case, then costs no virtual call.
   template <typename Encoder>
   void writeTo(Encoder& enc, Clock offset) const {

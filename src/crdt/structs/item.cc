@@ -7,7 +7,8 @@
 #include "crdt/structs/struct.h"
 #include "crdt/transaction.h"
 #include "crdt/types/type.h"
-#include "crdt/update/with_encoder.h"
+#include "crdt/update/coder_v1.h"
+#include "crdt/update/coder_v2.h"
 
 namespace roundtable::crdt {
 
@@ -244,10 +245,6 @@ void Item::gc(StructStore& store, bool parentGCd, Transaction* txn) {
     // Like yjs, the countable bit stays: every reader checks `deleted` first.
     content = std::make_unique<ContentDeleted>(length);
   }
-}
-
-void Item::write(UpdateEncoder& encoder, Clock offset) const {
-  withEncoder(encoder, [&](auto& enc) { writeTo(enc, offset); });
 }
 
 template <typename Encoder>

@@ -97,8 +97,8 @@ class Item final : public Struct {
   // Replaces content by ContentDeleted, or the whole item by a GC struct when
   // the parent is collected too.
   void gc(StructStore& store, bool parentGCd, Transaction* txn);
-  void write(UpdateEncoder& enc, Clock offset) const;
-  // write() with an encoder of known class (UpdateEncoderV1 or V2).
+  // Writes the item from `offset` into its clock range (yjs Item.write);
+  // for UpdateEncoderV1 and V2 (writeStruct takes either).
   template <typename Encoder>
   void writeTo(Encoder& enc, Clock offset) const;
 
